@@ -1,0 +1,104 @@
+package dev.herald.sse;
+
+import dev.herald.sse.spi.Channel;
+import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A set of clients that receive the same events.
+ *
+ * <p>A transport subscribes each client that connects ({@link #subscribe(String)}) and serves the returned
+ * {@link Channel}; the application calls {@link #broadcast(Event)}. A broadcast encodes the event once and
+ * offers the same bytes to every client without waiting for any of them: a client whose queue is full is handled
+ * by its overflow policy at once (by default it is disconnected, and can reconnect and catch up from the replay
+ * history). {@link #broadcastPaced(Event)} is for producers that must not outrun their readers.
+ *
+ * <pre>{@code
+ * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+ *     .heartbeat(Duration.ofSeconds(10))
+ *     .history(1000)
+ *     .build());
+ * // hand it to a transport, e.g. NettySse or ServletSse, then:
+ * broadcaster.broadcast(Data.of("hello, everyone"));
+ * }</pre>
+ *
+ * <p><b>Threading.</b> All methods are safe to call from any thread. Events broadcast by one thread reach every
+ * client in that order; concurrent broadcasts are ordered as their ids are, so every client sees one order.
+ *
+ * <p><b>Ownership.</b> The application owns the broadcaster and closes it; closing ends every client's stream
+ * cleanly. Transports own their connections and close a client's channel when its connection ends, which removes
+ * the client at once.
+ */
+public interface Broadcaster extends AutoCloseable {
+
+  /**
+   * Registers a new client and returns the channel its transport serves.
+   *
+   * <p>When {@code lastEventId} names an event still in the replay history, the channel starts with every later
+   * event, in order, and then carries live events, with no gap and no duplicate. An id not in the history is
+   * reported (counted as a replay miss) and the client gets live events only. This is transport SPI: applications
+   * rarely call it themselves.
+   *
+   * @param lastEventId the {@code Last-Event-ID} request header, or {@code null} if absent
+   * @return the new client's channel, already registered
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws TooManyClientsException if the broadcaster already has its configured maximum of clients
+   */
+  Channel subscribe(@Nullable String lastEventId);
+
+  /**
+   * Sends an event to every client, without waiting for any of them.
+   *
+   * <p>The event is encoded once; its bytes are shared by every client's queue. A client whose queue is full is
+   * handled by its overflow policy at once.
+   *
+   * @param event the event to send
+   * @return how many clients queued the event
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws IllegalArgumentException if the event is larger than the configured maximum event size
+   */
+  int broadcast(Event event);
+
+  /**
+   * Sends an event to every client, paced by the slowest one.
+   *
+   * <p>The stage completes when every client has queued the event. A client whose queue stays full for longer
+   * than the configured slow-client grace gets its overflow policy then, so one stalled client delays the
+   * producer by at most that grace. A producer that awaits each stage before its next broadcast therefore runs
+   * exactly as fast as its clients read, and no client that keeps up is ever dropped.
+   *
+   * @param event the event to send
+   * @return a stage that completes when every current client has queued the event or been dealt with
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws IllegalArgumentException if the event is larger than the configured maximum event size
+   */
+  CompletionStage<Void> broadcastPaced(Event event);
+
+  /**
+   * Returns how many clients are connected now.
+   *
+   * @return the number of open client streams
+   */
+  int clientCount();
+
+  /**
+   * Returns a snapshot of this broadcaster's counters.
+   *
+   * @return the counters as they are now
+   */
+  BroadcasterStats stats();
+
+  /**
+   * Tells whether {@link #close()} has been called.
+   *
+   * @return {@code true} once the broadcaster is closed
+   */
+  boolean isClosed();
+
+  /**
+   * Ends every client's stream with {@link CloseReason#SERVER_CLOSED} (each transport writes what is queued and
+   * completes its response) and refuses new clients and broadcasts. Closing twice does nothing.
+   */
+  @Override
+  void close();
+}

@@ -1,0 +1,7 @@
+/**
+ * Herald's implementation details. Anything here can change at any time; do not use it from outside Herald.
+ */
+@NullMarked
+package dev.herald.sse.core.internal;
+
+import org.jspecify.annotations.NullMarked;
