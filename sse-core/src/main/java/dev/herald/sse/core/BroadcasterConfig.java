@@ -1,0 +1,369 @@
+package dev.herald.sse.core;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.herald.sse.Event;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a {@link Broadcasters#create(BroadcasterConfig) broadcaster} behaves: its clients' queue limits, heartbeat,
+ * greeting, event ids, replay history and client limit.
+ *
+ * <table>
+ *   <caption>Settings and their defaults</caption>
+ *   <tr><th>setting</th><th>default</th></tr>
+ *   <tr><td>{@link Builder#channel channel}</td><td>{@link ChannelConfig#defaults()}: 256 events, 1 MiB,
+ *       disconnect when full</td></tr>
+ *   <tr><td>{@link Builder#slowClientGrace slowClientGrace}</td><td>5 s</td></tr>
+ *   <tr><td>{@link Builder#heartbeat heartbeat}</td><td>every 15 s, comment {@code ping}</td></tr>
+ *   <tr><td>{@link Builder#greeting greeting}</td><td>none</td></tr>
+ *   <tr><td>{@link Builder#assignIds assignIds}</td><td>off</td></tr>
+ *   <tr><td>{@link Builder#history history}</td><td>off (0 events)</td></tr>
+ *   <tr><td>{@link Builder#maxClients maxClients}</td><td>unlimited</td></tr>
+ *   <tr><td>{@link Builder#onReplayMiss onReplayMiss}</td><td>log at debug</td></tr>
+ *   <tr><td>{@link Builder#scheduler scheduler}</td><td>one daemon thread shared by all broadcasters</td></tr>
+ * </table>
+ *
+ * <pre>{@code
+ * BroadcasterConfig config = BroadcasterConfig.builder()
+ *     .heartbeat(Duration.ofSeconds(10))
+ *     .greeting(Data.of("connected"))
+ *     .assignIds(true)
+ *     .history(1000)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Instances are immutable and safe to share between threads.
+ */
+public final class BroadcasterConfig {
+  private static final Logger log = LoggerFactory.getLogger(BroadcasterConfig.class);
+  private static final BroadcasterConfig DEFAULTS = builder().build();
+
+  private final ChannelConfig channel;
+  private final Duration slowClientGrace;
+  private final Duration heartbeat;
+  private final String heartbeatComment;
+  private final @Nullable Event greeting;
+  private final boolean assignIds;
+  private final int history;
+  private final @Nullable Duration historyMaxAge;
+  private final int maxClients;
+  private final ReplayMissHandler onReplayMiss;
+  private final @Nullable ScheduledExecutorService scheduler;
+
+  private BroadcasterConfig(Builder b) {
+    channel = b.channel;
+    slowClientGrace = b.slowClientGrace;
+    heartbeat = b.heartbeat;
+    heartbeatComment = b.heartbeatComment;
+    greeting = b.greeting;
+    assignIds = b.assignIds;
+    history = b.history;
+    historyMaxAge = b.historyMaxAge;
+    maxClients = b.maxClients;
+    onReplayMiss = b.onReplayMiss;
+    scheduler = b.scheduler;
+  }
+
+  /**
+   * Returns the defaults listed in the type's description.
+   *
+   * @return the default configuration
+   */
+  public static BroadcasterConfig defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * Returns a builder that starts from the defaults.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the limits of each client's queue.
+   *
+   * @return the channel configuration
+   */
+  public ChannelConfig channel() {
+    return channel;
+  }
+
+  /**
+   * Returns how long {@link dev.herald.sse.Broadcaster#broadcastPaced} waits for a full client before applying
+   * its overflow policy.
+   *
+   * @return the grace, positive
+   */
+  public Duration slowClientGrace() {
+    return slowClientGrace;
+  }
+
+  /**
+   * Returns the heartbeat interval.
+   *
+   * @return the interval, or {@link Duration#ZERO} when heartbeats are off
+   */
+  public Duration heartbeat() {
+    return heartbeat;
+  }
+
+  /**
+   * Returns the text of the heartbeat comment.
+   *
+   * @return the comment text
+   */
+  public String heartbeatComment() {
+    return heartbeatComment;
+  }
+
+  /**
+   * Returns the event every new client gets first.
+   *
+   * @return the greeting, or {@code null} for none
+   */
+  public @Nullable Event greeting() {
+    return greeting;
+  }
+
+  /**
+   * Tells whether the broadcaster gives increasing ids to broadcast events that have none.
+   *
+   * @return {@code true} if ids are assigned
+   */
+  public boolean assignIds() {
+    return assignIds;
+  }
+
+  /**
+   * Returns how many recent events the replay history keeps.
+   *
+   * @return the history size; 0 means no history
+   */
+  public int history() {
+    return history;
+  }
+
+  /**
+   * Returns how long an event stays in the replay history.
+   *
+   * @return the maximum age, or {@code null} for no age limit
+   */
+  public @Nullable Duration historyMaxAge() {
+    return historyMaxAge;
+  }
+
+  /**
+   * Returns how many clients may be connected at once.
+   *
+   * @return the client limit
+   */
+  public int maxClients() {
+    return maxClients;
+  }
+
+  /**
+   * Returns the handler for clients whose {@code Last-Event-ID} is not in the history.
+   *
+   * @return the handler
+   */
+  public ReplayMissHandler onReplayMiss() {
+    return onReplayMiss;
+  }
+
+  /**
+   * Returns the scheduler for heartbeats and paced-broadcast timeouts.
+   *
+   * @return the application's scheduler, or {@code null} for Herald's shared one
+   */
+  public @Nullable ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  /**
+   * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
+   */
+  public static final class Builder {
+    private ChannelConfig channel = ChannelConfig.defaults();
+    private Duration slowClientGrace = Duration.ofSeconds(5);
+    private Duration heartbeat = Duration.ofSeconds(15);
+    private String heartbeatComment = "ping";
+    private @Nullable Event greeting;
+    private boolean assignIds;
+    private int history;
+    private @Nullable Duration historyMaxAge;
+    private int maxClients = Integer.MAX_VALUE;
+    private ReplayMissHandler onReplayMiss = (client, id) ->
+        log.debug("Last-Event-ID {} is not in the replay history; the client gets live events only", id);
+    private @Nullable ScheduledExecutorService scheduler;
+
+    private Builder() {}
+
+    /**
+     * Sets the limits of each client's queue and the overflow policy.
+     *
+     * @param channel the channel configuration
+     * @return this builder
+     */
+    public Builder channel(ChannelConfig channel) {
+      this.channel = requireNonNull(channel, "channel");
+      return this;
+    }
+
+    /**
+     * Sets how long a paced broadcast waits for a full client before applying its overflow policy. Default 5 s.
+     *
+     * @param slowClientGrace positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder slowClientGrace(Duration slowClientGrace) {
+      requireNonNull(slowClientGrace, "slowClientGrace");
+      if (slowClientGrace.isNegative() || slowClientGrace.isZero()) {
+        throw new IllegalArgumentException("slowClientGrace must be positive: " + slowClientGrace);
+      }
+      this.slowClientGrace = slowClientGrace;
+      return this;
+    }
+
+    /**
+     * Sets the heartbeat interval: a client that received nothing for a whole interval gets a comment at the next
+     * tick, so proxies keep the connection open and a dead peer is found. Default 15 s; {@link Duration#ZERO}
+     * turns heartbeats off.
+     *
+     * @param heartbeat zero, or at least one millisecond
+     * @return this builder
+     * @throws IllegalArgumentException if negative or between zero and one millisecond
+     */
+    public Builder heartbeat(Duration heartbeat) {
+      requireNonNull(heartbeat, "heartbeat");
+      if (heartbeat.isNegative() || (!heartbeat.isZero() && heartbeat.toNanos() < 1_000_000)) {
+        throw new IllegalArgumentException("heartbeat must be zero (off) or at least 1 ms: " + heartbeat);
+      }
+      this.heartbeat = heartbeat;
+      return this;
+    }
+
+    /**
+     * Sets the text of the heartbeat comment. Default {@code ping}, as in {@code : ping}.
+     *
+     * @param heartbeatComment the comment text, possibly empty
+     * @return this builder
+     */
+    public Builder heartbeatComment(String heartbeatComment) {
+      this.heartbeatComment = requireNonNull(heartbeatComment, "heartbeatComment");
+      return this;
+    }
+
+    /**
+     * Sets an event every new client gets first, before any replay. Default none.
+     *
+     * @param greeting the event, or {@code null} for none
+     * @return this builder
+     */
+    public Builder greeting(@Nullable Event greeting) {
+      this.greeting = greeting;
+      return this;
+    }
+
+    /**
+     * Makes the broadcaster give increasing decimal ids ({@code 1}, {@code 2}, …) to broadcast events that have
+     * none, so clients can resume with {@code Last-Event-ID}. Default off.
+     *
+     * @param assignIds whether to assign ids
+     * @return this builder
+     */
+    public Builder assignIds(boolean assignIds) {
+      this.assignIds = assignIds;
+      return this;
+    }
+
+    /**
+     * Keeps the last {@code events} broadcast events for replay to clients that reconnect with
+     * {@code Last-Event-ID}. Default 0 (no history). The history shares the encoded bytes with the clients'
+     * queues, so its cost is the events themselves.
+     *
+     * @param events how many events to keep, 0 for none
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder history(int events) {
+      if (events < 0) {
+        throw new IllegalArgumentException("history must not be negative: " + events);
+      }
+      this.history = events;
+      return this;
+    }
+
+    /**
+     * Also drops events older than this from the history. Default: no age limit.
+     *
+     * @param maxAge positive, or {@code null} for no age limit
+     * @return this builder
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public Builder historyMaxAge(@Nullable Duration maxAge) {
+      if (maxAge != null && (maxAge.isNegative() || maxAge.isZero())) {
+        throw new IllegalArgumentException("historyMaxAge must be positive: " + maxAge);
+      }
+      this.historyMaxAge = maxAge;
+      return this;
+    }
+
+    /**
+     * Sets how many clients may be connected at once; one more is refused with
+     * {@link dev.herald.sse.TooManyClientsException}, which transports answer with {@code 503}. Default
+     * unlimited.
+     *
+     * @param maxClients at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder maxClients(int maxClients) {
+      if (maxClients < 1) {
+        throw new IllegalArgumentException("maxClients must be at least 1: " + maxClients);
+      }
+      this.maxClients = maxClients;
+      return this;
+    }
+
+    /**
+     * Sets the handler for clients whose {@code Last-Event-ID} is not in the history. Default: log at debug.
+     *
+     * @param onReplayMiss the handler
+     * @return this builder
+     */
+    public Builder onReplayMiss(ReplayMissHandler onReplayMiss) {
+      this.onReplayMiss = requireNonNull(onReplayMiss, "onReplayMiss");
+      return this;
+    }
+
+    /**
+     * Runs heartbeats and paced-broadcast timeouts on the application's scheduler instead of Herald's shared
+     * daemon thread. The application owns it and shuts it down after closing the broadcaster.
+     *
+     * @param scheduler the scheduler, or {@code null} for Herald's shared one
+     * @return this builder
+     */
+    public Builder scheduler(@Nullable ScheduledExecutorService scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * Builds the configuration.
+     *
+     * @return a new immutable configuration
+     */
+    public BroadcasterConfig build() {
+      return new BroadcasterConfig(this);
+    }
+  }
+}

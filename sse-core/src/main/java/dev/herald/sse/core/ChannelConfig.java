@@ -1,0 +1,186 @@
+package dev.herald.sse.core;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The limits of one client's queue and what happens when it is full.
+ *
+ * <p>Every client gets its own queue, bounded both in events and in bytes, so a client that stops reading holds
+ * at most that much memory. The defaults (256 events, 1 MiB, {@link OverflowPolicy#DISCONNECT}) suit a browser
+ * audience; raise them for bursty producers with clients on slow links.
+ *
+ * <pre>{@code
+ * ChannelConfig limits = ChannelConfig.builder()
+ *     .maxQueuedEvents(1024)
+ *     .maxQueuedBytes(4 << 20)
+ *     .overflowPolicy(OverflowPolicy.DROP_OLDEST)
+ *     .build();
+ * }</pre>
+ *
+ * <p>Instances are immutable and safe to share between threads.
+ */
+public final class ChannelConfig {
+  /** The largest number of events a queue can be configured to hold. */
+  public static final int MAX_QUEUED_EVENTS_LIMIT = (1 << 23) - 1;
+  /** The largest number of bytes a queue can be configured to hold. */
+  public static final long MAX_QUEUED_BYTES_LIMIT = (1L << 40) - 1;
+
+  private static final ChannelConfig DEFAULTS = builder().build();
+
+  private final int maxQueuedEvents;
+  private final long maxQueuedBytes;
+  private final int maxEventBytes;
+  private final OverflowPolicy overflowPolicy;
+
+  private ChannelConfig(Builder builder) {
+    this.maxQueuedEvents = builder.maxQueuedEvents;
+    this.maxQueuedBytes = builder.maxQueuedBytes;
+    this.maxEventBytes =
+        builder.maxEventBytes > 0 ? builder.maxEventBytes : (int) Math.min(Integer.MAX_VALUE, maxQueuedBytes);
+    this.overflowPolicy = builder.overflowPolicy;
+    if (maxEventBytes > maxQueuedBytes) {
+      throw new IllegalArgumentException(
+          "maxEventBytes (" + maxEventBytes + ") must not exceed maxQueuedBytes (" + maxQueuedBytes + ")");
+    }
+  }
+
+  /**
+   * Returns the default limits: 256 events, 1 MiB, events up to 1 MiB, {@link OverflowPolicy#DISCONNECT}.
+   *
+   * @return the default configuration
+   */
+  public static ChannelConfig defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * Returns a builder that starts from the defaults.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns how many events a client's queue holds at most.
+   *
+   * @return the event bound of each queue
+   */
+  public int maxQueuedEvents() {
+    return maxQueuedEvents;
+  }
+
+  /**
+   * Returns how many bytes a client's queue holds at most.
+   *
+   * @return the byte bound of each queue
+   */
+  public long maxQueuedBytes() {
+    return maxQueuedBytes;
+  }
+
+  /**
+   * Returns the largest encoded event accepted; a larger one is refused with an {@link IllegalArgumentException}.
+   *
+   * @return the largest event size in bytes
+   */
+  public int maxEventBytes() {
+    return maxEventBytes;
+  }
+
+  /**
+   * Returns what a broadcast does with a client whose queue is full.
+   *
+   * @return the overflow policy
+   */
+  public OverflowPolicy overflowPolicy() {
+    return overflowPolicy;
+  }
+
+  @Override
+  public String toString() {
+    return "ChannelConfig{maxQueuedEvents=" + maxQueuedEvents + ", maxQueuedBytes=" + maxQueuedBytes
+        + ", maxEventBytes=" + maxEventBytes + ", overflowPolicy=" + overflowPolicy + '}';
+  }
+
+  /**
+   * Builds a {@link ChannelConfig}. Not thread-safe; use it from one thread.
+   */
+  public static final class Builder {
+    private int maxQueuedEvents = 256;
+    private long maxQueuedBytes = 1 << 20;
+    private int maxEventBytes;
+    private OverflowPolicy overflowPolicy = OverflowPolicy.DISCONNECT;
+
+    private Builder() {}
+
+    /**
+     * Sets how many events a client's queue holds at most. Default 256.
+     *
+     * @param maxQueuedEvents from 1 to {@link #MAX_QUEUED_EVENTS_LIMIT}
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxQueuedEvents(int maxQueuedEvents) {
+      if (maxQueuedEvents < 1 || maxQueuedEvents > MAX_QUEUED_EVENTS_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxQueuedEvents must be from 1 to " + MAX_QUEUED_EVENTS_LIMIT + ": " + maxQueuedEvents);
+      }
+      this.maxQueuedEvents = maxQueuedEvents;
+      return this;
+    }
+
+    /**
+     * Sets how many bytes a client's queue holds at most. Default 1 MiB.
+     *
+     * @param maxQueuedBytes from 1 to {@link #MAX_QUEUED_BYTES_LIMIT}
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxQueuedBytes(long maxQueuedBytes) {
+      if (maxQueuedBytes < 1 || maxQueuedBytes > MAX_QUEUED_BYTES_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxQueuedBytes must be from 1 to " + MAX_QUEUED_BYTES_LIMIT + ": " + maxQueuedBytes);
+      }
+      this.maxQueuedBytes = maxQueuedBytes;
+      return this;
+    }
+
+    /**
+     * Sets the largest encoded event accepted. Default: {@code maxQueuedBytes}.
+     *
+     * @param maxEventBytes at least 1 and at most {@code maxQueuedBytes}
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder maxEventBytes(int maxEventBytes) {
+      if (maxEventBytes < 1) {
+        throw new IllegalArgumentException("maxEventBytes must be at least 1: " + maxEventBytes);
+      }
+      this.maxEventBytes = maxEventBytes;
+      return this;
+    }
+
+    /**
+     * Sets what a broadcast does with a client whose queue is full. Default {@link OverflowPolicy#DISCONNECT}.
+     *
+     * @param overflowPolicy the policy
+     * @return this builder
+     */
+    public Builder overflowPolicy(OverflowPolicy overflowPolicy) {
+      this.overflowPolicy = requireNonNull(overflowPolicy, "overflowPolicy");
+      return this;
+    }
+
+    /**
+     * Builds the configuration.
+     *
+     * @return a new immutable configuration
+     * @throws IllegalArgumentException if {@code maxEventBytes} exceeds {@code maxQueuedBytes}
+     */
+    public ChannelConfig build() {
+      return new ChannelConfig(this);
+    }
+  }
+}

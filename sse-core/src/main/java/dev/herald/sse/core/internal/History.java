@@ -1,0 +1,91 @@
+package dev.herald.sse.core.internal;
+
+import dev.herald.sse.spi.Frame;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The replay history: the last N broadcast events (and, optionally, only those younger than a maximum age), with
+ * an index from event id to position. Not thread-safe: the broadcaster guards it with its lock.
+ */
+final class History {
+  private final Frame[] frames;
+  private final @Nullable String[] ids;
+  private final long[] times;
+  private final long maxAgeNanos;
+  private final Map<String, Long> positions = new HashMap<>();
+  private long first; // position of the oldest kept event
+  private long next; // position the next event gets
+
+  /**
+   * Makes an empty history.
+   *
+   * @param capacity how many events to keep, at least 1
+   * @param maxAgeNanos how long to keep an event, or {@code Long.MAX_VALUE} for no limit
+   */
+  History(int capacity, long maxAgeNanos) {
+    frames = new Frame[capacity];
+    ids = new String[capacity];
+    times = new long[capacity];
+    this.maxAgeNanos = maxAgeNanos;
+  }
+
+  void add(@Nullable String id, Frame frame, long nowNanos) {
+    if (next - first == frames.length) {
+      evictOldest();
+    }
+    int slot = (int) (next % frames.length);
+    frames[slot] = frame;
+    ids[slot] = id;
+    times[slot] = nowNanos;
+    if (id != null) {
+      positions.put(id, next); // a reused id points at its newest event
+    }
+    next++;
+  }
+
+  /**
+   * Returns the events after the one with this id, oldest first.
+   *
+   * @return the events, possibly none; {@code null} if the id is not in the history
+   */
+  @Nullable List<Frame> after(String id, long nowNanos) {
+    expire(nowNanos);
+    Long position = positions.get(id);
+    if (position == null) {
+      return null;
+    }
+    List<Frame> missed = new ArrayList<>((int) (next - position - 1));
+    for (long p = position + 1; p < next; p++) {
+      missed.add(frames[(int) (p % frames.length)]);
+    }
+    return missed;
+  }
+
+  int size() {
+    return (int) (next - first);
+  }
+
+  private void expire(long nowNanos) {
+    if (maxAgeNanos == Long.MAX_VALUE) {
+      return;
+    }
+    while (next > first && nowNanos - times[(int) (first % frames.length)] > maxAgeNanos) {
+      evictOldest();
+    }
+  }
+
+  private void evictOldest() {
+    int slot = (int) (first % frames.length);
+    String id = ids[slot];
+    if (id != null) {
+      positions.remove(id, first);
+    }
+    frames[slot] = null;
+    ids[slot] = null;
+    first++;
+  }
+}

@@ -1,0 +1,68 @@
+package dev.herald.sse.core.internal;
+
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one daemon thread that runs every broadcaster's heartbeats and timeouts, started by the first broadcaster
+ * that needs it and stopped when the last one closes.
+ */
+final class SharedTimer {
+  private static final Logger log = LoggerFactory.getLogger(SharedTimer.class);
+  private static final Object LOCK = new Object();
+  private static ScheduledThreadPoolExecutor executor;
+  private static int users;
+
+  private SharedTimer() {}
+
+  static ScheduledExecutorService acquire() {
+    synchronized (LOCK) {
+      if (executor == null) {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, runnable -> {
+          Thread thread = new Thread(runnable, "herald-timer");
+          thread.setDaemon(true);
+          return thread;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor = e;
+        log.debug("started the shared timer");
+      }
+      users++;
+      return executor;
+    }
+  }
+
+  static void release(ScheduledExecutorService released) {
+    synchronized (LOCK) {
+      if (released != executor || users == 0) {
+        return;
+      }
+      if (--users == 0) {
+        executor.shutdownNow();
+        executor = null;
+        log.debug("stopped the shared timer");
+      }
+    }
+  }
+
+  /** For tests: whether the shared timer thread is running. */
+  static boolean isRunning() {
+    synchronized (LOCK) {
+      return executor != null && !executor.isShutdown();
+    }
+  }
+
+  static void awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
+    ScheduledThreadPoolExecutor e;
+    synchronized (LOCK) {
+      e = executor;
+    }
+    if (e != null) {
+      e.awaitTermination(timeout, unit);
+    }
+  }
+}
