@@ -6,7 +6,6 @@ import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.Comment;
-import dev.herald.sse.Data;
 import dev.herald.sse.Event;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.BroadcasterConfig;
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * client's lock-free queue; nothing under it waits for a client.
  */
 public final class DefaultBroadcaster implements Broadcaster {
-  private static final Logger log = LoggerFactory.getLogger(DefaultBroadcaster.class);
+  private static final Logger logger = LoggerFactory.getLogger(DefaultBroadcaster.class);
   private static final DefaultChannel[] NO_CLIENTS = new DefaultChannel[0];
 
   private final BroadcasterConfig config;
@@ -53,8 +52,7 @@ public final class DefaultBroadcaster implements Broadcaster {
   private final ReentrantLock lock = new ReentrantLock();
   private DefaultChannel[] clients = new DefaultChannel[16]; // guarded by lock; [0, size) are live
   private int size; // guarded by lock
-  private final @Nullable History history; // guarded by lock
-  private long lastId; // guarded by lock
+  private final EventLog log; // guarded by lock
   private volatile boolean closed;
   private volatile long lastBroadcastNanos = System.nanoTime();
 
@@ -72,16 +70,18 @@ public final class DefaultBroadcaster implements Broadcaster {
         : DefaultChannel.checkSize(EventEncoder.encode(greetingEvent), channelConfig.maxEventBytes());
     this.heartbeat = EventEncoder.encode(Comment.of(config.heartbeatComment()));
     Duration maxAge = config.historyMaxAge();
-    this.history = config.history() == 0
+    History history = config.history() == 0
         ? null
         : new History(config.history(), maxAge == null ? Long.MAX_VALUE : maxAge.toNanos());
+    this.log = new LocalEventLog(config.assignIds(), history, this::encode);
     ScheduledExecutorService own = config.scheduler();
     this.sharedScheduler = own == null;
     this.scheduler = own == null ? SharedTimer.acquire() : own;
     this.heartbeatNanos = config.heartbeat().toNanos();
     this.heartbeatTask = heartbeatNanos == 0
         ? null
-        : scheduler.scheduleAtFixedRate(this::heartbeat, heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
+        : scheduler.scheduleAtFixedRate(
+            () -> heartbeat(System.nanoTime()), heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -99,7 +99,7 @@ public final class DefaultBroadcaster implements Broadcaster {
         counters.framesQueued.increment();
       }
       if (resumeFrom != null) {
-        List<Frame> replay = history == null ? null : history.after(resumeFrom, System.nanoTime());
+        List<Frame> replay = log.after(resumeFrom, System.nanoTime());
         if (replay == null) {
           missed = true;
           counters.replayMisses.increment();
@@ -125,7 +125,7 @@ public final class DefaultBroadcaster implements Broadcaster {
       try {
         config.onReplayMiss().onMiss(channel, resumeFrom);
       } catch (RuntimeException e) {
-        log.warn("the replay-miss handler failed", e);
+        logger.warn("the replay-miss handler failed", e);
       }
     }
     return channel;
@@ -134,13 +134,12 @@ public final class DefaultBroadcaster implements Broadcaster {
   @Override
   public int broadcast(Event event) {
     requireNonNull(event, "event");
-    Frame frame = config.assignIds() ? null : encode(event);
     int queued = 0;
     List<DefaultChannel> slow = null;
     lock.lock();
     try {
       checkOpen();
-      frame = record(event, frame);
+      Frame frame = record(event);
       DefaultChannel[] targets = clients;
       for (int i = size - 1; i >= 0; i--) {
         DefaultChannel.Offer offer = targets[i].offer(frame);
@@ -160,7 +159,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     if (slow != null) {
       // Outside the lock: closing runs listeners, and each closed client removes itself under the lock.
       for (DefaultChannel channel : slow) {
-        log.debug("disconnecting a slow client: {}", channel);
+        logger.debug("disconnecting a slow client: {}", channel);
         channel.close(CloseReason.SLOW_CONSUMER);
       }
     }
@@ -170,14 +169,13 @@ public final class DefaultBroadcaster implements Broadcaster {
   @Override
   public CompletionStage<Void> broadcastPaced(Event event) {
     requireNonNull(event, "event");
-    Frame frame = config.assignIds() ? null : encode(event);
     int queued = 0;
     List<DefaultChannel> parkedOn = null;
     List<CompletableFuture<Void>> parked = null;
     lock.lock();
     try {
       checkOpen();
-      frame = record(event, frame);
+      Frame frame = record(event);
       for (int i = size - 1; i >= 0; i--) {
         DefaultChannel channel = clients[i];
         CompletableFuture<Void> wait = channel.offerOrPark(frame);
@@ -262,7 +260,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     if (sharedScheduler) {
       SharedTimer.release(scheduler);
     }
-    log.debug("broadcaster closed; ended {} client streams", snapshot.length);
+    logger.debug("broadcaster closed; ended {} client streams", snapshot.length);
   }
 
   // ---- internals ----
@@ -271,24 +269,10 @@ public final class DefaultBroadcaster implements Broadcaster {
     return DefaultChannel.checkSize(EventEncoder.encode(event), channelConfig.maxEventBytes());
   }
 
-  /** Assigns an id if configured, encodes if not done yet, and records the event in the history; under lock. */
-  private Frame record(Event event, @Nullable Frame encoded) {
-    Frame frame = encoded;
-    String id = null;
-    if (event instanceof Data data) {
-      id = data.id();
-      if (config.assignIds() && id == null) {
-        id = Long.toString(++lastId);
-        frame = encode(data.withId(id));
-      }
-    }
-    if (frame == null) {
-      frame = encode(event);
-    }
+  /** Appends the event to the log and counts it; under lock, so the log's order is every client's order. */
+  private Frame record(Event event) {
     long now = System.nanoTime();
-    if (history != null && event instanceof Data) {
-      history.add(id, frame, now);
-    }
+    Frame frame = log.append(event, now);
     lastBroadcastNanos = now;
     counters.eventsBroadcast.increment();
     return frame;
@@ -323,9 +307,9 @@ public final class DefaultBroadcaster implements Broadcaster {
     }
   }
 
-  private void heartbeat() {
+  /** One heartbeat tick at this time; package-private so tests can drive the clock. */
+  void heartbeat(long now) {
     try {
-      long now = System.nanoTime();
       if (now - lastBroadcastNanos < heartbeatNanos) {
         return; // every client got a broadcast within the interval
       }
@@ -341,7 +325,7 @@ public final class DefaultBroadcaster implements Broadcaster {
       counters.framesQueued.add(sent);
     } catch (RuntimeException e) {
       // A periodic task that throws is never run again: keep the heartbeat alive whatever happens.
-      log.warn("heartbeat failed", e);
+      logger.warn("heartbeat failed", e);
     }
   }
 

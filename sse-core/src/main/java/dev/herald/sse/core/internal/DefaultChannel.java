@@ -66,6 +66,7 @@ public final class DefaultChannel implements Channel, Sender {
 
   private final ConcurrentLinkedQueue<Frame> queue = new ConcurrentLinkedQueue<>();
   private final AtomicLong queued = new AtomicLong(); // events << BYTE_BITS | bytes
+  private final AtomicLong replaying = new AtomicLong(); // the same, for replayed frames outside the bounds
   private final AtomicBoolean idle = new AtomicBoolean();
   private final AtomicReference<@Nullable CloseReason> closeReason = new AtomicReference<>();
   private volatile @Nullable Runnable onReady;
@@ -314,6 +315,7 @@ public final class DefaultChannel implements Channel, Sender {
    * by the history, and its bytes are shared with it.
    */
   void offerReplay(Frame frame) {
+    replaying.addAndGet(ONE_EVENT + frame.length());
     queue.offer(new ReplayFrame(frame));
   }
 
@@ -446,21 +448,21 @@ public final class DefaultChannel implements Channel, Sender {
 
   /** Frames queued now, for stats. */
   long queuedFrames() {
-    return queued.get() >>> BYTE_BITS;
+    return (queued.get() >>> BYTE_BITS) + (replaying.get() >>> BYTE_BITS);
   }
 
   /** Bytes queued now, for stats. */
   long queuedBytes() {
-    return queued.get() & BYTE_MASK;
+    return (queued.get() & BYTE_MASK) + (replaying.get() & BYTE_MASK);
   }
 
   // ---- internals ----
 
   private Frame taken(Frame frame) {
+    release(frame);
     if (frame instanceof ReplayFrame replay) {
       return replay.frame;
     }
-    release(frame);
     if (waiterCount != 0) {
       pump();
     }
@@ -468,9 +470,7 @@ public final class DefaultChannel implements Channel, Sender {
   }
 
   private void release(Frame frame) {
-    if (!(frame instanceof ReplayFrame)) {
-      queued.addAndGet(-(ONE_EVENT + frame.length()));
-    }
+    (frame instanceof ReplayFrame ? replaying : queued).addAndGet(-(ONE_EVENT + frame.length()));
   }
 
   private void discardQueued() {

@@ -2,7 +2,7 @@ package dev.herald.sse.core.internal;
 
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 final class SharedTimer {
   private static final Logger log = LoggerFactory.getLogger(SharedTimer.class);
   private static final Object LOCK = new Object();
-  private static ScheduledThreadPoolExecutor executor;
+  private static @Nullable ScheduledThreadPoolExecutor executor; // guarded by LOCK
   private static int users;
 
   private SharedTimer() {}
@@ -38,11 +38,12 @@ final class SharedTimer {
 
   static void release(ScheduledExecutorService released) {
     synchronized (LOCK) {
-      if (released != executor || users == 0) {
+      ScheduledThreadPoolExecutor current = executor;
+      if (current == null || released != current) {
         return;
       }
       if (--users == 0) {
-        executor.shutdownNow();
+        current.shutdownNow();
         executor = null;
         log.debug("stopped the shared timer");
       }
@@ -53,16 +54,6 @@ final class SharedTimer {
   static boolean isRunning() {
     synchronized (LOCK) {
       return executor != null && !executor.isShutdown();
-    }
-  }
-
-  static void awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
-    ScheduledThreadPoolExecutor e;
-    synchronized (LOCK) {
-      e = executor;
-    }
-    if (e != null) {
-      e.awaitTermination(timeout, unit);
     }
   }
 }

@@ -1,0 +1,539 @@
+package dev.herald.sse.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.BroadcasterStats;
+import dev.herald.sse.CloseReason;
+import dev.herald.sse.Comment;
+import dev.herald.sse.Data;
+import dev.herald.sse.TooManyClientsException;
+import dev.herald.sse.core.BroadcasterConfig;
+import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.core.OverflowPolicy;
+import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.core.testing.FakeTransport;
+import dev.herald.sse.core.testing.FakeTransport.Await;
+import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.Frame;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class DefaultBroadcasterTest {
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  @AfterEach
+  void closeResources() throws Exception {
+    for (AutoCloseable resource : resources) {
+      resource.close();
+    }
+  }
+
+  private Broadcaster broadcaster(BroadcasterConfig.Builder config) {
+    Broadcaster broadcaster = Broadcasters.create(config.build());
+    resources.add(broadcaster);
+    return broadcaster;
+  }
+
+  private Broadcaster broadcaster() {
+    return broadcaster(BroadcasterConfig.builder());
+  }
+
+  private FakeTransport client(Broadcaster broadcaster) {
+    return serve(broadcaster.subscribe(null));
+  }
+
+  private FakeTransport serve(Channel channel) {
+    FakeTransport transport = FakeTransport.serve(channel);
+    resources.add(transport);
+    return transport;
+  }
+
+  private FakeTransport stalled(Channel channel) {
+    FakeTransport transport = FakeTransport.servePaused(channel);
+    resources.add(transport);
+    return transport;
+  }
+
+  private static ChannelConfig smallQueue(OverflowPolicy policy) {
+    return ChannelConfig.builder().maxQueuedEvents(8).overflowPolicy(policy).build();
+  }
+
+  /** Broadcasts 0 to count-1 in bursts the reader's queue holds, letting the reader keep up between bursts. */
+  private static void broadcastKeepingUpWith(Broadcaster broadcaster, FakeTransport reader, int count) {
+    for (int i = 0; i < count; i++) {
+      broadcaster.broadcast(Data.of(Integer.toString(i)));
+      if (i % 4 == 3) {
+        reader.awaitEvents(i + 1);
+      }
+    }
+  }
+
+  private static List<String> numbers(int from, int toExclusive) {
+    return IntStream.range(from, toExclusive).mapToObj(Integer::toString).toList();
+  }
+
+  // ---- fan-out ----
+
+  @Test
+  void broadcastReachesEveryClientInOrder() {
+    Broadcaster broadcaster = broadcaster();
+    FakeTransport a = client(broadcaster);
+    FakeTransport b = client(broadcaster);
+
+    for (int i = 0; i < 100; i++) {
+      assertThat(broadcaster.broadcast(Data.of(Integer.toString(i)))).isEqualTo(2);
+    }
+
+    assertThat(a.awaitEvents(100)).extracting(MessageEvent::data).containsExactlyElementsOf(numbers(0, 100));
+    assertThat(b.awaitEvents(100)).extracting(MessageEvent::data).containsExactlyElementsOf(numbers(0, 100));
+  }
+
+  @Test
+  void broadcastEncodesOnceAndEveryClientSharesTheBytes() {
+    Broadcaster broadcaster = broadcaster();
+    Channel a = broadcaster.subscribe(null);
+    Channel b = broadcaster.subscribe(null);
+
+    broadcaster.broadcast(Data.of("shared"));
+
+    Frame first = a.poll();
+    assertThat(first).isNotNull();
+    assertThat(b.poll()).isSameAs(first);
+  }
+
+  @Test
+  void commentsAreBroadcastToo() {
+    Broadcaster broadcaster = broadcaster();
+    FakeTransport client = client(broadcaster);
+
+    broadcaster.broadcast(Comment.of("note"));
+    broadcaster.broadcast(Data.of("after"));
+
+    client.awaitEvents(1);
+    assertThat(client.comments()).containsExactly("note");
+  }
+
+  // ---- slow clients ----
+
+  @Test
+  void clientThatNeverReadsIsDisconnectedAndDoesNotHoldUpTheOthers() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().channel(smallQueue(OverflowPolicy.DISCONNECT)));
+    FakeTransport reader = client(broadcaster);
+    Channel stalledChannel = broadcaster.subscribe(null);
+    stalled(stalledChannel);
+
+    broadcastKeepingUpWith(broadcaster, reader, 1000);
+
+    assertThat(reader.awaitEvents(1000)).extracting(MessageEvent::data).containsExactlyElementsOf(numbers(0, 1000));
+    assertThat(stalledChannel.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
+    assertThat(broadcaster.clientCount()).isEqualTo(1);
+    assertThat(broadcaster.stats().slowClientsDisconnected()).isEqualTo(1);
+  }
+
+  @Test
+  void dropNewestKeepsTheStalledClientWithTheOldestEvents() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().channel(smallQueue(OverflowPolicy.DROP_NEWEST)));
+    FakeTransport reader = client(broadcaster);
+    FakeTransport stalled = stalled(broadcaster.subscribe(null));
+
+    broadcastKeepingUpWith(broadcaster, reader, 100);
+    reader.awaitEvents(100);
+    stalled.resume();
+
+    assertThat(stalled.awaitEvents(8)).extracting(MessageEvent::data).containsExactlyElementsOf(numbers(0, 8));
+    assertThat(broadcaster.clientCount()).isEqualTo(2);
+    assertThat(broadcaster.stats().framesDropped()).isEqualTo(92);
+  }
+
+  @Test
+  void dropOldestKeepsTheStalledClientWithTheNewestEvents() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().channel(smallQueue(OverflowPolicy.DROP_OLDEST)));
+    FakeTransport reader = client(broadcaster);
+    FakeTransport stalled = stalled(broadcaster.subscribe(null));
+
+    broadcastKeepingUpWith(broadcaster, reader, 100);
+    reader.awaitEvents(100);
+    stalled.resume();
+
+    assertThat(stalled.awaitEvents(8)).extracting(MessageEvent::data).containsExactlyElementsOf(numbers(92, 100));
+    assertThat(broadcaster.stats().framesDropped()).isEqualTo(92);
+  }
+
+  @Test
+  void stalledClientsHoldNoMoreThanTheirQueueBounds() {
+    ChannelConfig bounded = ChannelConfig.builder()
+        .maxQueuedEvents(1000).maxQueuedBytes(4096).overflowPolicy(OverflowPolicy.DROP_OLDEST).build();
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().channel(bounded));
+    for (int c = 0; c < 10; c++) {
+      stalled(broadcaster.subscribe(null));
+    }
+
+    String payload = "x".repeat(100);
+    for (int i = 0; i < 10_000; i++) {
+      broadcaster.broadcast(Data.of(payload));
+    }
+
+    BroadcasterStats stats = broadcaster.stats();
+    assertThat(stats.bytesPending()).isLessThanOrEqualTo(10 * 4096L).isGreaterThan(0);
+    assertThat(stats.framesPending()).isLessThanOrEqualTo(10 * 4096L / 108);
+  }
+
+  // ---- paced broadcasts ----
+
+  @Test
+  void pacedBroadcastRunsAsFastAsTheSlowestReaderAndDropsNothing() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .channel(ChannelConfig.builder().maxQueuedEvents(2).build())
+        .slowClientGrace(Duration.ofMinutes(1)));
+    FakeTransport fast = client(broadcaster);
+    FakeTransport slow = stalled(broadcaster.subscribe(null));
+
+    CompletableFuture<Void> first = broadcaster.broadcastPaced(Data.of("1")).toCompletableFuture();
+    CompletableFuture<Void> second = broadcaster.broadcastPaced(Data.of("2")).toCompletableFuture();
+    CompletableFuture<Void> third = broadcaster.broadcastPaced(Data.of("3")).toCompletableFuture();
+
+    assertThat(first).isDone();
+    assertThat(second).isDone();
+    assertThat(third).as("the slow client's queue is full").isNotDone();
+    slow.resume();
+    third.join();
+    for (int i = 4; i <= 50; i++) {
+      broadcaster.broadcastPaced(Data.of(Integer.toString(i))).toCompletableFuture().join();
+    }
+
+    assertThat(slow.awaitEvents(50)).extracting(MessageEvent::data).containsExactlyElementsOf(numbers(1, 51));
+    assertThat(fast.awaitEvents(50)).extracting(MessageEvent::data).containsExactlyElementsOf(numbers(1, 51));
+    assertThat(broadcaster.stats().framesDropped()).isZero();
+    assertThat(broadcaster.stats().slowClientsDisconnected()).isZero();
+  }
+
+  @Test
+  void pacedBroadcastGivesUpOnAStalledClientAfterTheGrace() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .channel(ChannelConfig.builder().maxQueuedEvents(2).build())
+        .slowClientGrace(Duration.ofMillis(50)));
+    FakeTransport reader = client(broadcaster);
+    Channel stalledChannel = broadcaster.subscribe(null);
+    stalled(stalledChannel);
+
+    for (int i = 0; i < 20; i++) {
+      broadcaster.broadcastPaced(Data.of(Integer.toString(i))).toCompletableFuture().join();
+    }
+
+    assertThat(stalledChannel.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
+    assertThat(reader.awaitEvents(20)).extracting(MessageEvent::data).containsExactlyElementsOf(numbers(0, 20));
+  }
+
+  @Test
+  void pacedBroadcastWithDropNewestDropsForTheStalledClientOnlyAfterTheGrace() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .channel(ChannelConfig.builder().maxQueuedEvents(2).overflowPolicy(OverflowPolicy.DROP_NEWEST).build())
+        .slowClientGrace(Duration.ofMillis(20)));
+    FakeTransport stalled = stalled(broadcaster.subscribe(null));
+
+    for (int i = 0; i < 5; i++) {
+      broadcaster.broadcastPaced(Data.of(Integer.toString(i))).toCompletableFuture().join();
+    }
+    stalled.resume();
+
+    assertThat(stalled.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("0", "1");
+    assertThat(broadcaster.stats().framesDropped()).isEqualTo(3);
+    assertThat(broadcaster.clientCount()).isEqualTo(1);
+  }
+
+  // ---- leaving ----
+
+  @Test
+  void closedClientLeavesAtOnce() {
+    Broadcaster broadcaster = broadcaster();
+    Channel channel = broadcaster.subscribe(null);
+    broadcaster.subscribe(null);
+    assertThat(broadcaster.clientCount()).isEqualTo(2);
+
+    channel.close(CloseReason.CLIENT_GONE);
+
+    assertThat(broadcaster.clientCount()).isEqualTo(1);
+    assertThat(broadcaster.broadcast(Data.of("x"))).isEqualTo(1);
+  }
+
+  @Test
+  void clientsJoiningAndLeavingWhileBroadcastingEndWithNoneLeft() throws Exception {
+    Broadcaster broadcaster = broadcaster();
+    Thread producer = new Thread(() -> {
+      for (int i = 0; i < 20_000; i++) {
+        broadcaster.broadcast(Data.of("x"));
+      }
+    });
+    producer.start();
+    for (int i = 0; i < 2_000; i++) {
+      Channel channel = broadcaster.subscribe(null);
+      channel.start(() -> {});
+      channel.poll();
+      channel.close(i % 2 == 0 ? CloseReason.CLIENT_GONE : CloseReason.ERROR);
+    }
+    producer.join();
+
+    assertThat(broadcaster.clientCount()).isZero();
+    assertThat(broadcaster.stats().clientsConnected()).isEqualTo(2_000);
+  }
+
+  // ---- heartbeat ----
+
+  @Test
+  void idleClientGetsAHeartbeatComment() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ofMillis(20)).heartbeatComment("still here"));
+    FakeTransport client = client(broadcaster);
+
+    Await.until(() -> client.comments().contains("still here"), () -> "no heartbeat: " + client.wire());
+    assertThat(client.wire()).startsWith(": still here\n\n");
+    assertThat(broadcaster.stats().heartbeatsSent()).isPositive();
+  }
+
+  @Test
+  void heartbeatSkipsClientsThatWereWrittenToWithinTheInterval() {
+    DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ofHours(1)));
+    long interval = Duration.ofHours(1).toNanos();
+    Channel quiet = broadcaster.subscribe(null);
+    Channel chatty = broadcaster.subscribe(null);
+    long start = System.nanoTime();
+
+    broadcaster.heartbeat(start + interval / 2);
+    assertThat(quiet.hasPending()).as("new clients were just written to").isFalse();
+
+    chatty.sender().trySend(Data.of("direct"));
+    ((DefaultChannel) chatty).lastSendNanos = start + interval;
+    broadcaster.heartbeat(start + interval + interval / 2);
+
+    assertThat(quiet.hasPending()).as("idle for a whole interval").isTrue();
+    assertThat(quiet.poll().toString()).isEqualTo(": ping\n\n");
+    assertThat(chatty.poll().toString()).isEqualTo("data: direct\n\n");
+    assertThat(chatty.poll()).as("written to within the interval").isNull();
+  }
+
+  @Test
+  void heartbeatSkipsEveryoneAfterARecentBroadcast() {
+    DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ofHours(1)));
+    Channel client = broadcaster.subscribe(null);
+    ((DefaultChannel) client).lastSendNanos = System.nanoTime() - Duration.ofHours(2).toNanos();
+
+    broadcaster.broadcast(Data.of("news"));
+    broadcaster.heartbeat(System.nanoTime());
+
+    assertThat(client.poll().toString()).isEqualTo("data: news\n\n");
+    assertThat(client.poll()).isNull();
+  }
+
+  @Test
+  void sharedTimerStopsWhenTheLastBroadcasterCloses() {
+    Broadcaster first = Broadcasters.create();
+    Broadcaster second = Broadcasters.create();
+    assertThat(SharedTimer.isRunning()).isTrue();
+
+    first.close();
+    assertThat(SharedTimer.isRunning()).isTrue();
+    second.close();
+
+    assertThat(SharedTimer.isRunning()).isFalse();
+  }
+
+  // ---- ids, greeting, replay ----
+
+  @Test
+  void assignedIdsIncreaseFromOne() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true));
+    FakeTransport client = client(broadcaster);
+
+    broadcaster.broadcast(Data.of("a"));
+    broadcaster.broadcast(Data.of("b").withId("own"));
+    broadcaster.broadcast(Data.of("c"));
+
+    assertThat(client.awaitEvents(3)).extracting(MessageEvent::lastEventId).containsExactly("1", "own", "2");
+  }
+
+  @Test
+  void greetingComesFirstThenTheReplayThenLiveEvents() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .greeting(Data.of("connected")).assignIds(true).history(100));
+    for (int i = 1; i <= 5; i++) {
+      broadcaster.broadcast(Data.of("event " + i));
+    }
+
+    FakeTransport client = serve(broadcaster.subscribe("3"));
+    broadcaster.broadcast(Data.of("event 6"));
+
+    assertThat(client.awaitEvents(4)).extracting(MessageEvent::data)
+        .containsExactly("connected", "event 4", "event 5", "event 6");
+    assertThat(client.events()).extracting(MessageEvent::lastEventId).containsExactly("", "4", "5", "6");
+    assertThat(broadcaster.stats().replayHits()).isEqualTo(1);
+  }
+
+  @Test
+  void replayCanExceedTheQueueBoundWithoutDisconnectingTheClient() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .channel(ChannelConfig.builder().maxQueuedEvents(4).build()).assignIds(true).history(100));
+    for (int i = 1; i <= 50; i++) {
+      broadcaster.broadcast(Data.of(Integer.toString(i)));
+    }
+    Channel channel = broadcaster.subscribe("10");
+
+    broadcaster.broadcast(Data.of("51"));
+    FakeTransport client = serve(channel);
+
+    assertThat(client.awaitEvents(41)).extracting(MessageEvent::data).containsExactlyElementsOf(numbers(11, 52));
+    assertThat(channel.isClosed()).isFalse();
+  }
+
+  @Test
+  void unknownLastEventIdIsReportedAndTheClientGetsLiveEvents() {
+    List<String> misses = new CopyOnWriteArrayList<>();
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .assignIds(true).history(3).onReplayMiss((client, id) -> misses.add(id)));
+    for (int i = 1; i <= 10; i++) {
+      broadcaster.broadcast(Data.of(Integer.toString(i)));
+    }
+
+    FakeTransport client = serve(broadcaster.subscribe("5"));
+    broadcaster.broadcast(Data.of("11"));
+
+    assertThat(client.awaitEvents(1)).extracting(MessageEvent::data).containsExactly("11");
+    assertThat(misses).containsExactly("5");
+    assertThat(broadcaster.stats().replayMisses()).isEqualTo(1);
+  }
+
+  @Test
+  void replayMissHandlerCanTalkToTheClient() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .onReplayMiss((client, id) -> client.trySend(Data.of("unknown id " + id).withName("reset"))));
+
+    FakeTransport client = serve(broadcaster.subscribe("99"));
+
+    assertThat(client.awaitEvents(1)).containsExactly(new MessageEvent("reset", "unknown id 99", ""));
+  }
+
+  @Test
+  void emptyLastEventIdMeansAFreshClient() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+
+    Channel channel = broadcaster.subscribe("");
+
+    assertThat(channel.lastEventId()).isNull();
+    assertThat(broadcaster.stats().replayMisses()).isZero();
+  }
+
+  @Test
+  void historyForgetsEventsOlderThanItsMaxAge() {
+    History history = new History(10, Duration.ofSeconds(1).toNanos());
+    Frame frame = dev.herald.sse.core.EventEncoder.encode(Data.of("x"));
+    history.add("1", frame, 0);
+    history.add("2", frame, Duration.ofMillis(500).toNanos());
+    history.add("3", frame, Duration.ofMillis(900).toNanos());
+
+    assertThat(history.after("1", Duration.ofMillis(950).toNanos())).hasSize(2);
+    assertThat(history.after("1", Duration.ofMillis(1100).toNanos())).isNull();
+    assertThat(history.after("2", Duration.ofMillis(1100).toNanos())).hasSize(1);
+    assertThat(history.size()).isEqualTo(2);
+  }
+
+  @Test
+  void historyKeepsTheLastNEvents() {
+    History history = new History(3, Long.MAX_VALUE);
+    Frame frame = dev.herald.sse.core.EventEncoder.encode(Data.of("x"));
+    for (int i = 1; i <= 5; i++) {
+      history.add(Integer.toString(i), frame, i);
+    }
+
+    assertThat(history.after("2", 10)).isNull();
+    assertThat(history.after("3", 10)).hasSize(2);
+    assertThat(history.after("5", 10)).isEmpty();
+  }
+
+  // ---- limits and lifecycle ----
+
+  @Test
+  void clientsBeyondTheLimitAreRefused() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().maxClients(2));
+    broadcaster.subscribe(null);
+    Channel second = broadcaster.subscribe(null);
+
+    assertThatThrownBy(() -> broadcaster.subscribe(null)).isInstanceOf(TooManyClientsException.class)
+        .hasMessageContaining("2");
+    second.close(CloseReason.CLIENT_GONE);
+    assertThat(broadcaster.subscribe(null)).isNotNull();
+  }
+
+  @Test
+  void closeEndsEveryStreamAfterWhatWasQueued() {
+    Broadcaster broadcaster = broadcaster();
+    FakeTransport a = client(broadcaster);
+    FakeTransport b = client(broadcaster);
+    broadcaster.broadcast(Data.of("last"));
+
+    broadcaster.close();
+    broadcaster.close();
+
+    a.awaitEnded();
+    b.awaitEnded();
+    assertThat(a.data()).containsExactly("last");
+    assertThat(b.data()).containsExactly("last");
+    assertThat(broadcaster.clientCount()).isZero();
+    assertThat(broadcaster.isClosed()).isTrue();
+  }
+
+  @Test
+  void broadcastingOrSubscribingAfterCloseFails() {
+    Broadcaster broadcaster = broadcaster();
+    broadcaster.close();
+
+    assertThatThrownBy(() -> broadcaster.broadcast(Data.of("x"))).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> broadcaster.broadcastPaced(Data.of("x"))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> broadcaster.subscribe(null)).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void statsCountWhatHappened() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Channel a = broadcaster.subscribe(null);
+    broadcaster.subscribe(null);
+    broadcaster.broadcast(Data.of("one"));
+    broadcaster.broadcast(Data.of("two"));
+    broadcaster.subscribe("1");
+    broadcaster.subscribe("nope");
+    a.close(CloseReason.CLIENT_GONE);
+
+    BroadcasterStats stats = broadcaster.stats();
+
+    assertThat(stats.clients()).isEqualTo(3);
+    assertThat(stats.clientsConnected()).isEqualTo(4);
+    assertThat(stats.eventsBroadcast()).isEqualTo(2);
+    assertThat(stats.framesQueued()).isEqualTo(2 + 2 + 1);
+    assertThat(stats.framesPending()).as("b's two, and the replay of 'two'").isEqualTo(2 + 1);
+    assertThat(stats.replayHits()).isEqualTo(1);
+    assertThat(stats.replayMisses()).isEqualTo(1);
+    assertThat(stats.framesDropped()).isZero();
+  }
+
+  @Test
+  void eventLargerThanTheLimitIsRejectedBeforeAnyClientSeesIt() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .channel(ChannelConfig.builder().maxEventBytes(16).build()));
+    Channel channel = broadcaster.subscribe(null);
+
+    assertThatThrownBy(() -> broadcaster.broadcast(Data.of("far more than sixteen bytes")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(channel.hasPending()).isFalse();
+    assertThat(broadcaster.stats().eventsBroadcast()).isZero();
+  }
+}
