@@ -1,0 +1,286 @@
+package dev.herald.sse.examples;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.BroadcasterStats;
+import dev.herald.sse.Data;
+import dev.herald.sse.core.BroadcasterConfig;
+import dev.herald.sse.core.Broadcasters;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.RecordComponent;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * The example's routes, written once and served by every transport: the seed tutorial's {@code /events} stream
+ * and {@code /events/{msg}} broadcast, plus {@code POST /events}, {@code /stats} and a live page at {@code /}.
+ *
+ * <p>A transport asks {@link #route(String, String)} what a request is; it serves {@link Route.Kind#SUBSCRIBE}
+ * with its Herald adapter and {@link #broadcaster()}, reads the body for {@link Route.Kind#BROADCAST_BODY}
+ * (at most {@link #MAX_BODY_BYTES} + 1 bytes), and writes every other answer as the {@link Reply} it is given.
+ *
+ * <p><b>Threading.</b> Safe to use from any number of request threads at once.
+ */
+public final class ExampleApp implements AutoCloseable {
+  /** The largest {@code POST /events} body accepted; a larger one gets {@code 413}. */
+  public static final int MAX_BODY_BYTES = 64 * 1024;
+
+  private final Broadcaster broadcaster;
+  private final byte[] page;
+
+  /**
+   * Makes the app and its broadcaster: a {@code connected} greeting, increasing ids, the configured heartbeat and
+   * replay history.
+   *
+   * @param options the command-line options
+   */
+  public ExampleApp(ExampleOptions options) {
+    this.broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+        .greeting(Data.of("connected"))
+        .heartbeat(options.heartbeat())
+        .assignIds(true)
+        .history(options.history())
+        .build());
+    this.page = resource("index.html");
+  }
+
+  /**
+   * Returns the broadcaster every stream subscribes to.
+   *
+   * @return the broadcaster
+   */
+  public Broadcaster broadcaster() {
+    return broadcaster;
+  }
+
+  /** What a request asks for. */
+  public record Route(Kind kind, String argument) {
+
+    /** The kinds of request. */
+    public enum Kind {
+      /** {@code GET /}: the page. */
+      INDEX,
+      /** {@code GET /events}: a stream. */
+      SUBSCRIBE,
+      /** {@code GET /events/{msg}}: broadcast the raw (still percent-encoded) segment in {@link #argument}. */
+      BROADCAST_PATH,
+      /** {@code POST /events}: broadcast the body. */
+      BROADCAST_BODY,
+      /** {@code GET /stats}. */
+      STATS,
+      /** A path the example does not serve. */
+      NOT_FOUND,
+      /** A known path with a method it does not take; {@link #argument} is the {@code Allow} header. */
+      METHOD_NOT_ALLOWED
+    }
+  }
+
+  /** An answer to write as it is. */
+  public record Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+
+    static Reply text(int status, String text) {
+      return new Reply(status, "text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+  }
+
+  /**
+   * Routes a request.
+   *
+   * @param method the HTTP method
+   * @param target the request target as received: raw path, possibly with a query
+   * @return what the request asks for
+   */
+  public Route route(String method, String target) {
+    int query = target.indexOf('?');
+    String path = query < 0 ? target : target.substring(0, query);
+    boolean get = method.equals("GET") || method.equals("HEAD");
+    if (path.equals("/")) {
+      return get ? new Route(Route.Kind.INDEX, "") : notAllowed("GET, HEAD");
+    }
+    if (path.equals("/stats")) {
+      return get ? new Route(Route.Kind.STATS, "") : notAllowed("GET, HEAD");
+    }
+    if (path.equals("/events") || path.equals("/events/")) {
+      if (get) {
+        return new Route(Route.Kind.SUBSCRIBE, "");
+      }
+      return method.equals("POST") ? new Route(Route.Kind.BROADCAST_BODY, "") : notAllowed("GET, HEAD, POST");
+    }
+    if (path.startsWith("/events/")) {
+      return method.equals("GET")
+          ? new Route(Route.Kind.BROADCAST_PATH, path.substring("/events/".length()))
+          : notAllowed("GET");
+    }
+    return new Route(Route.Kind.NOT_FOUND, "");
+  }
+
+  private static Route notAllowed(String allow) {
+    return new Route(Route.Kind.METHOD_NOT_ALLOWED, allow);
+  }
+
+  /**
+   * Answers a route that is not a stream and needs no body.
+   *
+   * @param route the route
+   * @return the answer
+   */
+  public Reply reply(Route route) {
+    return switch (route.kind()) {
+      case INDEX -> new Reply(200, "text/html; charset=utf-8", page, Map.of("Cache-Control", "no-cache"));
+      case STATS -> new Reply(200, "application/json", statsJson(broadcaster.stats()), Map.of());
+      case BROADCAST_PATH -> broadcastPath(route.argument());
+      case NOT_FOUND -> Reply.text(404, "not found");
+      case METHOD_NOT_ALLOWED -> new Reply(405, "text/plain; charset=utf-8",
+          "method not allowed\n".getBytes(StandardCharsets.UTF_8), Map.of("Allow", route.argument()));
+      case SUBSCRIBE, BROADCAST_BODY ->
+          throw new IllegalArgumentException(route.kind() + " is served by the transport");
+    };
+  }
+
+  /**
+   * Broadcasts a percent-encoded path segment, decoded as UTF-8, as the seed's {@code /events/{msg}} does.
+   *
+   * @param rawSegment the segment as it appeared in the request target
+   * @return {@code 200 msg sent}, or {@code 400} with a one-line reason
+   */
+  public Reply broadcastPath(String rawSegment) {
+    String message;
+    try {
+      message = percentDecode(rawSegment);
+    } catch (IllegalArgumentException e) {
+      return Reply.text(400, e.getMessage());
+    }
+    return broadcast(message);
+  }
+
+  /**
+   * Broadcasts a request body as UTF-8 text.
+   *
+   * @param body the body, of which at most {@link #MAX_BODY_BYTES} are accepted
+   * @return {@code 200 msg sent}, {@code 413} if too large, {@code 400} if not UTF-8
+   */
+  public Reply broadcastBody(byte[] body) {
+    if (body.length > MAX_BODY_BYTES) {
+      return Reply.text(413, "body too large: at most " + MAX_BODY_BYTES + " bytes");
+    }
+    String message;
+    try {
+      message = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return Reply.text(400, "body is not UTF-8 text");
+    }
+    return broadcast(message);
+  }
+
+  /**
+   * Reads a request body up to one byte past the limit, so that an oversized body is seen as such.
+   *
+   * @param in the body
+   * @return at most {@link #MAX_BODY_BYTES} + 1 bytes
+   * @throws IOException if reading fails
+   */
+  public static byte[] readBody(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    int n;
+    while (out.size() <= MAX_BODY_BYTES && (n = in.read(buffer, 0, Math.min(buffer.length,
+        MAX_BODY_BYTES + 1 - out.size()))) > 0) {
+      out.write(buffer, 0, n);
+    }
+    return out.toByteArray();
+  }
+
+  private Reply broadcast(String message) {
+    if (broadcaster.isClosed()) {
+      return Reply.text(503, "shutting down");
+    }
+    broadcaster.broadcast(Data.of(message));
+    return Reply.text(200, "msg sent");
+  }
+
+  /**
+   * Decodes {@code %XX} escapes as UTF-8, strictly: {@code +} stays a plus, as in a path.
+   *
+   * @param raw the encoded text
+   * @return the decoded text
+   * @throws IllegalArgumentException with a one-line reason if an escape or the UTF-8 is malformed
+   */
+  static String percentDecode(String raw) {
+    if (raw.indexOf('%') < 0) {
+      return raw;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= raw.length()) {
+          throw new IllegalArgumentException("malformed percent-encoding: '%' must be followed by two hex digits");
+        }
+        int high = Character.digit(raw.charAt(i + 1), 16);
+        int low = Character.digit(raw.charAt(i + 2), 16);
+        if (high < 0 || low < 0) {
+          throw new IllegalArgumentException("malformed percent-encoding: '%' must be followed by two hex digits");
+        }
+        bytes.write(high << 4 | low);
+        i += 2;
+      } else {
+        byte[] utf8 = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        if (Character.isHighSurrogate(c) && i + 1 < raw.length()) {
+          utf8 = raw.substring(i, i + 2).getBytes(StandardCharsets.UTF_8);
+          i++;
+        }
+        bytes.write(utf8, 0, utf8.length);
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes.toByteArray()))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("malformed percent-encoding: the escapes are not UTF-8");
+    }
+  }
+
+  /** Writes a stats record as a flat JSON object of numbers, in component order. */
+  static byte[] statsJson(BroadcasterStats stats) {
+    StringBuilder json = new StringBuilder("{");
+    RecordComponent[] components = BroadcasterStats.class.getRecordComponents();
+    for (int i = 0; i < components.length; i++) {
+      Object value;
+      try {
+        value = components[i].getAccessor().invoke(stats);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      json.append(i == 0 ? "" : ",").append('"').append(components[i].getName()).append("\":").append(value);
+    }
+    return json.append("}\n").toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = ExampleApp.class.getResourceAsStream(name)) {
+      return requireNonNull(in, name).readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Ends every stream; the transports complete their responses. */
+  @Override
+  public void close() {
+    broadcaster.close();
+  }
+}

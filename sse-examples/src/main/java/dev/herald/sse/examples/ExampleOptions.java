@@ -1,0 +1,198 @@
+package dev.herald.sse.examples;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+
+/**
+ * The example server's command line: {@code [--transport netty|jetty|tomcat] [--host H] [--port P]
+ * [--heartbeat 10s] [--history N]}.
+ *
+ * @param transport which server to run
+ * @param host the address to listen on
+ * @param port the port to listen on, 0 for any free one
+ * @param heartbeat the heartbeat interval, zero for none
+ * @param history how many events to keep for Last-Event-ID replay
+ */
+public record ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history) {
+
+  /** The servers the example runs on. */
+  public enum Transport {
+    /** Netty, through {@code sse-netty}. */
+    NETTY,
+    /** Embedded Jetty 12, through {@code sse-servlet}. */
+    JETTY,
+    /** Embedded Tomcat 11, through {@code sse-servlet}. */
+    TOMCAT
+  }
+
+  /** Usage text for {@code --help}. */
+  public static final String USAGE = String.join("\n",
+      "Usage: java -jar sse-examples.jar [options]",
+      "",
+      "Runs the Herald example: an /events broadcaster with a page at / that shows the stream live.",
+      "",
+      "Options:",
+      "  --transport netty|jetty|tomcat  the server to run on (default netty)",
+      "  --host ADDRESS                  the address to listen on (default 127.0.0.1)",
+      "  --port PORT                     the port to listen on, 0 for any free port (default 8000)",
+      "  --heartbeat DURATION            ': ping' to idle clients this often, e.g. 10s, 500ms, 0 for none"
+          + " (default 10s)",
+      "  --history N                     events kept for Last-Event-ID replay (default 1000)",
+      "  --help                          print this and exit",
+      "",
+      "Routes:",
+      "  GET  /                 the live page",
+      "  GET  /events           the event stream (text/event-stream)",
+      "  GET  /events/{msg}     broadcast msg (percent-decoded UTF-8) to every subscriber",
+      "  POST /events           broadcast the request body (UTF-8 text, at most 64 KiB)",
+      "  GET  /stats            the broadcaster's counters as JSON");
+
+  /** Thrown for a bad flag or value; its message is the one-line error to print. */
+  public static final class UsageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Returns the defaults: netty, 127.0.0.1, port 8000, heartbeat 10 s, history 1000.
+   *
+   * @return the default options
+   */
+  public static ExampleOptions defaults() {
+    return new ExampleOptions(Transport.NETTY, "127.0.0.1", 8000, Duration.ofSeconds(10), 1000);
+  }
+
+  /**
+   * Parses the command line.
+   *
+   * @param args the arguments
+   * @return the options, or {@code null} if {@code --help} was asked for
+   * @throws UsageException if a flag or value is bad
+   */
+  public static ExampleOptions parse(String... args) throws UsageException {
+    ExampleOptions options = defaults();
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (flag.equals("--help") || flag.equals("-h")) {
+        return null;
+      }
+      String value;
+      int eq = flag.indexOf('=');
+      if (flag.startsWith("--") && eq > 0) {
+        value = flag.substring(eq + 1);
+        flag = flag.substring(0, eq);
+      } else {
+        if (i + 1 >= args.length) {
+          throw new UsageException(flag.startsWith("--") ? flag + " needs a value" : "unknown argument: " + flag);
+        }
+        value = args[++i];
+      }
+      options = switch (flag) {
+        case "--transport" -> options.withTransport(parseTransport(value));
+        case "--host" -> options.withHost(value);
+        case "--port" -> options.withPort(parsePort(value));
+        case "--heartbeat" -> options.withHeartbeat(parseDuration(value));
+        case "--history" -> options.withHistory(parseHistory(value));
+        default -> throw new UsageException("unknown option: " + flag);
+      };
+    }
+    return options;
+  }
+
+  private ExampleOptions withTransport(Transport transport) {
+    return new ExampleOptions(transport, host, port, heartbeat, history);
+  }
+
+  private ExampleOptions withHost(String host) {
+    return new ExampleOptions(transport, host, port, heartbeat, history);
+  }
+
+  /**
+   * Returns these options with another port.
+   *
+   * @param port the port, 0 for any free one
+   * @return new options
+   */
+  public ExampleOptions withPort(int port) {
+    return new ExampleOptions(transport, host, port, heartbeat, history);
+  }
+
+  private ExampleOptions withHeartbeat(Duration heartbeat) {
+    return new ExampleOptions(transport, host, port, heartbeat, history);
+  }
+
+  private ExampleOptions withHistory(int history) {
+    return new ExampleOptions(transport, host, port, heartbeat, history);
+  }
+
+  /**
+   * Returns these options with another transport.
+   *
+   * @param transport the transport
+   * @return new options
+   */
+  public ExampleOptions on(Transport transport) {
+    return withTransport(transport);
+  }
+
+  private static Transport parseTransport(String value) throws UsageException {
+    try {
+      return Transport.valueOf(value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--transport must be netty, jetty or tomcat: " + value);
+    }
+  }
+
+  private static int parsePort(String value) throws UsageException {
+    try {
+      int port = Integer.parseInt(value);
+      if (port < 0 || port > 65535) {
+        throw new UsageException("--port must be from 0 to 65535: " + value);
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw new UsageException("--port must be a number: " + value);
+    }
+  }
+
+  private static int parseHistory(String value) throws UsageException {
+    try {
+      int history = Integer.parseInt(value);
+      if (history < 0) {
+        throw new UsageException("--history must not be negative: " + value);
+      }
+      return history;
+    } catch (NumberFormatException e) {
+      throw new UsageException("--history must be a number: " + value);
+    }
+  }
+
+  /** Parses {@code 10s}, {@code 500ms}, {@code 2m}, {@code 0}, or an ISO-8601 duration such as {@code PT10S}. */
+  static Duration parseDuration(String value) throws UsageException {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    try {
+      Duration duration;
+      if (v.equals("0")) {
+        duration = Duration.ZERO;
+      } else if (v.endsWith("ms")) {
+        duration = Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      } else if (v.endsWith("s")) {
+        duration = Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      } else if (v.endsWith("m")) {
+        duration = Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      } else {
+        duration = Duration.parse(value);
+      }
+      if (duration.isNegative()) {
+        throw new UsageException("--heartbeat must not be negative: " + value);
+      }
+      return duration;
+    } catch (NumberFormatException | DateTimeParseException e) {
+      throw new UsageException("--heartbeat must be a duration such as 10s, 500ms or 0: " + value);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.herald.sse.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.herald.sse.examples.ExampleApp.Reply;
+import dev.herald.sse.examples.ExampleApp.Route;
+import dev.herald.sse.examples.ExampleApp.Route.Kind;
+import dev.herald.sse.spi.Channel;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ExampleAppTest {
+  private final ExampleApp app = new ExampleApp(ExampleOptions.defaults());
+
+  @AfterEach
+  void close() {
+    app.close();
+  }
+
+  private static String body(Reply reply) {
+    return new String(reply.body(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void routesTheSeedsPathsAndOurs() {
+    assertThat(app.route("GET", "/events")).isEqualTo(new Route(Kind.SUBSCRIBE, ""));
+    assertThat(app.route("GET", "/events/")).isEqualTo(new Route(Kind.SUBSCRIBE, ""));
+    assertThat(app.route("GET", "/events?x=1")).isEqualTo(new Route(Kind.SUBSCRIBE, ""));
+    assertThat(app.route("GET", "/events/hello%20world")).isEqualTo(new Route(Kind.BROADCAST_PATH, "hello%20world"));
+    assertThat(app.route("POST", "/events")).isEqualTo(new Route(Kind.BROADCAST_BODY, ""));
+    assertThat(app.route("GET", "/stats")).isEqualTo(new Route(Kind.STATS, ""));
+    assertThat(app.route("GET", "/")).isEqualTo(new Route(Kind.INDEX, ""));
+    assertThat(app.route("GET", "/nope")).isEqualTo(new Route(Kind.NOT_FOUND, ""));
+    assertThat(app.route("DELETE", "/events")).isEqualTo(new Route(Kind.METHOD_NOT_ALLOWED, "GET, HEAD, POST"));
+    assertThat(app.route("POST", "/events/x")).isEqualTo(new Route(Kind.METHOD_NOT_ALLOWED, "GET"));
+  }
+
+  @Test
+  void pathMessageIsPercentDecodedAsUtf8AndBroadcast() {
+    Channel channel = app.broadcaster().subscribe(null);
+    channel.poll(); // the greeting
+
+    Reply reply = app.reply(app.route("GET", "/events/caf%C3%A9%20%E2%82%AC+1%0Anext"));
+
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(body(reply)).isEqualTo("msg sent\n");
+    assertThat(channel.poll().toString()).isEqualTo("id: 1\ndata: café €+1\ndata: next\n\n");
+  }
+
+  @Test
+  void malformedPercentEncodingIsABadRequest() {
+    for (String bad : new String[] {"%", "%4", "%zz", "abc%G1", "%C3%28", "%FF"}) {
+      Reply reply = app.broadcastPath(bad);
+      assertThat(reply.status()).as(bad).isEqualTo(400);
+      assertThat(body(reply)).as(bad).startsWith("malformed percent-encoding").endsWith("\n")
+          .hasLineCount(1);
+    }
+    assertThat(app.broadcaster().stats().eventsBroadcast()).isZero();
+  }
+
+  @Test
+  void bodyIsBroadcastUpToItsLimit() throws Exception {
+    byte[] limit = "x".repeat(ExampleApp.MAX_BODY_BYTES).getBytes(StandardCharsets.UTF_8);
+    byte[] over = "x".repeat(ExampleApp.MAX_BODY_BYTES + 100).getBytes(StandardCharsets.UTF_8);
+
+    assertThat(app.broadcastBody(limit).status()).isEqualTo(200);
+    assertThat(ExampleApp.readBody(new ByteArrayInputStream(over))).hasSize(ExampleApp.MAX_BODY_BYTES + 1);
+    assertThat(app.broadcastBody(ExampleApp.readBody(new ByteArrayInputStream(over))).status()).isEqualTo(413);
+    assertThat(app.broadcastBody(new byte[] {(byte) 0xC3, 0x28}).status()).isEqualTo(400);
+  }
+
+  @Test
+  void statsAreJson() {
+    app.broadcaster().subscribe(null);
+    app.broadcastPath("x");
+
+    String json = body(app.reply(new Route(Kind.STATS, "")));
+
+    assertThat(json).startsWith("{\"clients\":1,\"clientsConnected\":1,\"eventsBroadcast\":1,").endsWith("}\n");
+  }
+
+  @Test
+  void indexIsTheLivePage() {
+    Reply reply = app.reply(new Route(Kind.INDEX, ""));
+
+    assertThat(reply.contentType()).startsWith("text/html");
+    assertThat(body(reply)).contains("new EventSource(\"/events\")");
+  }
+
+  @Test
+  void optionsHaveTheSeedsDefaults() throws Exception {
+    ExampleOptions options = ExampleOptions.parse();
+
+    assertThat(options.transport()).isEqualTo(ExampleOptions.Transport.NETTY);
+    assertThat(options.host()).isEqualTo("127.0.0.1");
+    assertThat(options.port()).isEqualTo(8000);
+    assertThat(options.heartbeat()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void optionsParseEveryFlag() throws Exception {
+    ExampleOptions options =
+        ExampleOptions.parse("--transport", "TOMCAT", "--host=0.0.0.0", "--port", "0", "--heartbeat", "500ms",
+            "--history", "5");
+
+    assertThat(options).isEqualTo(
+        new ExampleOptions(ExampleOptions.Transport.TOMCAT, "0.0.0.0", 0, Duration.ofMillis(500), 5));
+    assertThat(ExampleOptions.parse("--help")).isNull();
+  }
+
+  @Test
+  void badOptionsAreOneLineErrors() {
+    assertThatThrownBy(() -> ExampleOptions.parse("--transport", "undertow"))
+        .hasMessage("--transport must be netty, jetty or tomcat: undertow");
+    assertThatThrownBy(() -> ExampleOptions.parse("--port", "70000")).hasMessageContaining("0 to 65535");
+    assertThatThrownBy(() -> ExampleOptions.parse("--heartbeat", "soon")).hasMessageContaining("duration");
+    assertThatThrownBy(() -> ExampleOptions.parse("--bogus", "1")).hasMessage("unknown option: --bogus");
+    assertThatThrownBy(() -> ExampleOptions.parse("--port")).hasMessage("--port needs a value");
+  }
+}
