@@ -98,6 +98,23 @@ class NettySseTest {
   }
 
   @Test
+  void streamThatEndsBeforeTheRequestIsFullyReadStillKeepsTheConnection() {
+    EmbeddedChannel channel = channel(sender -> {
+      opened.add(sender);
+      sender.close(); // ends while HttpServerCodec has yet to pass on the request's LastHttpContent
+    });
+
+    send(channel, get("/countdown"));
+    assertThat(read(channel)).isEqualTo(STREAM_HEADERS + LAST_CHUNK);
+    send(channel, get("/countdown"));
+
+    assertThat(read(channel)).isEqualTo(STREAM_HEADERS + LAST_CHUNK);
+    assertThat(opened).hasSize(2);
+    assertThat(channel.isOpen()).isTrue();
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
   void clientThatLeavesClosesTheSenderAtOnce() {
     EmbeddedChannel channel = channel();
     send(channel, get("/countdown"));

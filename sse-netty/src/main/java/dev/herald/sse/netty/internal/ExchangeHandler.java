@@ -53,6 +53,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   private boolean bodyDone;
   private boolean finished;
   private boolean discardedRequests;
+  private boolean lastWritten;
   private boolean draining;
   private boolean drainAgain;
   private @Nullable ScheduledFuture<?> graceTimer;
@@ -182,19 +183,29 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
     startCloseGrace(); // before the write, whose listeners may run (and cancel it) at once
     ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-    if (keepAlive && bodyDone && !discardedRequests) {
+    if (keepAlive && !discardedRequests) {
       last.addListener(future -> {
         if (future.isSuccess()) {
-          cancelCloseGrace();
-          if (ctx.pipeline().context(this) != null) {
-            ctx.pipeline().remove(this); // the connection serves the next request as usual
-          }
+          lastWritten = true;
+          handOver();
         } else {
           written(last);
         }
       });
     } else {
       last.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /**
+   * Once the response is complete and the request fully read (a stream can end before the request's last content
+   * arrives), gives the connection back to the pipeline for the next request.
+   */
+  private void handOver() {
+    ChannelHandlerContext ctx = requireNonNull(this.ctx);
+    if (lastWritten && bodyDone && !ctx.isRemoved()) {
+      cancelCloseGrace();
+      ctx.pipeline().remove(this);
     }
   }
 
@@ -246,6 +257,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
       ReferenceCountUtil.release(msg);
       if (bodyDone && stream == null) {
         ctx.pipeline().remove(this);
+      } else if (bodyDone) {
+        handOver();
       }
     } else if (stream != null && !finished) {
       if (!discardedRequests) {
