@@ -19,6 +19,7 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -341,6 +342,23 @@ class SseHandlerTest {
     assertThat(next.seen).containsExactly(
         "GET /events/more", "end",
         "GET /eventsx", "end");
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void worksBehindAnAggregator() {
+    EmbeddedChannel channel = new EmbeddedChannel(
+        new HttpServerCodec(), new HttpObjectAggregator(1024), new SseHandler("/events", broadcaster), next);
+
+    send(channel, "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello" + get("/events"));
+
+    assertThat(read(channel)).isEqualTo(
+        "HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD\r\ncontent-length: 0\r\n\r\n" + STREAM_HEADERS);
+    broadcaster.broadcast(Data.of("aggregated"));
+    broadcaster.close();
+    assertThat(read(channel)).isEqualTo(chunk("data: aggregated\n\n") + LAST_CHUNK);
+    send(channel, get("/other"));
+    assertThat(next.seen).containsExactly("GET /other");
     assertThat(channel.finishAndReleaseAll()).isFalse();
   }
 
