@@ -333,6 +333,19 @@ class SseHandlerTest {
   }
 
   @Test
+  void malformedRequestGets400AndTheConnectionCloses() {
+    EmbeddedChannel channel = channel();
+
+    send(channel, get("/events", "Bad Header: has a space in its name\r\n"));
+
+    assertThat(read(channel)).isEqualTo(
+        "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    assertThat(broadcaster.clientCount()).isZero();
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
   void otherPathsArePassedOn() {
     EmbeddedChannel channel = channel();
 

@@ -74,7 +74,8 @@ public final class Exchange {
       boolean keepAlive,
       @Nullable String lastEventId,
       boolean acceptable,
-      boolean complete) {
+      boolean complete,
+      boolean malformed) {
 
     static Request of(HttpRequest request) {
       String lastEventId = request.headers().get(LAST_EVENT_ID);
@@ -84,7 +85,13 @@ public final class Exchange {
           HttpUtil.isKeepAlive(request),
           lastEventId == null || lastEventId.isEmpty() ? null : lastEventId,
           AcceptHeader.allowsEventStream(request.headers().getAll(HttpHeaderNames.ACCEPT)),
-          request instanceof LastHttpContent);
+          request instanceof LastHttpContent,
+          request.decoderResult().isFailure());
+    }
+
+    /** The same request, as one after which the connection must close. */
+    Request closing() {
+      return new Request(method, version, false, lastEventId, acceptable, complete, malformed);
     }
 
     /** HTTP/1.1 delimits the stream with chunks; HTTP/1.0 has none and ends it by closing the connection. */
@@ -115,6 +122,11 @@ public final class Exchange {
   private static void answer(ChannelHandlerContext ctx, Request r, Source source, NettySseConfig config) {
     if (!ctx.channel().isActive()) {
       log.debug("the client left before its stream opened");
+      return;
+    }
+    if (r.malformed()) {
+      // HttpServerCodec could not read the request: nothing after it on this connection can be trusted either.
+      refuse(ctx, r.closing(), HttpResponseStatus.BAD_REQUEST, null, null);
       return;
     }
     boolean head = HttpMethod.HEAD.equals(r.method());

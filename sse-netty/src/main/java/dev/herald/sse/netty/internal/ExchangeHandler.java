@@ -302,16 +302,16 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     Channel stream = this.stream;
-    if (stream == null || finished) {
-      ctx.fireExceptionCaught(cause);
-    } else if (cause instanceof IOException) {
+    if (stream != null && cause instanceof IOException) {
       // A reset or broken connection is how streams usually end: expected, not worth a warning.
       log.debug("a streaming client's connection failed; it is gone", cause);
       stream.close(CloseReason.CLIENT_GONE);
       ctx.close();
-    } else {
-      stream.close(CloseReason.ERROR);
-      ctx.fireExceptionCaught(cause);
+      return;
     }
+    if (stream != null && !finished) {
+      stream.close(CloseReason.ERROR);
+    }
+    ctx.fireExceptionCaught(cause);
   }
 }
