@@ -1,0 +1,100 @@
+package dev.herald.sse.netty;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.herald.sse.Broadcaster;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * A handler that answers requests for one path with a stream of a {@link Broadcaster}'s events, and passes every
+ * other message on.
+ *
+ * <pre>{@code
+ * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder().assignIds(true).history(1000).build());
+ * SseHandler events = new SseHandler("/events", broadcaster);
+ *
+ * new ServerBootstrap()
+ *     .group(group)
+ *     .channel(NioServerSocketChannel.class)
+ *     .childHandler(new ChannelInitializer<SocketChannel>() {
+ *       protected void initChannel(SocketChannel ch) {
+ *         ChannelPipeline p = ch.pipeline();
+ *         p.addLast(new HttpServerCodec());
+ *         p.addLast(events);
+ *         p.addLast(new YourOtherRoutes());
+ *       }
+ *     })
+ *     .bind(8080);
+ *
+ * broadcaster.broadcast(Data.of("hello, everyone"));
+ * }</pre>
+ *
+ * <p>A request whose path (the URI without its query) equals the handler's path is answered as
+ * {@link NettySse#serve(io.netty.channel.ChannelHandlerContext, HttpRequest, Broadcaster, NettySseConfig)}
+ * describes: {@code GET} streams, {@code HEAD} gets the headers, other methods get {@code 405}. The handler
+ * consumes and releases that request; other requests and their content go to the next handler untouched. It works
+ * with or without an {@code HttpObjectAggregator} before it.
+ *
+ * <p><b>Threading and ownership.</b> The handler is {@link Sharable} and holds no state of its own: add one
+ * instance to every connection's pipeline. The application owns the broadcaster and closes it, which ends every
+ * stream cleanly.
+ */
+@Sharable
+public final class SseHandler extends ChannelInboundHandlerAdapter {
+  private final String path;
+  private final Broadcaster broadcaster;
+  private final NettySseConfig config;
+
+  /**
+   * Makes a handler that serves a broadcaster on a path, with the {@linkplain NettySseConfig#defaults() default
+   * settings}.
+   *
+   * @param path the path to answer, such as {@code /events}
+   * @param broadcaster the broadcaster each client subscribes to
+   */
+  public SseHandler(String path, Broadcaster broadcaster) {
+    this(path, broadcaster, NettySseConfig.defaults());
+  }
+
+  /**
+   * Makes a handler that serves a broadcaster on a path.
+   *
+   * @param path the path to answer, such as {@code /events}
+   * @param broadcaster the broadcaster each client subscribes to
+   * @param config the transport's settings
+   * @throws IllegalArgumentException if the path does not start with {@code /}
+   */
+  public SseHandler(String path, Broadcaster broadcaster, NettySseConfig config) {
+    requireNonNull(path, "path");
+    if (!path.startsWith("/")) {
+      throw new IllegalArgumentException("path must start with /: " + path);
+    }
+    this.path = path;
+    this.broadcaster = requireNonNull(broadcaster, "broadcaster");
+    this.config = requireNonNull(config, "config");
+  }
+
+  /**
+   * Answers a request for this handler's path; passes anything else on.
+   *
+   * @param ctx this handler's context
+   * @param msg the inbound message
+   */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest request && path.equals(new QueryStringDecoder(request.uri()).path())) {
+      try {
+        NettySse.serve(ctx, request, broadcaster, config);
+      } finally {
+        ReferenceCountUtil.release(msg);
+      }
+    } else {
+      ctx.fireChannelRead(msg);
+    }
+  }
+}

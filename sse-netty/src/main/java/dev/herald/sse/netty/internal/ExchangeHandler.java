@@ -1,0 +1,317 @@
+package dev.herald.sse.netty.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.herald.sse.CloseReason;
+import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.Frame;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns a connection from an answered request until its response is complete: swallows the rest of that request's
+ * body and, for a stream, drains the client's {@link Channel} to the socket.
+ *
+ * <p>It sits right before the handler that answered the request, so it sees the connection's later inbound
+ * events first. While a stream is open, a later (pipelined) request could only be answered after the stream ends,
+ * which may be never: such requests are discarded, and the connection closes when the stream ends instead of
+ * being kept alive. When a stream ends cleanly on a keep-alive connection, the handler removes itself and the
+ * pipeline serves the next request as usual.
+ *
+ * <p><b>Threading.</b> Everything runs on the connection's event loop except the engine's wake-up callback, which
+ * only schedules a drain there.
+ */
+final class ExchangeHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ExchangeHandler.class);
+
+  private final @Nullable Channel stream;
+  private final Exchange.@Nullable Source source;
+  private final boolean keepAlive;
+  private final Duration closeGrace;
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drainTask = this::scheduledDrain;
+  private final ChannelFutureListener onWritten = this::written;
+
+  private @Nullable ChannelHandlerContext ctx;
+  private boolean bodyDone;
+  private boolean finished;
+  private boolean discardedRequests;
+  private boolean lastWritten;
+  private boolean draining;
+  private boolean drainAgain;
+  private @Nullable ScheduledFuture<?> graceTimer;
+
+  /** Makes a handler that only swallows the rest of a request's body, then removes itself. */
+  ExchangeHandler() {
+    this.stream = null;
+    this.source = null;
+    this.keepAlive = true;
+    this.bodyDone = false;
+    this.closeGrace = Duration.ZERO;
+  }
+
+  /**
+   * Makes a handler that serves a stream.
+   *
+   * @param stream the client's channel, not started
+   * @param source told when the stream opens
+   * @param keepAlive whether the connection may serve another request after a clean end
+   * @param bodyDone whether the request's body was read already
+   * @param closeGrace how long the end of a server-closed stream may take to write
+   */
+  ExchangeHandler(Channel stream, Exchange.Source source, boolean keepAlive, boolean bodyDone, Duration closeGrace) {
+    this.stream = requireNonNull(stream, "stream");
+    this.source = requireNonNull(source, "source");
+    this.keepAlive = keepAlive;
+    this.bodyDone = bodyDone;
+    this.closeGrace = requireNonNull(closeGrace, "closeGrace");
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /**
+   * Sends the response headers, starts the channel, tells the application, and drains what is queued; on the event
+   * loop, right after this handler joined the pipeline.
+   */
+  void start(HttpResponse response) {
+    ChannelHandlerContext ctx = requireNonNull(this.ctx, "not in a pipeline");
+    Channel stream = requireNonNull(this.stream);
+    // Flushed at once, so the client sees the stream open even before the first event.
+    ctx.writeAndFlush(response).addListener(onWritten);
+    stream.start(this::wake);
+    try {
+      requireNonNull(source).opened(stream.sender());
+    } catch (RuntimeException e) {
+      log.warn("the application failed to open a stream; closing it", e);
+      stream.close(CloseReason.ERROR);
+    }
+    drain();
+  }
+
+  // ---- the drain loop ----
+
+  /** The engine's callback, from any thread: schedules one drain on the event loop, never drains in place. */
+  private void wake() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      requireNonNull(ctx).executor().execute(drainTask);
+    }
+  }
+
+  private void scheduledDrain() {
+    drainScheduled.set(false);
+    drain();
+  }
+
+  /**
+   * Drains, or asks the running drain to go round again: a flush can turn the connection writable and call
+   * {@link #channelWritabilityChanged} from inside a drain, and a loop is kinder to the stack than recursion.
+   */
+  private void drain() {
+    if (draining) {
+      drainAgain = true;
+      return;
+    }
+    draining = true;
+    try {
+      do {
+        drainAgain = false;
+        drainOnce();
+      } while (drainAgain);
+    } finally {
+      draining = false;
+    }
+  }
+
+  private void drainOnce() {
+    Channel stream = this.stream;
+    ChannelHandlerContext ctx = this.ctx;
+    if (stream == null || ctx == null || finished) {
+      return;
+    }
+    io.netty.channel.Channel connection = ctx.channel();
+    boolean wrote = false;
+    Frame frame;
+    // Checked before each poll: a drain that stops on a full socket must not poll, so that the engine does not
+    // think us idle; channelWritabilityChanged resumes it.
+    while (connection.isWritable() && (frame = stream.poll()) != null) {
+      // The frame's bytes are shared with other clients and the replay history: wrap them, never copy.
+      HttpContent content = new DefaultHttpContent(Unpooled.wrappedBuffer(frame.buffer()));
+      ctx.write(content, ctx.newPromise().addListener(onWritten));
+      wrote = true;
+    }
+    if (wrote) {
+      ctx.flush();
+    }
+    if (stream.isClosed()) {
+      if (stream.hasPending()) {
+        startCloseGrace(); // server-closed with frames left and a full socket: give the client a bounded time
+      } else {
+        finish(stream.closeReason());
+      }
+    }
+  }
+
+  /** Ends the response once the channel is closed and empty. */
+  private void finish(@Nullable CloseReason reason) {
+    ChannelHandlerContext ctx = requireNonNull(this.ctx);
+    finished = true;
+    if (reason != CloseReason.SERVER_CLOSED) {
+      // The client is gone, failed, or too slow: its queue was dropped, and the connection goes with it.
+      log.debug("stream ended ({}); closing the connection", reason);
+      ctx.close();
+      return;
+    }
+    startCloseGrace(); // before the write, whose listeners may run (and cancel it) at once
+    ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    if (keepAlive && !discardedRequests) {
+      last.addListener(future -> {
+        if (future.isSuccess()) {
+          lastWritten = true;
+          handOver();
+        } else {
+          written(last);
+        }
+      });
+    } else {
+      last.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /**
+   * Once the response is complete and the request fully read (a stream can end before the request's last content
+   * arrives), gives the connection back to the pipeline for the next request.
+   */
+  private void handOver() {
+    ChannelHandlerContext ctx = requireNonNull(this.ctx);
+    if (lastWritten && bodyDone && !ctx.isRemoved()) {
+      cancelCloseGrace();
+      ctx.pipeline().remove(this);
+    }
+  }
+
+  private void startCloseGrace() {
+    ChannelHandlerContext ctx = requireNonNull(this.ctx);
+    if (graceTimer == null && !ctx.isRemoved()) {
+      graceTimer = ctx.executor().schedule(() -> {
+        if (ctx.channel().isActive()) {
+          log.debug("the client did not read the end of its stream within {}; closing the connection", closeGrace);
+          ctx.close();
+        }
+      }, closeGrace.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void cancelCloseGrace() {
+    ScheduledFuture<?> timer = graceTimer;
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+
+  /** Every write's listener: a failed write ends the client at once. */
+  private void written(ChannelFuture future) {
+    if (future.isSuccess()) {
+      return;
+    }
+    Channel stream = this.stream;
+    if (stream != null && !stream.isClosed()) {
+      Throwable cause = future.cause();
+      if (cause instanceof IOException) {
+        log.debug("writing to a client failed; it is gone", cause);
+        stream.close(CloseReason.CLIENT_GONE);
+      } else {
+        log.warn("writing to a client failed", cause);
+        stream.close(CloseReason.ERROR);
+      }
+    }
+    future.channel().close();
+  }
+
+  // ---- the connection's events ----
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpContent && !(msg instanceof HttpRequest) && !bodyDone) {
+      // The rest of the request this exchange answered.
+      bodyDone = msg instanceof LastHttpContent;
+      ReferenceCountUtil.release(msg);
+      if (bodyDone && stream == null) {
+        ctx.pipeline().remove(this);
+      } else if (bodyDone) {
+        handOver();
+      }
+    } else if (stream != null && !finished) {
+      if (!discardedRequests) {
+        log.debug("a request arrived on a connection that is streaming; discarding it and closing after the stream");
+      }
+      discardedRequests = true;
+      ReferenceCountUtil.release(msg);
+    } else {
+      ctx.fireChannelRead(msg);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable()) {
+      drain();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    ended();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    ended();
+  }
+
+  private void ended() {
+    cancelCloseGrace();
+    finished = true;
+    Channel stream = this.stream;
+    if (stream != null) {
+      stream.close(CloseReason.CLIENT_GONE); // does nothing if the stream had ended already
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Channel stream = this.stream;
+    if (stream != null && cause instanceof IOException) {
+      // A reset or broken connection is how streams usually end: expected, not worth a warning.
+      log.debug("a streaming client's connection failed; it is gone", cause);
+      stream.close(CloseReason.CLIENT_GONE);
+      ctx.close();
+      return;
+    }
+    if (stream != null && !finished) {
+      stream.close(CloseReason.ERROR);
+    }
+    ctx.fireExceptionCaught(cause);
+  }
+}

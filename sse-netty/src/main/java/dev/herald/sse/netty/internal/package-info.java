@@ -1,0 +1,8 @@
+/**
+ * The Netty transport's implementation details. Anything here can change at any time; do not use it from outside
+ * Herald.
+ */
+@NullMarked
+package dev.herald.sse.netty.internal;
+
+import org.jspecify.annotations.NullMarked;

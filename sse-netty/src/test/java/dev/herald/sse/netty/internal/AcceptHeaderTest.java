@@ -1,0 +1,53 @@
+package dev.herald.sse.netty.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AcceptHeaderTest {
+
+  private static boolean allows(String... values) {
+    return AcceptHeader.allowsEventStream(List.of(values));
+  }
+
+  @Test
+  void noHeaderAllowsAnything() {
+    assertThat(allows()).isTrue();
+    assertThat(allows("")).isTrue();
+  }
+
+  @Test
+  void eventStreamAndWildcardsAllowIt() {
+    assertThat(allows("text/event-stream")).isTrue();
+    assertThat(allows("Text/Event-Stream; charset=utf-8")).isTrue();
+    assertThat(allows("text/*")).isTrue();
+    assertThat(allows("*/*")).isTrue();
+    assertThat(allows("text/html, */*;q=0.1")).isTrue();
+    assertThat(allows("application/json", "text/event-stream")).isTrue();
+  }
+
+  @Test
+  void otherTypesExcludeIt() {
+    assertThat(allows("application/json")).isFalse();
+    assertThat(allows("text/html, application/xml")).isFalse();
+  }
+
+  @Test
+  void zeroQualityExcludesIt() {
+    assertThat(allows("text/event-stream;q=0")).isFalse();
+    assertThat(allows("*/*;q=0.0")).isFalse();
+  }
+
+  @Test
+  void theMostSpecificRangeDecides() {
+    assertThat(allows("text/event-stream;q=0, */*")).isFalse();
+    assertThat(allows("*/*;q=0, text/event-stream;q=0.5")).isTrue();
+    assertThat(allows("text/*;q=0, */*")).isFalse();
+  }
+
+  @Test
+  void malformedQualityIsIgnored() {
+    assertThat(allows("text/event-stream;q=high")).isTrue();
+  }
+}
