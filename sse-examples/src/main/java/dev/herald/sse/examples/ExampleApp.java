@@ -17,6 +17,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The example's routes, written once and served by every transport: the seed tutorial's {@code /events} stream
@@ -42,12 +44,17 @@ public final class ExampleApp implements AutoCloseable {
    * @param options the command-line options
    */
   public ExampleApp(ExampleOptions options) {
-    this.broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+    this(options, UnaryOperator.identity());
+  }
+
+  /** Makes the app with its broadcaster seen through {@code wrap}, for tests that watch the subscriptions. */
+  ExampleApp(ExampleOptions options, UnaryOperator<Broadcaster> wrap) {
+    this.broadcaster = wrap.apply(Broadcasters.create(BroadcasterConfig.builder()
         .greeting(Data.of("connected"))
         .heartbeat(options.heartbeat())
         .assignIds(true)
         .history(options.history())
-        .build());
+        .build()));
     this.page = resource("index.html");
   }
 
@@ -199,6 +206,18 @@ public final class ExampleApp implements AutoCloseable {
       out.write(buffer, 0, n);
     }
     return out.toByteArray();
+  }
+
+  /**
+   * Formats an error the servers answer themselves, before the example sees the request, as one line.
+   *
+   * @param status the status code
+   * @param message the server's reason, possibly null or blank
+   * @return {@code "400 reason\n"}
+   */
+  static String errorLine(int status, @Nullable String message) {
+    return status + (message == null || message.isBlank() ? "" : " " + message.replace('\r', ' ').replace('\n', ' '))
+        + "\n";
   }
 
   private Reply broadcast(String message) {

@@ -1,15 +1,134 @@
 package dev.herald.sse.examples;
 
-/** The example server's entry point; the server itself arrives with the transports. */
-public final class ExampleServer {
-  private ExampleServer() {}
+import java.io.PrintStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The example server's entry point: the seed tutorial's {@code /events} broadcaster on Netty, Jetty or Tomcat.
+ *
+ * <pre>
+ * java -jar sse-examples/target/sse-examples.jar [--transport netty|jetty|tomcat] [--port 8000]
+ * curl http://127.0.0.1:8000/events/hello
+ * </pre>
+ */
+public final class ExampleServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ExampleServer.class);
+
+  private final ExampleApp app;
+  private final RunningServer server;
+  private final ExampleOptions options;
+
+  private ExampleServer(ExampleApp app, RunningServer server, ExampleOptions options) {
+    this.app = app;
+    this.server = server;
+    this.options = options;
+  }
 
   /**
-   * Explains that the example server is not built yet.
+   * Starts the example on the transport the options name.
    *
-   * @param args ignored
+   * @param options where and how to run
+   * @return the running example, which the caller closes
+   * @throws Exception if the server does not start (for example, the port is taken)
+   */
+  public static ExampleServer start(ExampleOptions options) throws Exception {
+    return start(options, new ExampleApp(options));
+  }
+
+  /** Starts the example around an app made beforehand; the server owns and closes it. */
+  static ExampleServer start(ExampleOptions options, ExampleApp app) throws Exception {
+    try {
+      RunningServer server = switch (options.transport()) {
+        case NETTY -> NettyExample.start(app, options.host(), options.port());
+        case JETTY -> JettyExample.start(app, options.host(), options.port());
+        case TOMCAT -> TomcatExample.start(app, options.host(), options.port());
+      };
+      return new ExampleServer(app, server, options);
+    } catch (Exception | Error e) {
+      app.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Returns the shared app, and through it the broadcaster.
+   *
+   * @return the app
+   */
+  public ExampleApp app() {
+    return app;
+  }
+
+  /**
+   * Returns the port the server listens on.
+   *
+   * @return the bound port
+   */
+  public int port() {
+    return server.port();
+  }
+
+  /**
+   * Returns the URL to open in a browser.
+   *
+   * @return the page's URL
+   */
+  public String url() {
+    String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+    return "http://" + host + ":" + port() + "/";
+  }
+
+  /** Ends every stream cleanly, then stops the server. */
+  @Override
+  public void close() {
+    app.close();
+    server.close();
+  }
+
+  /**
+   * Runs the example until Ctrl-C or SIGTERM.
+   *
+   * @param args the command line; {@code --help} explains it
    */
   public static void main(String[] args) {
-    System.out.println("Herald example server: not built yet; it arrives with the Netty and Servlet transports.");
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    ExampleOptions options;
+    try {
+      options = ExampleOptions.parse(args);
+    } catch (ExampleOptions.UsageException e) {
+      err.println("error: " + e.getMessage() + " (try --help)");
+      return 2;
+    }
+    if (options == null) {
+      out.println(ExampleOptions.USAGE);
+      return 0;
+    }
+    ExampleServer example;
+    try {
+      example = start(options);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    } catch (Exception e) {
+      err.println("error: could not start on " + options.host() + ":" + options.port() + ": " + e);
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("shutting down");
+      example.close();
+    }, "herald-shutdown"));
+    out.println("Herald example (" + options.transport().name().toLowerCase(java.util.Locale.ROOT)
+        + ") at " + example.url() + " : open it in a browser; broadcast with: curl " + example.url() + "events/hello");
+    out.flush();
+    try {
+      Thread.currentThread().join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
   }
 }

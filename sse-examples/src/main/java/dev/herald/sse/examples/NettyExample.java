@@ -1,0 +1,116 @@
+package dev.herald.sse.examples;
+
+import dev.herald.sse.examples.ExampleApp.Reply;
+import dev.herald.sse.examples.ExampleApp.Route;
+import dev.herald.sse.netty.NettySse;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The example on Netty: {@code HttpServerCodec}, an aggregator for small bodies, and one router. */
+final class NettyExample implements RunningServer {
+  private final EventLoopGroup group;
+  private final Channel server;
+
+  private NettyExample(EventLoopGroup group, Channel server) {
+    this.group = group;
+    this.server = server;
+  }
+
+  static RunningServer start(ExampleApp app, String host, int port) throws InterruptedException {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    try {
+      Router router = new Router(app);
+      Channel server = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ChannelPipeline p = ch.pipeline();
+              p.addLast(new HttpServerCodec());
+              p.addLast(new HttpObjectAggregator(ExampleApp.MAX_BODY_BYTES));
+              p.addLast(router);
+            }
+          })
+          .bind(host, port).sync().channel();
+      return new NettyExample(group, server);
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  @Override
+  public int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+  }
+
+  /** Routes every request through the shared {@link ExampleApp}. */
+  @io.netty.channel.ChannelHandler.Sharable
+  private static final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final ExampleApp app;
+
+    Router(ExampleApp app) {
+      this.app = app;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      Route route = app.route(request.method().name(), request.uri());
+      switch (route.kind()) {
+        case SUBSCRIBE -> NettySse.serve(ctx, request, app.broadcaster());
+        case BROADCAST_BODY -> write(ctx, request, app.broadcastBody(ByteBufUtil.getBytes(request.content())));
+        default -> write(ctx, request, app.reply(route));
+      }
+    }
+
+    private static void write(ChannelHandlerContext ctx, FullHttpRequest request, Reply reply) {
+      boolean head = request.method().equals(HttpMethod.HEAD);
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+          HttpResponseStatus.valueOf(reply.status()),
+          head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(reply.body()));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+      for (Map.Entry<String, String> header : reply.headers().entrySet()) {
+        response.headers().set(header.getKey(), header.getValue());
+      }
+      HttpUtil.setContentLength(response, reply.body().length);
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      HttpUtil.setKeepAlive(response, keepAlive);
+      var written = ctx.writeAndFlush(response);
+      if (!keepAlive) {
+        written.addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.herald.sse.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.sse.examples.ExampleOptions.Transport;
+import dev.herald.sse.examples.browser.HeadlessChromium;
+import dev.herald.sse.spi.Channel;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The example page in a real browser: Debian's headless Chromium opens {@code /}, its {@code EventSource} receives
+ * the greeting and broadcasts, and when the server ends the stream the browser reconnects by itself and, through
+ * {@code Last-Event-ID}, misses nothing. A screenshot of the page is saved under {@code target/browser/}.
+ *
+ * <p>In CI ({@code CI=true}) a missing Chromium fails the test; elsewhere the test is skipped with a message.
+ */
+class ExampleBrowserIT {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private static Path chromium() {
+    Optional<Path> executable = HeadlessChromium.executable();
+    if (executable.isEmpty()) {
+      String message = "Chromium is not installed (apt-get install chromium); the browser test needs it";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw new AssertionError(message + ", and CI must run it");
+      }
+      Assumptions.abort(message);
+    }
+    return executable.get();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void pageShowsLiveEventsAndResumesWithoutLossAfterTheServerEndsTheStream(Transport transport) throws Exception {
+    Path executable = chromium();
+    ExampleOptions options = ExampleOptions.defaults().on(transport).withPort(0);
+    RecordingBroadcaster[] recording = new RecordingBroadcaster[1];
+    ExampleApp app = new ExampleApp(options, broadcaster -> recording[0] = new RecordingBroadcaster(broadcaster));
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try (ExampleServer server = ExampleServer.start(options, app);
+        HeadlessChromium browser = HeadlessChromium.start(executable)) {
+      String base = "http://127.0.0.1:" + server.port();
+      browser.navigate(base + "/");
+      browser.awaitTrue("document.body.dataset.state === 'open' && window.heraldEvents.length >= 1", WAIT);
+
+      send(http, base, "first line\nsecond line");
+      send(http, base, "héllo wörld € 😀");
+      browser.awaitTrue("window.heraldEvents.length >= 3", WAIT);
+
+      // The server ends the stream; events broadcast while the browser is away must reach it after it reconnects.
+      for (Channel channel : recording[0].channels()) {
+        channel.sender().close();
+      }
+      browser.awaitTrue("document.body.dataset.state === 'connecting'", WAIT);
+      send(http, base, "missed while away 1");
+      send(http, base, "missed while away 2");
+      browser.awaitTrue("document.body.dataset.state === 'open' && window.heraldEvents.length >= 6", WAIT);
+      send(http, base, "live again");
+      browser.awaitTrue("window.heraldEvents.length >= 7", WAIT);
+
+      List<?> events = (List<?>) browser.evaluate("window.heraldEvents");
+      assertThat(field(events, "data")).containsExactly(
+          "connected", "first line\nsecond line", "héllo wörld € 😀",
+          "connected", "missed while away 1", "missed while away 2", "live again");
+      assertThat(field(events, "id")).containsExactly(
+          "", "1", "2", "2", "3", "4", "5");
+      List<Channel> channels = recording[0].channels();
+      assertThat(channels).hasSize(2);
+      assertThat(channels.get(1).lastEventId()).as("the browser resumed with Last-Event-ID").isEqualTo("2");
+      assertThat(browser.evaluate("document.querySelectorAll('#events li').length")).isEqualTo(7L);
+
+      Path artifacts = Path.of(System.getenv().getOrDefault("HERALD_ARTIFACTS", "target/browser"));
+      Path screenshot = artifacts.resolve("example-" + transport.name().toLowerCase(java.util.Locale.ROOT) + ".png");
+      browser.screenshot(screenshot);
+      assertThat(screenshot).isNotEmptyFile();
+    }
+  }
+
+  private static List<Object> field(List<?> events, String name) {
+    return events.stream().<Object>map(e -> ((Map<?, ?>) e).get(name)).toList();
+  }
+
+  private static void send(HttpClient http, String base, String message) throws Exception {
+    String path = "/events/" + URLEncoder.encode(message, StandardCharsets.UTF_8).replace("+", "%20");
+    HttpResponse<String> reply =
+        http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(reply.statusCode()).isEqualTo(200);
+  }
+}

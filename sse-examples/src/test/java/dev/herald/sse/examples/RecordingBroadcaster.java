@@ -1,0 +1,60 @@
+package dev.herald.sse.examples;
+
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.BroadcasterStats;
+import dev.herald.sse.Event;
+import dev.herald.sse.spi.Channel;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A broadcaster that remembers every channel it handed to a transport, so a test can end those streams. */
+final class RecordingBroadcaster implements Broadcaster {
+  private final Broadcaster delegate;
+  private final List<Channel> channels = new CopyOnWriteArrayList<>();
+
+  RecordingBroadcaster(Broadcaster delegate) {
+    this.delegate = delegate;
+  }
+
+  List<Channel> channels() {
+    return List.copyOf(channels);
+  }
+
+  @Override
+  public Channel subscribe(String lastEventId) {
+    Channel channel = delegate.subscribe(lastEventId);
+    channels.add(channel);
+    return channel;
+  }
+
+  @Override
+  public int broadcast(Event event) {
+    return delegate.broadcast(event);
+  }
+
+  @Override
+  public CompletionStage<Void> broadcastPaced(Event event) {
+    return delegate.broadcastPaced(event);
+  }
+
+  @Override
+  public int clientCount() {
+    return delegate.clientCount();
+  }
+
+  @Override
+  public BroadcasterStats stats() {
+    return delegate.stats();
+  }
+
+  @Override
+  public boolean isClosed() {
+    return delegate.isClosed();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
