@@ -13,6 +13,7 @@ import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.OverflowPolicy;
+import dev.herald.sse.core.ReplayMissHandler;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeTransport;
 import dev.herald.sse.core.testing.FakeTransport.Await;
@@ -414,6 +415,34 @@ class DefaultBroadcasterTest {
   }
 
   @Test
+  void unknownLastEventIdGetsAResetEventWithAnEmptyIdByDefault() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    broadcaster.broadcast(Data.of("before the client came back"));
+
+    // As after a server restart: the id the client remembers was never in this history.
+    FakeTransport client = serve(broadcaster.subscribe("41"));
+    broadcaster.broadcast(Data.of("live"));
+
+    assertThat(client.awaitEvents(2)).containsExactly(
+        new MessageEvent("reset", "", ""),
+        new MessageEvent("message", "live", "2"));
+    assertThat(client.wire()).startsWith("id:\nevent: reset\ndata:\n\n");
+    assertThat(broadcaster.stats().replayMisses()).isEqualTo(1);
+  }
+
+  @Test
+  void ignoringReplayMissesTellsTheClientNothing() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .assignIds(true).history(10).onReplayMiss(ReplayMissHandler.ignore()));
+
+    FakeTransport client = serve(broadcaster.subscribe("41"));
+    broadcaster.broadcast(Data.of("live"));
+
+    assertThat(client.awaitEvents(1)).containsExactly(new MessageEvent("message", "live", "1"));
+    assertThat(broadcaster.stats().replayMisses()).isEqualTo(1);
+  }
+
+  @Test
   void replayMissHandlerCanTalkToTheClient() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
         .onReplayMiss((client, id) -> client.trySend(Data.of("unknown id " + id).withName("reset"))));
@@ -520,7 +549,8 @@ class DefaultBroadcasterTest {
     assertThat(stats.clientsConnected()).isEqualTo(4);
     assertThat(stats.eventsBroadcast()).isEqualTo(2);
     assertThat(stats.framesQueued()).isEqualTo(2 + 2 + 1);
-    assertThat(stats.framesPending()).as("b's two, and the replay of 'two'").isEqualTo(2 + 1);
+    assertThat(stats.framesPending()).as("b's two, the replay of 'two', and the reset for 'nope'")
+        .isEqualTo(2 + 1 + 1);
     assertThat(stats.replayHits()).isEqualTo(1);
     assertThat(stats.replayMisses()).isEqualTo(1);
     assertThat(stats.framesDropped()).isZero();
