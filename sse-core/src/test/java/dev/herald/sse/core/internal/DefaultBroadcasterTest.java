@@ -324,6 +324,46 @@ class DefaultBroadcasterTest {
   }
 
   @Test
+  void heartbeatDisconnectsAClientWhoseFullQueueDidNotMoveForAWholeInterval() {
+    DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ofHours(1)).channel(smallQueue(OverflowPolicy.DISCONNECT)));
+    long interval = Duration.ofHours(1).toNanos();
+    Channel stalled = broadcaster.subscribe(null);
+    Channel reading = broadcaster.subscribe(null);
+    for (int i = 0; i < 8; i++) {
+      broadcaster.broadcast(Data.of("fills the queue " + i));
+    }
+    while (reading.poll() != null) {
+      // the reader keeps up; the stalled client takes nothing
+    }
+    long start = System.nanoTime();
+
+    broadcaster.heartbeat(start + interval + interval / 2);
+
+    assertThat(stalled.closeReason()).as("a half-open client, found once broadcasts stop")
+        .isEqualTo(CloseReason.SLOW_CONSUMER);
+    assertThat(reading.isClosed()).isFalse();
+    assertThat(reading.poll().toString()).isEqualTo(": ping\n\n");
+    assertThat(broadcaster.clientCount()).isEqualTo(1);
+    assertThat(broadcaster.stats().slowClientsDisconnected()).isEqualTo(1);
+  }
+
+  @Test
+  void heartbeatLeavesAFullClientAloneUnderADropPolicy() {
+    DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ofHours(1)).channel(smallQueue(OverflowPolicy.DROP_OLDEST)));
+    Channel stalled = broadcaster.subscribe(null);
+    for (int i = 0; i < 8; i++) {
+      broadcaster.broadcast(Data.of("fills the queue " + i));
+    }
+
+    broadcaster.heartbeat(System.nanoTime() + Duration.ofHours(2).toNanos());
+
+    assertThat(stalled.isClosed()).isFalse();
+    assertThat(stalled.poll().toString()).as("no event is dropped for a ping").isEqualTo("data: fills the queue 0\n\n");
+  }
+
+  @Test
   void heartbeatSkipsEveryoneAfterARecentBroadcast() {
     DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ofHours(1)));
