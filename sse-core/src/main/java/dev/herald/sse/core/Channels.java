@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.core.internal.Counters;
 import dev.herald.sse.core.internal.DefaultChannel;
+import dev.herald.sse.core.internal.StandaloneHeartbeat;
 import dev.herald.sse.spi.Channel;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,18 +17,48 @@ import org.jspecify.annotations.Nullable;
  * Channel channel = Channels.open(ChannelConfig.defaults(), request.getHeader("Last-Event-ID"));
  * // the transport serves channel; the application writes to channel.sender()
  * }</pre>
+ *
+ * <p>Like a broadcaster's clients, a standalone channel gets a {@code : ping} comment whenever it has received
+ * nothing for a whole heartbeat interval, so proxies keep an idle stream open and a client that vanished is found
+ * by the failing write. The pings run on Herald's one shared timer thread, only while such channels are open.
  */
 public final class Channels {
+  /** The heartbeat interval of {@link #open(ChannelConfig, String)}: 15 seconds, as for broadcasters. */
+  public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+
   private Channels() {}
 
   /**
-   * Opens a channel with these limits.
+   * Opens a channel with these limits and a heartbeat every {@link #DEFAULT_HEARTBEAT 15 seconds}.
    *
    * @param config the queue's limits; the overflow policy does not apply, since only broadcasts use it
    * @param lastEventId the client's {@code Last-Event-ID}, or {@code null}
    * @return a new open channel, not yet started
    */
   public static Channel open(ChannelConfig config, @Nullable String lastEventId) {
-    return new DefaultChannel(requireNonNull(config, "config"), lastEventId, new Counters());
+    return open(config, DEFAULT_HEARTBEAT, lastEventId);
+  }
+
+  /**
+   * Opens a channel with these limits and this heartbeat.
+   *
+   * @param config the queue's limits; the overflow policy does not apply, since only broadcasts use it
+   * @param heartbeat how long the stream may stay silent before a {@code : ping} comment, or
+   *     {@link Duration#ZERO} for no heartbeat
+   * @param lastEventId the client's {@code Last-Event-ID}, or {@code null}
+   * @return a new open channel, not yet started
+   * @throws IllegalArgumentException if {@code heartbeat} is negative or between zero and one millisecond
+   */
+  public static Channel open(ChannelConfig config, Duration heartbeat, @Nullable String lastEventId) {
+    requireNonNull(config, "config");
+    requireNonNull(heartbeat, "heartbeat");
+    if (heartbeat.isNegative() || (!heartbeat.isZero() && heartbeat.toNanos() < 1_000_000)) {
+      throw new IllegalArgumentException("heartbeat must be zero (off) or at least 1 ms: " + heartbeat);
+    }
+    DefaultChannel channel = new DefaultChannel(config, lastEventId, new Counters());
+    if (!heartbeat.isZero()) {
+      StandaloneHeartbeat.register(channel, heartbeat);
+    }
+    return channel;
   }
 }

@@ -14,6 +14,7 @@ import dev.herald.sse.core.testing.FakeTransport;
 import dev.herald.sse.spi.Channel;
 import dev.herald.sse.spi.Frame;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -24,10 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
+/** The channel's queue, from memory; heartbeats off, since they are tested in {@link StandaloneHeartbeatTest}. */
 class DefaultChannelTest {
 
   private static Channel open(int maxEvents) {
-    return Channels.open(ChannelConfig.builder().maxQueuedEvents(maxEvents).build(), null);
+    return Channels.open(ChannelConfig.builder().maxQueuedEvents(maxEvents).build(), Duration.ZERO, null);
   }
 
   private static String text(Frame frame) {
@@ -49,7 +51,7 @@ class DefaultChannelTest {
   @Test
   void queueRefusesEventsBeyondItsByteBound() {
     // "data: 12345678\n\n" is 16 bytes: two fit in 40, a third does not; "data:\n\n" (7 bytes) still does.
-    Channel channel = Channels.open(ChannelConfig.builder().maxQueuedBytes(40).build(), null);
+    Channel channel = Channels.open(ChannelConfig.builder().maxQueuedBytes(40).build(), Duration.ZERO, null);
 
     assertThat(channel.sender().trySend(Data.of("12345678"))).isTrue();
     assertThat(channel.sender().trySend(Data.of("12345678"))).isTrue();
@@ -70,7 +72,7 @@ class DefaultChannelTest {
 
   @Test
   void eventLargerThanTheEventLimitIsRejected() {
-    Sender sender = Channels.open(ChannelConfig.builder().maxEventBytes(10).build(), null).sender();
+    Sender sender = Channels.open(ChannelConfig.builder().maxEventBytes(10).build(), Duration.ZERO, null).sender();
 
     assertThatThrownBy(() -> sender.trySend(Data.of("more than ten bytes")))
         .isInstanceOf(IllegalArgumentException.class)
@@ -317,7 +319,7 @@ class DefaultChannelTest {
 
   @Test
   void lastEventIdIsKept() {
-    Channel channel = Channels.open(ChannelConfig.defaults(), "41");
+    Channel channel = Channels.open(ChannelConfig.defaults(), Duration.ZERO, "41");
 
     assertThat(channel.lastEventId()).isEqualTo("41");
     assertThat(channel.sender().lastEventId()).isEqualTo("41");
