@@ -11,7 +11,8 @@ import dev.herald.sse.Sender;
  * {@link dev.herald.sse.BroadcasterStats#replayMisses()}.
  *
  * <p><b>Threading.</b> Runs on the thread that subscribed the client (a transport's I/O thread), after the
- * subscription: keep it short. An exception it throws is logged and otherwise ignored.
+ * subscription; on a clustered broadcaster whose replay had to be read from the backplane, on the backplane's
+ * thread when the answer came. Keep it short. An exception it throws is logged and otherwise ignored.
  */
 @FunctionalInterface
 public interface ReplayMissHandler {
