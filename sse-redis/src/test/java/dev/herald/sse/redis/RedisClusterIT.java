@@ -8,6 +8,7 @@ import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeTransport.Await;
+import dev.herald.sse.redis.testing.RedisServer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;

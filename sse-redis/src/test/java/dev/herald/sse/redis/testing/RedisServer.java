@@ -1,4 +1,4 @@
-package dev.herald.sse.redis;
+package dev.herald.sse.redis.testing;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Assumptions;
  * {@code redis-server} package, which {@code .ci/run} installs). Without it a test is skipped with a message that
  * says so, except in CI ({@code CI=true}), where it fails.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
   private final Path binary;
   private final Path dir;
   private final boolean persistent;
@@ -45,8 +45,10 @@ final class RedisServer implements AutoCloseable {
    *
    * @param persistent whether it keeps an append-only file synced on every write, so that what it acknowledged
    *     survives a kill
+   * @return the running server, which the caller closes
+   * @throws IOException if it does not start
    */
-  static RedisServer start(boolean persistent) throws IOException {
+  public static RedisServer start(boolean persistent) throws IOException {
     RedisServer server = new RedisServer(binary(), Files.createTempDirectory("herald-redis"), persistent);
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -150,13 +152,17 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** The URI to give a backplane. */
-  String uri() {
+  /**
+   * Returns the URI to give a backplane.
+   *
+   * @return {@code redis://127.0.0.1:<port>}
+   */
+  public String uri() {
     return "redis://127.0.0.1:" + port;
   }
 
   /** Kills the server at once ({@code SIGKILL}), as a crash would. */
-  void kill() {
+  public void kill() {
     if (process != null && process.isAlive()) {
       process.destroyForcibly();
       try {
@@ -167,8 +173,12 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Starts the server again on the same port and data, after {@link #kill()}. */
-  void restart() throws IOException {
+  /**
+   * Starts the server again on the same port and data, after {@link #kill()}.
+   *
+   * @throws IOException if it does not start
+   */
+  public void restart() throws IOException {
     launch();
   }
 
