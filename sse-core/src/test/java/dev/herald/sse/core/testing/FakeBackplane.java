@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +29,7 @@ public final class FakeBackplane implements Backplane {
   private int delivered; // entries of the log delivered to this node
   private boolean holdReplays;
   private final List<Runnable> heldReplays = new ArrayList<>();
+  private @Nullable Executor replayExecutor;
   private boolean closed;
 
   /**
@@ -121,6 +123,15 @@ public final class FakeBackplane implements Backplane {
     return pending.size();
   }
 
+  /**
+   * Answers replays on this executor, as a real backplane answers on its own threads, instead of at once.
+   *
+   * @param executor where to read the log for a replay
+   */
+  public synchronized void answerReplaysOn(Executor executor) {
+    this.replayExecutor = requireNonNull(executor, "executor");
+  }
+
   /** Makes replays wait until {@link #releaseReplays()}. */
   public synchronized void holdReplays() {
     holdReplays = true;
@@ -168,13 +179,19 @@ public final class FakeBackplane implements Backplane {
       }
       answer.complete(List.copyOf(all.subList(after, all.size())));
     };
+    Executor executor;
     synchronized (this) {
       if (holdReplays) {
         heldReplays.add(read);
         return answer;
       }
+      executor = replayExecutor;
     }
-    read.run();
+    if (executor != null) {
+      executor.execute(read);
+    } else {
+      read.run();
+    }
     return answer;
   }
 
