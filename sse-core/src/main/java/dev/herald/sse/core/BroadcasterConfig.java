@@ -7,8 +7,6 @@ import dev.herald.sse.core.spi.Backplane;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * How a {@link Broadcasters#create(BroadcasterConfig) broadcaster} behaves: its clients' queue limits, heartbeat,
@@ -25,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@link Builder#assignIds assignIds}</td><td>off</td></tr>
  *   <tr><td>{@link Builder#history history}</td><td>off (0 events)</td></tr>
  *   <tr><td>{@link Builder#maxClients maxClients}</td><td>unlimited</td></tr>
- *   <tr><td>{@link Builder#onReplayMiss onReplayMiss}</td><td>log at debug</td></tr>
+ *   <tr><td>{@link Builder#onReplayMiss onReplayMiss}</td><td>{@link ReplayMissHandler#sendReset()}: tell the
+ *       client with an {@code event: reset}</td></tr>
  *   <tr><td>{@link Builder#scheduler scheduler}</td><td>one daemon thread shared by all broadcasters</td></tr>
  *   <tr><td>{@link Builder#backplane backplane}</td><td>none: one node, in memory</td></tr>
  * </table>
@@ -42,7 +41,6 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are immutable and safe to share between threads.
  */
 public final class BroadcasterConfig {
-  private static final Logger log = LoggerFactory.getLogger(BroadcasterConfig.class);
   private static final BroadcasterConfig DEFAULTS = builder().build();
 
   private final ChannelConfig channel;
@@ -213,8 +211,7 @@ public final class BroadcasterConfig {
     private int history;
     private @Nullable Duration historyMaxAge;
     private int maxClients = Integer.MAX_VALUE;
-    private ReplayMissHandler onReplayMiss = (client, id) ->
-        log.debug("Last-Event-ID {} is not in the replay history; the client gets live events only", id);
+    private ReplayMissHandler onReplayMiss = ReplayMissHandler.sendReset();
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable Backplane backplane;
 
@@ -349,7 +346,9 @@ public final class BroadcasterConfig {
     }
 
     /**
-     * Sets the handler for clients whose {@code Last-Event-ID} is not in the history. Default: log at debug.
+     * Sets the handler for clients whose {@code Last-Event-ID} is not in the history. Default
+     * {@link ReplayMissHandler#sendReset()}: the client gets an {@code event: reset} with an empty id; use
+     * {@link ReplayMissHandler#ignore()} to tell it nothing.
      *
      * @param onReplayMiss the handler
      * @return this builder

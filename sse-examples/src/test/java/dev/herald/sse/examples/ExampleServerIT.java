@@ -154,6 +154,17 @@ class ExampleServerIT {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
+  void reconnectingWithAnIdTheServerNeverSawGetsAReset(Transport transport) throws Exception {
+    start(transport);
+
+    SseClient resumed = subscribe("41"); // as after a server restart: this server has no event 41
+
+    assertThat(resumed.awaitEvents(2)).containsExactly(
+        new MessageEvent("message", "connected", ""), new MessageEvent("reset", "", ""));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
   void malformedInputIsRefusedAndTheStreamsCarryOn(Transport transport) throws Exception {
     start(transport);
     SseClient client = subscribe();

@@ -20,9 +20,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -47,15 +48,16 @@ import okhttp3.Response;
 import okhttp3.sse.EventSource;
 import okhttp3.sse.EventSourceListener;
 import okhttp3.sse.EventSources;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A real Netty server on port 0, read by OkHttp's {@code EventSource} and plain calls. */
+/**
+ * A real Netty server on port 0, read by OkHttp's {@code EventSource} and plain calls. It runs on NIO here and on
+ * the native epoll transport in {@link NettySseEpollIT}: the adapter does not care which.
+ */
 class NettySseIT {
-  private static EventLoopGroup group;
+  private EventLoopGroup group;
 
   private final AtomicInteger connections = new AtomicInteger();
   private final List<Sender> singles = new CopyOnWriteArrayList<>();
@@ -65,20 +67,19 @@ class NettySseIT {
   private OkHttpClient client;
   private String base;
 
-  @BeforeAll
-  static void startGroup() {
-    // NIO here; an application would pick EpollIoHandler or IoUringIoHandler where available: the handlers do not
-    // care which.
-    group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  /** The I/O the event loops use. */
+  IoHandlerFactory ioHandler() {
+    return NioIoHandler.newFactory();
   }
 
-  @AfterAll
-  static void stopGroup() {
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  /** The server channel type that goes with {@link #ioHandler()}. */
+  Class<? extends ServerChannel> serverChannel() {
+    return NioServerSocketChannel.class;
   }
 
   @BeforeEach
   void start() throws InterruptedException {
+    group = new MultiThreadIoEventLoopGroup(2, ioHandler());
     broadcaster = Broadcasters.create(BroadcasterConfig.builder()
         .heartbeat(Duration.ZERO) // so that a client that leaves can only be seen by the transport
         .assignIds(true)
@@ -87,10 +88,10 @@ class NettySseIT {
     SseHandler events = new SseHandler("/events", broadcaster);
     server = new ServerBootstrap()
         .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
+        .channel(serverChannel())
+        .childHandler(new ChannelInitializer<Channel>() {
           @Override
-          protected void initChannel(SocketChannel ch) {
+          protected void initChannel(Channel ch) {
             connections.incrementAndGet();
             ChannelPipeline p = ch.pipeline();
             p.addLast(new HttpServerCodec());
@@ -113,6 +114,7 @@ class NettySseIT {
     client.dispatcher().cancelAll();
     client.dispatcher().executorService().shutdown();
     client.connectionPool().evictAll();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   @Test

@@ -346,6 +346,19 @@ class SseHandlerTest {
   }
 
   @Test
+  void headersBeyondTheDecoderLimitGet431AndTheConnectionCloses() {
+    EmbeddedChannel channel = channel();
+
+    send(channel, get("/events", "Last-Event-ID: " + "7".repeat(9_000) + "\r\n"));
+
+    assertThat(read(channel)).isEqualTo(
+        "HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    assertThat(broadcaster.clientCount()).isZero();
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
   void otherPathsArePassedOn() {
     EmbeddedChannel channel = channel();
 

@@ -170,12 +170,14 @@ class RedisClusterIT {
     assertThat(c.broadcaster.stats().replayHits()).isEqualTo(1);
 
     // From an id older than c's history, the whole rest comes from the stream; an id the stream never had is a
-    // miss, and that client gets live events.
+    // miss: that client is told so (the default event: reset), then gets live events.
     SseClient fromStart = client(c, seen.get(0).lastEventId());
     assertThat(data(received(fromStart, 8))).containsExactly("e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9");
     SseClient unknown = client(c, "1-0");
     a.broadcaster.broadcastPaced(Data.of("e10")).toCompletableFuture().get();
-    assertThat(data(received(unknown, 1))).containsExactly("e10");
+    List<MessageEvent> afterMiss = received(unknown, 2);
+    assertThat(afterMiss.get(0).type()).as("told it missed events").isEqualTo("reset");
+    assertThat(afterMiss.get(1).data()).isEqualTo("e10");
     assertThat(c.broadcaster.stats().replayMisses()).isEqualTo(1);
   }
 

@@ -13,6 +13,7 @@ import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.EventEncoder;
+import dev.herald.sse.core.OverflowPolicy;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.core.spi.BackplaneEntry;
 import dev.herald.sse.spi.Channel;
@@ -61,6 +62,7 @@ public final class DefaultBroadcaster implements Broadcaster {
   private final @Nullable Frame greeting;
   private final Frame heartbeat;
   private final long heartbeatNanos;
+  private final boolean disconnectStalled;
   private final ScheduledExecutorService scheduler;
   private final boolean sharedScheduler;
   private final @Nullable ScheduledFuture<?> heartbeatTask;
@@ -101,6 +103,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     this.sharedScheduler = own == null;
     this.scheduler = own == null ? SharedTimer.acquire() : own;
     this.heartbeatNanos = config.heartbeat().toNanos();
+    this.disconnectStalled = channelConfig.overflowPolicy() == OverflowPolicy.DISCONNECT;
     this.heartbeatTask = heartbeatNanos == 0
         ? null
         : scheduler.scheduleAtFixedRate(
@@ -601,15 +604,31 @@ public final class DefaultBroadcaster implements Broadcaster {
         return; // every client got a broadcast within the interval
       }
       long sent = 0;
+      List<DefaultChannel> stalled = null;
       for (DefaultChannel channel : snapshot()) {
-        if (now - channel.lastSendNanos >= heartbeatNanos && channel.waiterCountIsZero()
-            && channel.tryOffer(heartbeat)) {
-          channel.lastSendNanos = now;
-          sent++;
+        if (now - channel.lastSendNanos >= heartbeatNanos && channel.waiterCountIsZero()) {
+          if (channel.tryOffer(heartbeat)) {
+            channel.lastSendNanos = now;
+            sent++;
+          } else if (disconnectStalled && !channel.isClosed()) {
+            // Nothing was queued for this client for a whole interval, yet its queue is still full: its transport
+            // took nothing in that time. Without this, a client that stops reading and never closes (a half-open
+            // connection) would be held forever once broadcasts stop.
+            if (stalled == null) {
+              stalled = new ArrayList<>();
+            }
+            stalled.add(channel);
+          }
         }
       }
       counters.heartbeatsSent.add(sent);
       counters.framesQueued.add(sent);
+      if (stalled != null) {
+        for (DefaultChannel channel : stalled) {
+          logger.debug("disconnecting a client whose full queue did not move for a heartbeat interval: {}", channel);
+          channel.close(CloseReason.SLOW_CONSUMER);
+        }
+      }
     } catch (RuntimeException e) {
       // A periodic task that throws is never run again: keep the heartbeat alive whatever happens.
       logger.warn("heartbeat failed", e);

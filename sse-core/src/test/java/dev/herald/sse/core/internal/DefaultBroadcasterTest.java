@@ -13,6 +13,7 @@ import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.OverflowPolicy;
+import dev.herald.sse.core.ReplayMissHandler;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeTransport;
 import dev.herald.sse.core.testing.FakeTransport.Await;
@@ -323,6 +324,46 @@ class DefaultBroadcasterTest {
   }
 
   @Test
+  void heartbeatDisconnectsAClientWhoseFullQueueDidNotMoveForAWholeInterval() {
+    DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ofHours(1)).channel(smallQueue(OverflowPolicy.DISCONNECT)));
+    long interval = Duration.ofHours(1).toNanos();
+    Channel stalled = broadcaster.subscribe(null);
+    Channel reading = broadcaster.subscribe(null);
+    for (int i = 0; i < 8; i++) {
+      broadcaster.broadcast(Data.of("fills the queue " + i));
+    }
+    while (reading.poll() != null) {
+      // the reader keeps up; the stalled client takes nothing
+    }
+    long start = System.nanoTime();
+
+    broadcaster.heartbeat(start + interval + interval / 2);
+
+    assertThat(stalled.closeReason()).as("a half-open client, found once broadcasts stop")
+        .isEqualTo(CloseReason.SLOW_CONSUMER);
+    assertThat(reading.isClosed()).isFalse();
+    assertThat(reading.poll().toString()).isEqualTo(": ping\n\n");
+    assertThat(broadcaster.clientCount()).isEqualTo(1);
+    assertThat(broadcaster.stats().slowClientsDisconnected()).isEqualTo(1);
+  }
+
+  @Test
+  void heartbeatLeavesAFullClientAloneUnderADropPolicy() {
+    DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ofHours(1)).channel(smallQueue(OverflowPolicy.DROP_OLDEST)));
+    Channel stalled = broadcaster.subscribe(null);
+    for (int i = 0; i < 8; i++) {
+      broadcaster.broadcast(Data.of("fills the queue " + i));
+    }
+
+    broadcaster.heartbeat(System.nanoTime() + Duration.ofHours(2).toNanos());
+
+    assertThat(stalled.isClosed()).isFalse();
+    assertThat(stalled.poll().toString()).as("no event is dropped for a ping").isEqualTo("data: fills the queue 0\n\n");
+  }
+
+  @Test
   void heartbeatSkipsEveryoneAfterARecentBroadcast() {
     DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ofHours(1)));
@@ -410,6 +451,34 @@ class DefaultBroadcasterTest {
 
     assertThat(client.awaitEvents(1)).extracting(MessageEvent::data).containsExactly("11");
     assertThat(misses).containsExactly("5");
+    assertThat(broadcaster.stats().replayMisses()).isEqualTo(1);
+  }
+
+  @Test
+  void unknownLastEventIdGetsAResetEventWithAnEmptyIdByDefault() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    broadcaster.broadcast(Data.of("before the client came back"));
+
+    // As after a server restart: the id the client remembers was never in this history.
+    FakeTransport client = serve(broadcaster.subscribe("41"));
+    broadcaster.broadcast(Data.of("live"));
+
+    assertThat(client.awaitEvents(2)).containsExactly(
+        new MessageEvent("reset", "", ""),
+        new MessageEvent("message", "live", "2"));
+    assertThat(client.wire()).startsWith("id:\nevent: reset\ndata:\n\n");
+    assertThat(broadcaster.stats().replayMisses()).isEqualTo(1);
+  }
+
+  @Test
+  void ignoringReplayMissesTellsTheClientNothing() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .assignIds(true).history(10).onReplayMiss(ReplayMissHandler.ignore()));
+
+    FakeTransport client = serve(broadcaster.subscribe("41"));
+    broadcaster.broadcast(Data.of("live"));
+
+    assertThat(client.awaitEvents(1)).containsExactly(new MessageEvent("message", "live", "1"));
     assertThat(broadcaster.stats().replayMisses()).isEqualTo(1);
   }
 
@@ -520,7 +589,8 @@ class DefaultBroadcasterTest {
     assertThat(stats.clientsConnected()).isEqualTo(4);
     assertThat(stats.eventsBroadcast()).isEqualTo(2);
     assertThat(stats.framesQueued()).isEqualTo(2 + 2 + 1);
-    assertThat(stats.framesPending()).as("b's two, and the replay of 'two'").isEqualTo(2 + 1);
+    assertThat(stats.framesPending()).as("b's two, the replay of 'two', and the reset for 'nope'")
+        .isEqualTo(2 + 1 + 1);
     assertThat(stats.replayHits()).isEqualTo(1);
     assertThat(stats.replayMisses()).isEqualTo(1);
     assertThat(stats.framesDropped()).isZero();

@@ -1,4 +1,4 @@
-/** Test support for reading the wire: a spec-following {@code text/event-stream} parser. */
+/** Test support: a spec-following {@code text/event-stream} parser, raw-socket clients and resource probes. */
 @NullMarked
 package dev.herald.sse.core.testing;
 

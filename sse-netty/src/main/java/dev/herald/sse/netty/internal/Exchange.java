@@ -8,6 +8,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.util.AsciiString;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -75,7 +77,7 @@ public final class Exchange {
       @Nullable String lastEventId,
       boolean acceptable,
       boolean complete,
-      boolean malformed) {
+      @Nullable HttpResponseStatus malformed) {
 
     static Request of(HttpRequest request) {
       String lastEventId = request.headers().get(LAST_EVENT_ID);
@@ -86,7 +88,17 @@ public final class Exchange {
           lastEventId == null || lastEventId.isEmpty() ? null : lastEventId,
           AcceptHeader.allowsEventStream(request.headers().getAll(HttpHeaderNames.ACCEPT)),
           request instanceof LastHttpContent,
-          request.decoderResult().isFailure());
+          malformed(request.decoderResult()));
+    }
+
+    /** The status for a request HttpServerCodec could not read, or {@code null} if it read it. */
+    private static @Nullable HttpResponseStatus malformed(DecoderResult result) {
+      if (!result.isFailure()) {
+        return null;
+      }
+      // Headers beyond the decoder's limit (8 KiB by default) deserve the status that says so (RFC 6585).
+      return result.cause() instanceof TooLongHttpHeaderException
+          ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE : HttpResponseStatus.BAD_REQUEST;
     }
 
     /** The same request, as one after which the connection must close. */
@@ -124,9 +136,10 @@ public final class Exchange {
       log.debug("the client left before its stream opened");
       return;
     }
-    if (r.malformed()) {
+    HttpResponseStatus malformed = r.malformed();
+    if (malformed != null) {
       // HttpServerCodec could not read the request: nothing after it on this connection can be trusted either.
-      refuse(ctx, r.closing(), HttpResponseStatus.BAD_REQUEST, null, null);
+      refuse(ctx, r.closing(), malformed, null, null);
       return;
     }
     boolean head = HttpMethod.HEAD.equals(r.method());

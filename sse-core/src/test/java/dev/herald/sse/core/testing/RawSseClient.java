@@ -1,0 +1,243 @@
+package dev.herald.sse.core.testing;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+
+import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * A client on one raw socket to 127.0.0.1, for tests where a client must misbehave: it sends any bytes as its
+ * request, reads the response with a {@link HttpResponseDecoder} and the body with an {@link EventStreamParser},
+ * and can stop reading, close cleanly, or reset the connection.
+ *
+ * <pre>{@code
+ * try (RawSseClient client = RawSseClient.connect(port, 0)) {
+ *   client.send(RawSseClient.get("/events", "Last-Event-ID: 7"));
+ *   assertThat(client.awaitHead(Duration.ofSeconds(5))).isEqualTo(200);
+ *   List<MessageEvent> events = client.awaitEvents(3, Duration.ofSeconds(5));
+ * }
+ * }</pre>
+ *
+ * <p><b>Threading.</b> One thread at a time. Every wait has a deadline.
+ */
+public final class RawSseClient implements AutoCloseable {
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final EventStreamParser parser = new EventStreamParser();
+  private final HttpResponseDecoder response = new HttpResponseDecoder((bytes, offset, length) ->
+      parser.feed(ByteBuffer.wrap(bytes, offset, length)));
+  private final byte[] buffer = new byte[16 * 1024];
+  private boolean eof;
+
+  private RawSseClient(Socket socket) throws IOException {
+    this.socket = socket;
+    this.in = socket.getInputStream();
+    this.out = socket.getOutputStream();
+  }
+
+  /**
+   * Connects to a local port.
+   *
+   * @param port the server's port on 127.0.0.1
+   * @param receiveBuffer the socket's receive buffer in bytes, set before connecting (so it bounds the TCP window),
+   *     or 0 for the system default
+   * @return the connected client
+   * @throws IOException if the connection fails
+   */
+  public static RawSseClient connect(int port, int receiveBuffer) throws IOException {
+    Socket socket = new Socket();
+    try {
+      if (receiveBuffer > 0) {
+        socket.setReceiveBufferSize(receiveBuffer);
+      }
+      socket.setTcpNoDelay(true);
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      return new RawSseClient(socket);
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Builds a {@code GET} request for an event stream.
+   *
+   * @param path the path
+   * @param headerLines extra header lines, without line ends
+   * @return the request's bytes, as ISO-8859-1 text
+   */
+  public static String get(String path, String... headerLines) {
+    StringBuilder request = new StringBuilder("GET ").append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .append("Accept: text/event-stream\r\n");
+    for (String header : headerLines) {
+      request.append(header).append("\r\n");
+    }
+    return request.append("\r\n").toString();
+  }
+
+  /**
+   * Sends bytes as they are (text as ISO-8859-1, so any byte value can be written).
+   *
+   * @param request the bytes to send
+   * @return this client
+   * @throws IOException if the write fails
+   */
+  public RawSseClient send(String request) throws IOException {
+    out.write(request.getBytes(ISO_8859_1));
+    out.flush();
+    return this;
+  }
+
+  /**
+   * Reads until the status line and headers have arrived.
+   *
+   * @param timeout how long to wait
+   * @return the status code
+   * @throws IOException if reading fails or the connection ends first
+   * @throws AssertionError if the deadline passes first
+   */
+  public int awaitHead(Duration timeout) throws IOException {
+    readUntil(r -> r.response.headReceived(), timeout, "the response head");
+    return response.status();
+  }
+
+  /**
+   * Reads until at least this many events have been dispatched in all.
+   *
+   * @param count how many events, counted from the start of the stream
+   * @param timeout how long to wait
+   * @return every event so far
+   * @throws IOException if reading fails or the connection ends first
+   */
+  public List<MessageEvent> awaitEvents(int count, Duration timeout) throws IOException {
+    readUntil(r -> r.parser.events().size() >= count, timeout, count + " events");
+    return parser.events();
+  }
+
+  /**
+   * Reads until the response ends: the last chunk or the whole length arrived, or for a close-delimited body, the
+   * server closed the connection.
+   *
+   * @param timeout how long to wait
+   * @return {@code true} if the body ended as HTTP delimits it (last chunk or length); {@code false} if the
+   *     connection ended without that (a reset, or an EOF in the middle of a chunked body)
+   * @throws AssertionError if the deadline passes first
+   */
+  public boolean awaitEnd(Duration timeout) {
+    try {
+      readUntil(r -> r.response.ended() || r.eof, timeout, "the end of the response");
+    } catch (IOException e) {
+      return false;
+    }
+    return response.ended() || (eof && response.closeDelimited());
+  }
+
+  /**
+   * Reads until the server closes the connection (EOF or reset).
+   *
+   * @param timeout how long to wait
+   * @throws AssertionError if the deadline passes first
+   */
+  public void awaitClosedByServer(Duration timeout) {
+    try {
+      readUntil(r -> r.eof, timeout, "the server to close the connection");
+    } catch (IOException e) {
+      // a reset: closed too
+    }
+  }
+
+  /**
+   * Reads at most what is there now (waiting briefly), for a client that reads a little and then stops.
+   *
+   * @param maxBytes the most bytes to take
+   * @return how many bytes were read, -1 at EOF
+   * @throws IOException if reading fails
+   */
+  public int readSome(int maxBytes) throws IOException {
+    socket.setSoTimeout(1_000);
+    try {
+      int n = in.read(buffer, 0, Math.min(maxBytes, buffer.length));
+      if (n > 0) {
+        response.feed(ByteBuffer.wrap(buffer, 0, n));
+      }
+      return n;
+    } catch (SocketTimeoutException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Returns the parser that read the body so far.
+   *
+   * @return the parser
+   */
+  public EventStreamParser parser() {
+    return parser;
+  }
+
+  /**
+   * Returns the response decoder.
+   *
+   * @return the decoder
+   */
+  public HttpResponseDecoder response() {
+    return response;
+  }
+
+  /**
+   * Resets the connection: closes with a zero linger, so the server sees RST rather than FIN.
+   */
+  public void abort() {
+    try {
+      socket.setSoLinger(true, 0);
+    } catch (IOException e) {
+      // closing anyway
+    }
+    close();
+  }
+
+  /** Closes the connection normally (FIN). */
+  @Override
+  public void close() {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // nothing to do
+    }
+  }
+
+  private void readUntil(Predicate<RawSseClient> done, Duration timeout, String what) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!done.test(this)) {
+      if (eof) {
+        throw new IOException("the connection ended before " + what + ": " + response);
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what + ": " + response);
+      }
+      socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
+      int n;
+      try {
+        n = in.read(buffer);
+      } catch (SocketTimeoutException e) {
+        continue;
+      }
+      if (n < 0) {
+        eof = true;
+      } else {
+        response.feed(ByteBuffer.wrap(buffer, 0, n));
+      }
+    }
+  }
+}
