@@ -79,6 +79,8 @@ class ClusteredBroadcasterTest {
     b.broadcaster().broadcast(Data.of("two"));
     a.broadcaster().broadcast(Comment.of("a comment goes through the log too"));
     a.broadcaster().broadcast(Data.of("three").withName("chat"));
+    onA.awaitEvents(1);
+    assertThat(a.broadcaster().stats().eventsBroadcast()).as("nothing is delivered before the log").isZero();
     assertThat(onA.data()).as("nothing reaches a client before the log delivers it").containsExactly("connected");
     a.pump();
     b.pump();
