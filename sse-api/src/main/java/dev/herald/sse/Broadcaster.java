@@ -25,6 +25,13 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Threading.</b> All methods are safe to call from any thread. Events broadcast by one thread reach every
  * client in that order; concurrent broadcasts are ordered as their ids are, so every client sees one order.
  *
+ * <p><b>Clustered.</b> A broadcaster configured with a backplane (a shared log such as a Redis stream, see
+ * {@code BroadcasterConfig.Builder.backplane}) is one node of a cluster: {@link #broadcast(Event)} publishes the
+ * event to the log and returns at once, and every node, this one included, delivers each logged event to its own
+ * clients in the log's order, with the log's id as the event id. A client whose reconnect reaches another node
+ * resumes there from its {@code Last-Event-ID}. While the log is unreachable, broadcasts fail fast with
+ * {@link BackplaneUnavailableException}, and clients stay connected.
+ *
  * <p><b>Ownership.</b> The application owns the broadcaster and closes it; closing ends every client's stream
  * cleanly. Transports own their connections and close a client's channel when its connection ends, which removes
  * the client at once.
@@ -52,10 +59,17 @@ public interface Broadcaster extends AutoCloseable {
    * <p>The event is encoded once; its bytes are shared by every client's queue. A client whose queue is full is
    * handled by its overflow policy at once.
    *
+   * <p>A clustered broadcaster only publishes the event to its backplane and returns 0: the event reaches clients,
+   * on every node, when the backplane delivers it back. It fails fast while the backplane is unreachable; an event
+   * whose publication fails later is logged and counted in {@link BroadcasterStats#publishFailures()}, and
+   * {@link #broadcastPaced(Event)} is the way to learn of it.
+   *
    * @param event the event to send
-   * @return how many clients queued the event
+   * @return how many clients queued the event; 0 on a clustered broadcaster
    * @throws IllegalStateException if the broadcaster is closed
-   * @throws IllegalArgumentException if the event is larger than the configured maximum event size
+   * @throws IllegalArgumentException if the event is larger than the configured maximum event size, or, on a
+   *     clustered broadcaster, carries an id of its own (the backplane gives every event its id)
+   * @throws BackplaneUnavailableException if the broadcaster is clustered and its backplane is unreachable
    */
   int broadcast(Event event);
 
@@ -67,10 +81,17 @@ public interface Broadcaster extends AutoCloseable {
    * producer by at most that grace. A producer that awaits each stage before its next broadcast therefore runs
    * exactly as fast as its clients read, and no client that keeps up is ever dropped.
    *
+   * <p>On a clustered broadcaster the stage completes when the backplane has acknowledged the event (from then
+   * on every node delivers it, even across a restart of the backplane if it persists its log), or fails with
+   * {@link BackplaneUnavailableException} when it could not be published; it does not wait for clients, whose
+   * pace a node cannot see across the cluster.
+   *
    * @param event the event to send
-   * @return a stage that completes when every current client has queued the event or been dealt with
+   * @return a stage that completes when every current client has queued the event or been dealt with; on a
+   *     clustered broadcaster, when the backplane has acknowledged it
    * @throws IllegalStateException if the broadcaster is closed
-   * @throws IllegalArgumentException if the event is larger than the configured maximum event size
+   * @throws IllegalArgumentException if the event is larger than the configured maximum event size, or, on a
+   *     clustered broadcaster, carries an id of its own
    */
   CompletionStage<Void> broadcastPaced(Event event);
 

@@ -4,9 +4,13 @@ package dev.herald.sse;
  * A snapshot of a {@link Broadcaster}'s counters. Gauges describe the moment of the snapshot; counters are totals
  * since the broadcaster was made.
  *
+ * <p>The last three components describe a clustered broadcaster's backplane (the shared log its nodes exchange
+ * events through); a single-node broadcaster reports {@code false}, 0 and 0.
+ *
  * @param clients clients connected now (gauge)
  * @param clientsConnected clients that ever subscribed (counter)
- * @param eventsBroadcast events broadcast, paced or not (counter)
+ * @param eventsBroadcast events broadcast, paced or not; on a clustered broadcaster, events this node delivered
+ *     from the backplane, whichever node published them (counter)
  * @param framesQueued frames accepted into client queues, broadcasts, replays and heartbeats alike (counter)
  * @param framesPending frames in client queues now, not yet taken by a transport (gauge)
  * @param bytesPending bytes in client queues now (gauge)
@@ -15,6 +19,9 @@ package dev.herald.sse;
  * @param replayHits reconnecting clients whose {@code Last-Event-ID} was found in the history (counter)
  * @param replayMisses reconnecting clients whose {@code Last-Event-ID} was not in the history (counter)
  * @param heartbeatsSent heartbeat comments queued to idle clients (counter)
+ * @param backplaneDown whether the backplane is unreachable now (gauge)
+ * @param backplaneOutages how many times the backplane became unreachable (counter)
+ * @param publishFailures broadcasts that failed because the backplane was unreachable (counter)
  */
 public record BroadcasterStats(
     int clients,
@@ -27,4 +34,39 @@ public record BroadcasterStats(
     long slowClientsDisconnected,
     long replayHits,
     long replayMisses,
-    long heartbeatsSent) {}
+    long heartbeatsSent,
+    boolean backplaneDown,
+    long backplaneOutages,
+    long publishFailures) {
+
+  /**
+   * Makes a snapshot of a single-node broadcaster, which has no backplane.
+   *
+   * @param clients clients connected now
+   * @param clientsConnected clients that ever subscribed
+   * @param eventsBroadcast events broadcast
+   * @param framesQueued frames accepted into client queues
+   * @param framesPending frames in client queues now
+   * @param bytesPending bytes in client queues now
+   * @param framesDropped frames dropped from full queues
+   * @param slowClientsDisconnected clients disconnected for reading too slowly
+   * @param replayHits reconnecting clients found in the history
+   * @param replayMisses reconnecting clients not found in the history
+   * @param heartbeatsSent heartbeat comments queued
+   */
+  public BroadcasterStats(
+      int clients,
+      long clientsConnected,
+      long eventsBroadcast,
+      long framesQueued,
+      long framesPending,
+      long bytesPending,
+      long framesDropped,
+      long slowClientsDisconnected,
+      long replayHits,
+      long replayMisses,
+      long heartbeatsSent) {
+    this(clients, clientsConnected, eventsBroadcast, framesQueued, framesPending, bytesPending, framesDropped,
+        slowClientsDisconnected, replayHits, replayMisses, heartbeatsSent, false, 0, 0);
+  }
+}

@@ -3,6 +3,7 @@ package dev.herald.sse.core;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Event;
+import dev.herald.sse.core.spi.Backplane;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#onReplayMiss onReplayMiss}</td><td>{@link ReplayMissHandler#sendReset()}: tell the
  *       client with an {@code event: reset}</td></tr>
  *   <tr><td>{@link Builder#scheduler scheduler}</td><td>one daemon thread shared by all broadcasters</td></tr>
+ *   <tr><td>{@link Builder#backplane backplane}</td><td>none: one node, in memory</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -52,6 +54,7 @@ public final class BroadcasterConfig {
   private final int maxClients;
   private final ReplayMissHandler onReplayMiss;
   private final @Nullable ScheduledExecutorService scheduler;
+  private final @Nullable Backplane backplane;
 
   private BroadcasterConfig(Builder b) {
     channel = b.channel;
@@ -65,6 +68,7 @@ public final class BroadcasterConfig {
     maxClients = b.maxClients;
     onReplayMiss = b.onReplayMiss;
     scheduler = b.scheduler;
+    backplane = b.backplane;
   }
 
   /**
@@ -186,6 +190,15 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns the backplane that makes the broadcaster one node of a cluster.
+   *
+   * @return the backplane, or {@code null} for a single-node broadcaster
+   */
+  public @Nullable Backplane backplane() {
+    return backplane;
+  }
+
+  /**
    * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
@@ -200,6 +213,7 @@ public final class BroadcasterConfig {
     private int maxClients = Integer.MAX_VALUE;
     private ReplayMissHandler onReplayMiss = ReplayMissHandler.sendReset();
     private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable Backplane backplane;
 
     private Builder() {}
 
@@ -353,6 +367,27 @@ public final class BroadcasterConfig {
      */
     public Builder scheduler(@Nullable ScheduledExecutorService scheduler) {
       this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * Makes the broadcaster one node of a cluster whose nodes share this backplane's log (for example
+     * {@code RedisBackplane} from {@code sse-redis}). Default none: a single node, in memory.
+     *
+     * <p>A clustered broadcaster publishes each broadcast to the log and delivers the log's entries to its own
+     * clients, in the log's order, with the log's ids as event ids ({@link #assignIds} does not apply, and an
+     * event with an id of its own is refused); its {@link #history} is the node's local replay cache, and a
+     * {@code Last-Event-ID} older than that cache is replayed from the log. See
+     * {@link dev.herald.sse.Broadcaster} for what {@code broadcast} returns and how it fails.
+     *
+     * <p>The broadcaster starts the backplane and closes it when it closes, so a configuration with a backplane
+     * makes one broadcaster.
+     *
+     * @param backplane the backplane, or {@code null} for a single node
+     * @return this builder
+     */
+    public Builder backplane(@Nullable Backplane backplane) {
+      this.backplane = backplane;
       return this;
     }
 

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Threading.</b> Runs on the thread that subscribed the client (a transport's I/O thread), after the
- * subscription: keep it short. An exception it throws is logged and otherwise ignored.
+ * subscription; on a clustered broadcaster whose replay had to be read from the backplane, on the backplane's
+ * thread when the answer came. Keep it short. An exception it throws is logged and otherwise ignored.
  */
 @FunctionalInterface
 public interface ReplayMissHandler {

@@ -2,11 +2,13 @@ package dev.herald.sse.examples;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.redis.RedisBackplane;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +41,7 @@ public final class ExampleApp implements AutoCloseable {
 
   /**
    * Makes the app and its broadcaster: a {@code connected} greeting, increasing ids, the configured heartbeat and
-   * replay history.
+   * replay history; with {@code --redis}, a cluster node whose ids are the Redis stream's.
    *
    * @param options the command-line options
    */
@@ -49,11 +51,13 @@ public final class ExampleApp implements AutoCloseable {
 
   /** Makes the app with its broadcaster seen through {@code wrap}, for tests that watch the subscriptions. */
   ExampleApp(ExampleOptions options, UnaryOperator<Broadcaster> wrap) {
+    String redis = options.redis();
     this.broadcaster = wrap.apply(Broadcasters.create(BroadcasterConfig.builder()
         .greeting(Data.of("connected"))
         .heartbeat(options.heartbeat())
         .assignIds(true)
         .history(options.history())
+        .backplane(redis == null ? null : RedisBackplane.create(redis))
         .build()));
     this.page = resource("index.html");
   }
@@ -224,7 +228,12 @@ public final class ExampleApp implements AutoCloseable {
     if (broadcaster.isClosed()) {
       return Reply.text(503, "shutting down");
     }
-    broadcaster.broadcast(Data.of(message));
+    try {
+      broadcaster.broadcast(Data.of(message));
+    } catch (BackplaneUnavailableException e) {
+      return new Reply(503, "text/plain; charset=utf-8",
+          ("not sent: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8), Map.of("Retry-After", "1"));
+    }
     return Reply.text(200, "msg sent");
   }
 

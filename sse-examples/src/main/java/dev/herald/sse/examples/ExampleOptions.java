@@ -1,20 +1,25 @@
 package dev.herald.sse.examples;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The example server's command line: {@code [--transport netty|jetty|tomcat] [--host H] [--port P]
- * [--heartbeat 10s] [--history N]}.
+ * [--heartbeat 10s] [--history N] [--redis redis://H:P]}.
  *
  * @param transport which server to run
  * @param host the address to listen on
  * @param port the port to listen on, 0 for any free one
  * @param heartbeat the heartbeat interval, zero for none
  * @param history how many events to keep for Last-Event-ID replay
+ * @param redis the Redis URI that makes this server a cluster node, or {@code null} for a single server
  */
-public record ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history) {
+public record ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history,
+    @Nullable String redis) {
 
   /** The servers the example runs on. */
   public enum Transport {
@@ -39,6 +44,8 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       "  --heartbeat DURATION            ': ping' to idle clients this often, e.g. 10s, 500ms, 0 for none"
           + " (default 10s)",
       "  --history N                     events kept for Last-Event-ID replay (default 1000)",
+      "  --redis URI                     run as a cluster node: every server started with the same Redis,",
+      "                                  e.g. redis://127.0.0.1:6379, shares broadcasts and replay (default: none)",
       "  --help                          print this and exit",
       "",
       "Routes:",
@@ -58,12 +65,25 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
   }
 
   /**
-   * Returns the defaults: netty, 127.0.0.1, port 8000, heartbeat 10 s, history 1000.
+   * Makes options for a single server (no Redis).
+   *
+   * @param transport which server to run
+   * @param host the address to listen on
+   * @param port the port to listen on, 0 for any free one
+   * @param heartbeat the heartbeat interval, zero for none
+   * @param history how many events to keep for Last-Event-ID replay
+   */
+  public ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history) {
+    this(transport, host, port, heartbeat, history, null);
+  }
+
+  /**
+   * Returns the defaults: netty, 127.0.0.1, port 8000, heartbeat 10 s, history 1000, no Redis.
    *
    * @return the default options
    */
   public static ExampleOptions defaults() {
-    return new ExampleOptions(Transport.NETTY, "127.0.0.1", 8000, Duration.ofSeconds(10), 1000);
+    return new ExampleOptions(Transport.NETTY, "127.0.0.1", 8000, Duration.ofSeconds(10), 1000, null);
   }
 
   /**
@@ -97,6 +117,7 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
         case "--port" -> options.withPort(parsePort(value));
         case "--heartbeat" -> options.withHeartbeat(parseDuration(value));
         case "--history" -> options.withHistory(parseHistory(value));
+        case "--redis" -> options.withRedis(parseRedis(value));
         default -> throw new UsageException("unknown option: " + flag);
       };
     }
@@ -104,11 +125,11 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
   }
 
   private ExampleOptions withTransport(Transport transport) {
-    return new ExampleOptions(transport, host, port, heartbeat, history);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
   }
 
   private ExampleOptions withHost(String host) {
-    return new ExampleOptions(transport, host, port, heartbeat, history);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
   }
 
   /**
@@ -118,15 +139,25 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withPort(int port) {
-    return new ExampleOptions(transport, host, port, heartbeat, history);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
   }
 
   private ExampleOptions withHeartbeat(Duration heartbeat) {
-    return new ExampleOptions(transport, host, port, heartbeat, history);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
   }
 
   private ExampleOptions withHistory(int history) {
-    return new ExampleOptions(transport, host, port, heartbeat, history);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
+  }
+
+  /**
+   * Returns these options with another Redis, or none.
+   *
+   * @param redis the Redis URI that makes the server a cluster node, or {@code null} for a single server
+   * @return new options
+   */
+  public ExampleOptions withRedis(@Nullable String redis) {
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
   }
 
   /**
@@ -168,6 +199,19 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       return history;
     } catch (NumberFormatException e) {
       throw new UsageException("--history must be a number: " + value);
+    }
+  }
+
+  private static String parseRedis(String value) throws UsageException {
+    try {
+      URI uri = new URI(value);
+      String scheme = uri.getScheme();
+      if (scheme == null || !(scheme.equals("redis") || scheme.equals("rediss")) || uri.getHost() == null) {
+        throw new UsageException("--redis must be a URI such as redis://127.0.0.1:6379: " + value);
+      }
+      return value;
+    } catch (URISyntaxException e) {
+      throw new UsageException("--redis must be a URI such as redis://127.0.0.1:6379: " + value);
     }
   }
 

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * java -jar sse-examples/target/sse-examples.jar [--transport netty|jetty|tomcat] [--port 8000]
+ *     [--redis redis://127.0.0.1:6379]
  * curl http://127.0.0.1:8000/events/hello
  * </pre>
  */
@@ -122,7 +123,8 @@ public final class ExampleServer implements AutoCloseable {
       example.close();
     }, "herald-shutdown"));
     out.println("Herald example (" + options.transport().name().toLowerCase(java.util.Locale.ROOT)
-        + ") at " + example.url() + " : open it in a browser; broadcast with: curl " + example.url() + "events/hello");
+        + ") at " + example.url() + " : open it in a browser; broadcast with: curl " + example.url() + "events/hello"
+        + (options.redis() == null ? "" : " (a cluster node on " + options.redis() + ")"));
     out.flush();
     try {
       Thread.currentThread().join();

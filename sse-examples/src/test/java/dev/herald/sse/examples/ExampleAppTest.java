@@ -105,10 +105,10 @@ class ExampleAppTest {
   void optionsParseEveryFlag() throws Exception {
     ExampleOptions options =
         ExampleOptions.parse("--transport", "TOMCAT", "--host=0.0.0.0", "--port", "0", "--heartbeat", "500ms",
-            "--history", "5");
+            "--history", "5", "--redis", "redis://127.0.0.1:6380");
 
-    assertThat(options).isEqualTo(
-        new ExampleOptions(ExampleOptions.Transport.TOMCAT, "0.0.0.0", 0, Duration.ofMillis(500), 5));
+    assertThat(options).isEqualTo(new ExampleOptions(
+        ExampleOptions.Transport.TOMCAT, "0.0.0.0", 0, Duration.ofMillis(500), 5, "redis://127.0.0.1:6380"));
     assertThat(ExampleOptions.parse("--help")).isNull();
   }
 
@@ -120,5 +120,7 @@ class ExampleAppTest {
     assertThatThrownBy(() -> ExampleOptions.parse("--heartbeat", "soon")).hasMessageContaining("duration");
     assertThatThrownBy(() -> ExampleOptions.parse("--bogus", "1")).hasMessage("unknown option: --bogus");
     assertThatThrownBy(() -> ExampleOptions.parse("--port")).hasMessage("--port needs a value");
+    assertThatThrownBy(() -> ExampleOptions.parse("--redis", "127.0.0.1:6379"))
+        .hasMessage("--redis must be a URI such as redis://127.0.0.1:6379: 127.0.0.1:6379");
   }
 }

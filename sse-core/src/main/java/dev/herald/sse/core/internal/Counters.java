@@ -12,4 +12,5 @@ public final class Counters {
   final LongAdder replayHits = new LongAdder();
   final LongAdder replayMisses = new LongAdder();
   final LongAdder heartbeatsSent = new LongAdder();
+  final LongAdder publishFailures = new LongAdder();
 }

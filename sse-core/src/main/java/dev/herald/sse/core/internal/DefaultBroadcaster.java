@@ -2,23 +2,29 @@ package dev.herald.sse.core.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.Comment;
+import dev.herald.sse.Data;
 import dev.herald.sse.Event;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.EventEncoder;
 import dev.herald.sse.core.OverflowPolicy;
+import dev.herald.sse.core.spi.Backplane;
+import dev.herald.sse.core.spi.BackplaneEntry;
 import dev.herald.sse.spi.Channel;
 import dev.herald.sse.spi.Frame;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,6 +41,16 @@ import org.slf4j.LoggerFactory;
  * client sees events in id order and a reconnecting client's replay meets the live stream with no gap and no
  * duplicate. The lock is held only to encode (when ids are assigned), record, and offer one shared frame to each
  * client's lock-free queue; nothing under it waits for a client.
+ *
+ * <p>With a {@link Backplane} the broadcaster is one node of a cluster, and the path splits in two. A broadcast only
+ * publishes to the shared log (no lock, no waiting: the backplane's client is asynchronous). The backplane delivers
+ * every entry of the log back, in log order, to {@link #deliver}, which under the lock does what a single-node
+ * broadcast does: encode once (with the log's id), record in the local history, offer to every client. A client
+ * that resumes from an id this node's history does not hold gets a {@link Resume}: if the id is at or past what
+ * this node has delivered (the client came from a node that is ahead), it only skips live entries up to that id;
+ * otherwise the replay is read from the log, outside the lock, while live entries are held for the client, and
+ * when it arrives the replay and then the held entries newer than it are queued. Ids are totally ordered, so
+ * comparing them is all the deduplication needed. No network round trip ever runs under the lock.
  */
 public final class DefaultBroadcaster implements Broadcaster {
   private static final Logger logger = LoggerFactory.getLogger(DefaultBroadcaster.class);
@@ -58,6 +74,10 @@ public final class DefaultBroadcaster implements Broadcaster {
   private volatile boolean closed;
   private volatile long lastBroadcastNanos = System.nanoTime();
 
+  private final @Nullable Backplane backplane;
+  private final @Nullable Comparator<String> idOrder;
+  private @Nullable String lastDeliveredId; // guarded by lock: the newest log entry this node has delivered
+
   /**
    * Makes a broadcaster and starts its heartbeat.
    *
@@ -75,7 +95,10 @@ public final class DefaultBroadcaster implements Broadcaster {
     History history = config.history() == 0
         ? null
         : new History(config.history(), maxAge == null ? Long.MAX_VALUE : maxAge.toNanos());
-    this.log = new LocalEventLog(config.assignIds(), history, this::encode);
+    this.backplane = config.backplane();
+    this.idOrder = backplane == null ? null : requireNonNull(backplane.idOrder(), "idOrder");
+    // With a backplane the log gives the ids, so the local log only encodes and keeps the node's history.
+    this.log = new LocalEventLog(config.assignIds() && backplane == null, history, this::encode);
     ScheduledExecutorService own = config.scheduler();
     this.sharedScheduler = own == null;
     this.scheduler = own == null ? SharedTimer.acquire() : own;
@@ -85,6 +108,14 @@ public final class DefaultBroadcaster implements Broadcaster {
         ? null
         : scheduler.scheduleAtFixedRate(
             () -> heartbeat(System.nanoTime()), heartbeatNanos, heartbeatNanos, TimeUnit.NANOSECONDS);
+    if (backplane != null) {
+      try {
+        backplane.start(config.history(), this::deliver);
+      } catch (RuntimeException | Error e) {
+        shutdown(false); // the backplane may serve another broadcaster: not ours to close
+        throw e;
+      }
+    }
   }
 
   @Override
@@ -92,6 +123,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     String resumeFrom = lastEventId == null || lastEventId.isEmpty() ? null : lastEventId;
     DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters);
     boolean missed = false;
+    boolean fetch = false;
     lock.lock();
     try {
       checkOpen();
@@ -103,7 +135,19 @@ public final class DefaultBroadcaster implements Broadcaster {
       }
       if (resumeFrom != null) {
         List<Frame> replay = log.after(resumeFrom, System.nanoTime());
-        if (replay == null) {
+        if (replay == null && backplane != null && config.history() > 0) {
+          Resume resume = resumeAt(resumeFrom);
+          if (resume == null) {
+            missed = true;
+            counters.replayMisses.increment();
+          } else {
+            channel.resume = resume;
+            fetch = resume.held != null;
+            if (!fetch) {
+              counters.replayHits.increment();
+            }
+          }
+        } else if (replay == null) {
           missed = true;
           counters.replayMisses.increment();
         } else {
@@ -125,18 +169,37 @@ public final class DefaultBroadcaster implements Broadcaster {
     }
     channel.onClose(reason -> remove(channel));
     if (missed) {
-      try {
-        config.onReplayMiss().onMiss(channel, resumeFrom);
-      } catch (RuntimeException e) {
-        logger.warn("the replay-miss handler failed", e);
-      }
+      replayMissed(channel, requireNonNull(resumeFrom));
+    }
+    if (fetch) {
+      readReplay(channel, requireNonNull(resumeFrom));
     }
     return channel;
+  }
+
+  private void replayMissed(DefaultChannel channel, String lastEventId) {
+    try {
+      config.onReplayMiss().onMiss(channel, lastEventId);
+    } catch (RuntimeException e) {
+      logger.warn("the replay-miss handler failed", e);
+    }
   }
 
   @Override
   public int broadcast(Event event) {
     requireNonNull(event, "event");
+    if (backplane != null) {
+      CompletableFuture<String> published = publish(backplane, event);
+      if (published.isCompletedExceptionally()) {
+        throw unwrap(published); // known to be down: fail fast
+      }
+      published.whenComplete((id, failure) -> {
+        if (failure != null) {
+          logger.warn("a broadcast was not published: the backplane failed", failure);
+        }
+      });
+      return 0;
+    }
     int queued = 0;
     List<DefaultChannel> slow = null;
     lock.lock();
@@ -172,6 +235,9 @@ public final class DefaultBroadcaster implements Broadcaster {
   @Override
   public CompletionStage<Void> broadcastPaced(Event event) {
     requireNonNull(event, "event");
+    if (backplane != null) {
+      return publish(backplane, event).thenApply(id -> null);
+    }
     int queued = 0;
     List<DefaultChannel> parkedOn = null;
     List<CompletableFuture<Void>> parked = null;
@@ -233,7 +299,10 @@ public final class DefaultBroadcaster implements Broadcaster {
         counters.slowClientsDisconnected.sum(),
         counters.replayHits.sum(),
         counters.replayMisses.sum(),
-        counters.heartbeatsSent.sum());
+        counters.heartbeatsSent.sum(),
+        backplane != null && !backplane.isUp(),
+        backplane == null ? 0 : backplane.outages(),
+        counters.publishFailures.sum());
   }
 
   @Override
@@ -243,6 +312,10 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   @Override
   public void close() {
+    shutdown(true);
+  }
+
+  private void shutdown(boolean closeBackplane) {
     DefaultChannel[] snapshot;
     lock.lock();
     try {
@@ -263,7 +336,221 @@ public final class DefaultBroadcaster implements Broadcaster {
     if (sharedScheduler) {
       SharedTimer.release(scheduler);
     }
+    if (closeBackplane && backplane != null) {
+      try {
+        backplane.close();
+      } catch (RuntimeException e) {
+        logger.warn("closing the backplane failed", e);
+      }
+    }
     logger.debug("broadcaster closed; ended {} client streams", snapshot.length);
+  }
+
+  // ---- the cluster path ----
+
+  /**
+   * Publishes an event to the shared log: checks it as a local broadcast would, then hands it over without waiting.
+   */
+  private CompletableFuture<String> publish(Backplane backplane, Event event) {
+    checkOpen();
+    if (event instanceof Data data && data.id() != null) {
+      throw new IllegalArgumentException("a clustered broadcaster gives every event the backplane's id; this event"
+          + " has its own: " + data.id());
+    }
+    if (mayExceedMaxSize(event)) {
+      encode(event); // throws if too large, before any node sees it
+    }
+    CompletableFuture<String> published;
+    try {
+      published = backplane.publish(event).toCompletableFuture();
+    } catch (RuntimeException e) {
+      published = CompletableFuture.failedFuture(e);
+    }
+    published.whenComplete((id, failure) -> {
+      if (failure != null) {
+        counters.publishFailures.increment();
+      }
+    });
+    return published;
+  }
+
+  /**
+   * Tells whether an event may encode (without its id) to more than the size limit, from a bound that needs no
+   * encoding: a char is at most 3 UTF-8 bytes, and a line break becomes at most the 7 bytes {@code "\ndata: "}.
+   */
+  private boolean mayExceedMaxSize(Event event) {
+    long bound = event instanceof Data data
+        ? 7L * data.data().length() + 3L * (data.name() == null ? 0 : data.name().length()) + 64
+        : 7L * ((Comment) event).text().length() + 16;
+    return bound > channelConfig.maxEventBytes();
+  }
+
+  private static RuntimeException unwrap(CompletableFuture<?> failed) {
+    try {
+      failed.join();
+      throw new IllegalStateException("not failed");
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      return cause instanceof RuntimeException runtime
+          ? runtime
+          : new BackplaneUnavailableException("the backplane failed", cause);
+    } catch (java.util.concurrent.CancellationException e) {
+      return new BackplaneUnavailableException("the publication was cancelled", e);
+    }
+  }
+
+  /**
+   * Delivers one entry of the shared log to this node's clients: the clustered counterpart of
+   * {@link #broadcast}. Called by the backplane, one entry at a time, in log order.
+   */
+  void deliver(BackplaneEntry entry) {
+    Comparator<String> order = requireNonNull(idOrder);
+    int queued = 0;
+    List<DefaultChannel> slow = null;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      lastDeliveredId = entry.id();
+      Event event = entry.event() instanceof Data data ? data.withId(entry.id()) : entry.event();
+      Frame frame;
+      try {
+        frame = record(event);
+      } catch (IllegalArgumentException e) {
+        logger.warn("skipping log entry {}: {}", entry.id(), e.getMessage());
+        return;
+      }
+      DefaultChannel[] targets = clients;
+      for (int i = size - 1; i >= 0; i--) {
+        DefaultChannel channel = targets[i];
+        Resume resume = channel.resume;
+        if (resume != null) {
+          List<Resume.Held> held = resume.held;
+          if (held != null) { // its replay is still being read: this entry waits behind it
+            if (held.size() < channelConfig.maxQueuedEvents()) {
+              held.add(new Resume.Held(entry.id(), frame));
+            } else {
+              slow = add(slow, channel);
+            }
+            continue;
+          }
+          if (order.compare(entry.id(), resume.skipThrough) <= 0) {
+            continue; // the client has it already
+          }
+          channel.resume = null;
+        }
+        DefaultChannel.Offer offer = channel.offer(frame);
+        if (offer == DefaultChannel.Offer.QUEUED) {
+          queued++;
+        } else if (offer == DefaultChannel.Offer.FULL) {
+          slow = add(slow, channel);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    counters.framesQueued.add(queued);
+    closeSlow(slow);
+  }
+
+  /**
+   * Decides, under the lock, how a client that resumes from an id not in this node's history picks up.
+   *
+   * @return how it resumes, or {@code null} if the id is not one of the log's
+   */
+  private @Nullable Resume resumeAt(String lastEventId) {
+    Comparator<String> order = requireNonNull(idOrder);
+    String last = lastDeliveredId;
+    try {
+      if (last != null && order.compare(lastEventId, last) >= 0) {
+        return new Resume(lastEventId, false); // it has everything this node delivered: skip up to its id
+      }
+      order.compare(lastEventId, lastEventId); // is it an id at all?
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    return new Resume(lastEventId, true); // older than this node's history: read the replay from the log
+  }
+
+  /** Reads a client's replay from the log, outside the lock, and settles its resume when it arrives. */
+  private void readReplay(DefaultChannel channel, String lastEventId) {
+    CompletionStage<@Nullable List<BackplaneEntry>> replay;
+    try {
+      replay = requireNonNull(backplane).replay(lastEventId, config.history());
+    } catch (RuntimeException e) {
+      replay = CompletableFuture.failedFuture(e);
+    }
+    replay.whenComplete((entries, failure) -> settle(channel, lastEventId, entries, failure));
+  }
+
+  /** Queues a client's replay read from the log, then the live entries held meanwhile that are newer. */
+  private void settle(DefaultChannel channel, String lastEventId, @Nullable List<BackplaneEntry> entries,
+      @Nullable Throwable failure) {
+    Comparator<String> order = requireNonNull(idOrder);
+    boolean missed = false;
+    lock.lock();
+    try {
+      Resume resume = channel.resume;
+      List<Resume.Held> held = resume == null ? null : resume.held;
+      if (resume == null || held == null) {
+        return;
+      }
+      resume.held = null;
+      if (closed || channel.slot < 0) {
+        channel.resume = null;
+        return;
+      }
+      int queued = 0;
+      if (failure == null && entries != null) {
+        counters.replayHits.increment();
+        for (BackplaneEntry entry : entries) {
+          if (entry.event() instanceof Data data) { // the history keeps data events only
+            try {
+              channel.offerLateReplay(encode(data.withId(entry.id())));
+              queued++;
+            } catch (IllegalArgumentException e) {
+              logger.warn("skipping log entry {} in a replay: {}", entry.id(), e.getMessage());
+            }
+          }
+          resume.skipThrough = entry.id();
+        }
+      } else {
+        missed = true;
+        counters.replayMisses.increment();
+        logger.debug("replay from {} could not be read from the backplane", lastEventId, failure);
+      }
+      for (Resume.Held entry : held) {
+        if (missed || order.compare(entry.id(), resume.skipThrough) > 0) {
+          channel.offerLateReplay(entry.frame());
+          queued++;
+        }
+      }
+      if (missed) {
+        channel.resume = null;
+      }
+      counters.framesQueued.add(queued);
+    } finally {
+      lock.unlock();
+    }
+    if (missed) {
+      replayMissed(channel, lastEventId);
+    }
+  }
+
+  private static List<DefaultChannel> add(@Nullable List<DefaultChannel> list, DefaultChannel channel) {
+    List<DefaultChannel> out = list == null ? new ArrayList<>() : list;
+    out.add(channel);
+    return out;
+  }
+
+  private static void closeSlow(@Nullable List<DefaultChannel> slow) {
+    if (slow != null) {
+      for (DefaultChannel channel : slow) {
+        logger.debug("disconnecting a slow client: {}", channel);
+        channel.close(CloseReason.SLOW_CONSUMER);
+      }
+    }
   }
 
   // ---- internals ----

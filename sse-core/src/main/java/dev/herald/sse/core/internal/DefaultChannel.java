@@ -80,6 +80,11 @@ public final class DefaultChannel implements Channel, Sender {
   volatile long lastSendNanos = System.nanoTime();
   /** This channel's slot in its broadcaster's client array, guarded by the broadcaster's lock. */
   int slot = -1;
+  /**
+   * On a clustered broadcaster, where this client resumes in the shared log while that is being settled; guarded
+   * by the broadcaster's lock, and {@code null} (the only state a single-node broadcaster knows) once settled.
+   */
+  @Nullable Resume resume;
 
   /**
    * Makes an open channel.
@@ -317,6 +322,15 @@ public final class DefaultChannel implements Channel, Sender {
   void offerReplay(Frame frame) {
     replaying.addAndGet(ONE_EVENT + frame.length());
     queue.offer(new ReplayFrame(frame));
+  }
+
+  /**
+   * Queues a replay frame outside the bounds, like {@link #offerReplay}, on a channel its transport may already be
+   * draining, so waking the transport if it is idle.
+   */
+  void offerLateReplay(Frame frame) {
+    offerReplay(frame);
+    signal();
   }
 
   /**

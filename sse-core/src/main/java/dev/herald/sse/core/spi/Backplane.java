@@ -1,0 +1,95 @@
+package dev.herald.sse.core.spi;
+
+import dev.herald.sse.BackplaneUnavailableException;
+import dev.herald.sse.Event;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A shared, ordered log of events that several broadcasters (one per server) publish to and read from, so that a
+ * broadcast on any server reaches the clients of every server, and a client that reconnects to another server
+ * resumes from its {@code Last-Event-ID} there.
+ *
+ * <p>Configure one with {@code BroadcasterConfig.builder().backplane(...)}. The broadcaster then
+ * {@linkplain #publish publishes} what the application broadcasts and does nothing else with it; the backplane
+ * {@linkplain #start delivers} every entry of the log, this node's and the others', back to the broadcaster, which
+ * encodes it once and fans it out to its own clients, keeping its local replay history. When a client's
+ * {@code Last-Event-ID} is older than that history (or from an entry this node has not delivered yet), the
+ * broadcaster asks the log itself through {@link #replay}. Ids are the log's: totally ordered across the cluster
+ * ({@link #idOrder()}), which is how a client that moves between nodes that are a little ahead of or behind each
+ * other gets no gap and no duplicate.
+ *
+ * <p>Without a backplane a broadcaster runs on one node, in memory, exactly as before: this interface costs nothing
+ * when unused. {@code sse-redis} has the implementation on Redis Streams.
+ *
+ * <p><b>Threading.</b> {@link #publish}, {@link #replay}, {@link #isUp()} and {@link #outages()} may be called from
+ * any thread at any time and must not block. The {@code deliver} callback is called from one thread at a time, in
+ * log order, and may take the broadcaster's lock (briefly: it never waits on I/O); the stages' callbacks may run on
+ * the backplane's own threads.
+ *
+ * <p><b>Ownership.</b> A backplane serves one broadcaster: the broadcaster calls {@link #start} once when it is
+ * made and {@link #close()} when it closes.
+ */
+public interface Backplane extends AutoCloseable {
+
+  /**
+   * Starts reading the log and delivering its entries, from the end the log has now onward, and keeps doing so
+   * through outages: after a reconnect it resumes after the last entry it delivered, so nothing still in the log
+   * is skipped.
+   *
+   * @param history how many events the broadcaster keeps for replay (its configured history); a log that trims
+   *     itself keeps at least this many
+   * @param deliver takes each entry, in log order, one at a time
+   * @throws IllegalStateException if already started
+   */
+  void start(int history, Consumer<BackplaneEntry> deliver);
+
+  /**
+   * Appends an event to the log. Returns at once.
+   *
+   * @param event the event, without an id (the log gives it one)
+   * @return a stage that completes with the entry's id once the log has it, or fails with
+   *     {@link BackplaneUnavailableException}; already failed when the log is known to be unreachable
+   */
+  CompletionStage<String> publish(Event event);
+
+  /**
+   * Reads the entries after the one with this id, oldest first, from the log itself.
+   *
+   * @param afterId the id the client saw last
+   * @param max the most entries to return
+   * @return a stage with the entries after {@code afterId}, possibly none, or {@code null} if that id is not in
+   *     the log (trimmed, never there, or not an id at all) or more than {@code max} entries follow it; failed
+   *     if the log is unreachable
+   */
+  CompletionStage<@Nullable List<BackplaneEntry>> replay(String afterId, int max);
+
+  /**
+   * Returns the order of the log's ids, the order in which entries are delivered.
+   *
+   * @return a comparator that throws {@link IllegalArgumentException} for a string that is not one of the log's
+   *     ids
+   */
+  Comparator<String> idOrder();
+
+  /**
+   * Tells whether the log is reachable now, as far as the backplane knows.
+   *
+   * @return {@code true} while connected
+   */
+  boolean isUp();
+
+  /**
+   * Returns how many times the log became unreachable since {@link #start}.
+   *
+   * @return the number of outages
+   */
+  long outages();
+
+  /** Stops reading and closes the connections. Closing twice does nothing. */
+  @Override
+  void close();
+}

@@ -1,0 +1,251 @@
+package dev.herald.sse.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.herald.sse.BackplaneUnavailableException;
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.BroadcasterStats;
+import dev.herald.sse.Comment;
+import dev.herald.sse.Data;
+import dev.herald.sse.core.BroadcasterConfig;
+import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.core.testing.FakeBackplane;
+import dev.herald.sse.core.testing.FakeTransport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Broadcasters as nodes of a cluster, on an in-memory backplane whose delivery the test drives. */
+class ClusteredBroadcasterTest {
+  private final FakeBackplane.Log log = new FakeBackplane.Log();
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final List<String> misses = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void closeResources() throws Exception {
+    for (AutoCloseable resource : resources) {
+      resource.close();
+    }
+  }
+
+  /** A node and its backplane. */
+  private record Node(Broadcaster broadcaster, FakeBackplane backplane) {
+    void pump() {
+      backplane.pump();
+    }
+  }
+
+  private Node node(int history) {
+    FakeBackplane backplane = new FakeBackplane(log);
+    Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+        .history(history)
+        .greeting(Data.of("connected"))
+        .onReplayMiss((client, id) -> misses.add(id))
+        .backplane(backplane)
+        .build());
+    resources.add(broadcaster);
+    return new Node(broadcaster, backplane);
+  }
+
+  private FakeTransport client(Node node, String lastEventId) {
+    FakeTransport transport = FakeTransport.serve(node.broadcaster().subscribe(lastEventId));
+    resources.add(transport);
+    return transport;
+  }
+
+  private static List<String> data(FakeTransport client, int count) {
+    return client.awaitEvents(count).stream().map(MessageEvent::data).toList();
+  }
+
+  private static List<String> ids(FakeTransport client, int count) {
+    return client.awaitEvents(count).stream().map(MessageEvent::lastEventId).toList();
+  }
+
+  @Test
+  void broadcastOnOneNodeReachesEveryNodesClientsInLogOrderWithTheLogsIds() {
+    Node a = node(100);
+    Node b = node(100);
+    FakeTransport onA = client(a, null);
+    FakeTransport onB = client(b, null);
+
+    assertThat(a.broadcaster().broadcast(Data.of("one"))).as("a clustered broadcast only publishes").isZero();
+    b.broadcaster().broadcast(Data.of("two"));
+    a.broadcaster().broadcast(Comment.of("a comment goes through the log too"));
+    a.broadcaster().broadcast(Data.of("three").withName("chat"));
+    onA.awaitEvents(1);
+    assertThat(a.broadcaster().stats().eventsBroadcast()).as("nothing is delivered before the log").isZero();
+    assertThat(onA.data()).as("nothing reaches a client before the log delivers it").containsExactly("connected");
+    a.pump();
+    b.pump();
+
+    for (FakeTransport client : List.of(onA, onB)) {
+      assertThat(data(client, 4)).containsExactly("connected", "one", "two", "three");
+      assertThat(ids(client, 4)).containsExactly("", "1", "2", "4");
+      assertThat(client.comments()).containsExactly("a comment goes through the log too");
+    }
+    assertThat(onA.events().get(3).type()).isEqualTo("chat");
+    assertThat(a.broadcaster().stats().eventsBroadcast()).isEqualTo(4);
+  }
+
+  @Test
+  void clientThatMovesToANodeWhoseHistoryHoldsItsIdResumesFromThatHistory() {
+    Node a = node(100);
+    Node b = node(100);
+    for (int i = 1; i <= 5; i++) {
+      a.broadcaster().broadcast(Data.of("e" + i));
+    }
+    a.pump();
+    b.pump();
+
+    FakeTransport moved = client(b, "2");
+
+    assertThat(data(moved, 4)).containsExactly("connected", "e3", "e4", "e5");
+    a.broadcaster().broadcast(Data.of("e6"));
+    b.pump();
+    assertThat(data(moved, 5)).containsExactly("connected", "e3", "e4", "e5", "e6");
+    assertThat(b.broadcaster().stats().replayHits()).isEqualTo(1);
+  }
+
+  @Test
+  void clientAheadOfALaggingNodeGetsNothingTwice() {
+    Node a = node(100);
+    Node lagging = node(100);
+    for (int i = 1; i <= 3; i++) {
+      a.broadcaster().broadcast(Data.of("e" + i));
+    }
+    lagging.pump(); // the lagging node has delivered 1..3
+    a.broadcaster().broadcast(Data.of("e4"));
+    a.broadcaster().broadcast(Data.of("e5"));
+    a.pump(); // a has delivered 1..5; its client saw them all
+
+    FakeTransport moved = client(lagging, "5");
+    a.broadcaster().broadcast(Data.of("e6"));
+    lagging.pump();
+
+    assertThat(data(moved, 2)).containsExactly("connected", "e6");
+    assertThat(ids(moved, 2)).containsExactly("", "6");
+    assertThat(lagging.broadcaster().stats().replayHits()).isEqualTo(1);
+  }
+
+  @Test
+  void idOlderThanTheNodesHistoryIsReplayedFromTheLogAndMeetsTheLiveStreamWithoutGapOrDuplicate() {
+    Node a = node(100);
+    Node fresh = node(100);
+    for (int i = 1; i <= 3; i++) {
+      a.broadcaster().broadcast(Data.of("e" + i));
+    }
+    a.pump();
+    Node late = node(100); // started after e1..e3: its history does not hold them
+    fresh.pump();
+    late.backplane().holdReplays();
+
+    FakeTransport moved = client(late, "1");
+    a.broadcaster().broadcast(Data.of("e4")); // in the log before the replay is read
+    late.pump(); // delivered live while the replay is read: held for the client
+    late.backplane().releaseReplays(); // the replay reads 2..4
+    a.broadcaster().broadcast(Data.of("e5"));
+    late.pump();
+
+    assertThat(data(moved, 5)).containsExactly("connected", "e2", "e3", "e4", "e5");
+    assertThat(ids(moved, 5)).containsExactly("", "2", "3", "4", "5");
+    assertThat(late.broadcaster().stats().replayHits()).isEqualTo(1);
+    assertThat(misses).isEmpty();
+  }
+
+  @Test
+  void liveEntriesHeldDuringAReplayThatIsOlderThanThemAreQueuedAfterIt() {
+    Node a = node(100);
+    a.broadcaster().broadcast(Data.of("e1"));
+    a.broadcaster().broadcast(Data.of("e2"));
+    Node late = node(100);
+    late.backplane().holdReplays();
+
+    FakeTransport moved = client(late, "1");
+    late.backplane().releaseReplays(); // reads e2 only
+    a.broadcaster().broadcast(Data.of("e3"));
+    late.pump();
+
+    assertThat(data(moved, 3)).containsExactly("connected", "e2", "e3");
+  }
+
+  @Test
+  void idNotInTheLogIsAMissAndTheClientGetsLiveEvents() {
+    Node a = node(2);
+    for (int i = 1; i <= 5; i++) {
+      a.broadcaster().broadcast(Data.of("e" + i));
+    }
+    Node late = node(2);
+
+    FakeTransport tooOld = client(late, "1"); // more than the history behind
+    FakeTransport notAnId = client(late, "garbage");
+    a.broadcaster().broadcast(Data.of("e6"));
+    late.pump();
+
+    assertThat(data(tooOld, 2)).containsExactly("connected", "e6");
+    assertThat(data(notAnId, 2)).containsExactly("connected", "e6");
+    FakeTransport.Await.until(() -> misses.size() == 2, () -> "misses: " + misses);
+    assertThat(misses).containsExactlyInAnyOrder("1", "garbage");
+    assertThat(late.broadcaster().stats().replayMisses()).isEqualTo(2);
+  }
+
+  @Test
+  void whileTheLogIsDownBroadcastsFailFastClientsStayAndTheStatsShowTheOutage() throws Exception {
+    Node a = node(100);
+    FakeTransport client = client(a, null);
+    log.down();
+
+    assertThatThrownBy(() -> a.broadcaster().broadcast(Data.of("lost")))
+        .isInstanceOf(BackplaneUnavailableException.class);
+    CompletableFuture<Void> paced = a.broadcaster().broadcastPaced(Data.of("lost too")).toCompletableFuture();
+    assertThat(paced).isCompletedExceptionally();
+    assertThatThrownBy(paced::get).isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(BackplaneUnavailableException.class);
+    BroadcasterStats down = a.broadcaster().stats();
+    assertThat(down.backplaneDown()).isTrue();
+    assertThat(down.backplaneOutages()).isEqualTo(1);
+    assertThat(down.publishFailures()).isEqualTo(2);
+    assertThat(client.ended()).isFalse();
+    assertThat(a.broadcaster().clientCount()).isEqualTo(1);
+
+    log.up();
+    a.broadcaster().broadcastPaced(Data.of("back")).toCompletableFuture().get();
+    a.pump();
+    assertThat(data(client, 2)).containsExactly("connected", "back");
+    assertThat(a.broadcaster().stats().backplaneDown()).isFalse();
+  }
+
+  @Test
+  void eventsThatCannotBePublishedAreRefusedBeforeTheLogSeesThem() {
+    FakeBackplane backplane = new FakeBackplane(log);
+    Broadcaster small = Broadcasters.create(BroadcasterConfig.builder()
+        .channel(ChannelConfig.builder().maxEventBytes(64).build())
+        .backplane(backplane)
+        .build());
+    resources.add(small);
+
+    assertThatThrownBy(() -> small.broadcast(Data.of("x".repeat(100))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> small.broadcast(Data.of("mine").withId("7")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("backplane's id");
+    assertThat(log.entries()).isEmpty();
+  }
+
+  @Test
+  void aBackplaneServesOneBroadcasterAndClosesWithIt() {
+    FakeBackplane backplane = new FakeBackplane(log);
+    BroadcasterConfig config = BroadcasterConfig.builder().backplane(backplane).build();
+    Broadcaster first = Broadcasters.create(config);
+
+    assertThatThrownBy(() -> Broadcasters.create(config)).isInstanceOf(IllegalStateException.class);
+    assertThat(first.isClosed()).isFalse();
+    first.close();
+    assertThat(backplane.pump()).isZero();
+  }
+}

@@ -1,0 +1,113 @@
+package dev.herald.sse.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.core.testing.FakeTransport.Await;
+import dev.herald.sse.examples.ExampleOptions.Transport;
+import dev.herald.sse.redis.testing.RedisServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two example servers started with the same {@code --redis} (one on Netty, one on Jetty) behave, as far as a
+ * client can tell, like one server: broadcast on either, resume on either.
+ */
+class ExampleClusterIT {
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private RedisServer redis;
+  private ExampleServer a;
+  private ExampleServer b;
+
+  @BeforeEach
+  void start() throws Exception {
+    redis = RedisServer.start(false);
+    ExampleOptions options = ExampleOptions.defaults().withPort(0).withRedis(redis.uri());
+    a = ExampleServer.start(options.on(Transport.NETTY));
+    resources.add(a);
+    b = ExampleServer.start(options.on(Transport.JETTY));
+    resources.add(b);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+    redis.close();
+  }
+
+  private static URI uri(ExampleServer server, String path) {
+    return URI.create("http://127.0.0.1:" + server.port() + path);
+  }
+
+  private SseClient subscribe(ExampleServer server, String lastEventId) throws Exception {
+    SseClient client = SseClient.connect(http, uri(server, "/events"), lastEventId);
+    resources.add(client);
+    client.awaitEvents(1);
+    return client;
+  }
+
+  private HttpResponse<String> get(ExampleServer server, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(server, path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  private HttpResponse<String> post(ExampleServer server, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(server, "/events")).timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void broadcastOnEitherNodeReachesTheClientsOfBothWithTheSameIds() throws Exception {
+    SseClient onA = subscribe(a, null);
+    SseClient onB = subscribe(b, null);
+
+    assertThat(get(a, "/events/hello%20from%20a").body()).isEqualTo("msg sent\n");
+    onA.awaitEvents(2); // so that the order of the two broadcasts is known
+    assertThat(post(b, "hello from b").body()).isEqualTo("msg sent\n");
+
+    List<MessageEvent> seenOnA = onA.awaitEvents(3);
+    List<MessageEvent> seenOnB = onB.awaitEvents(3);
+    assertThat(seenOnA).isEqualTo(seenOnB);
+    assertThat(onA.data()).containsExactly("connected", "hello from a", "hello from b");
+    assertThat(seenOnA.get(1).lastEventId()).matches("\\d+-\\d+");
+    assertThat(get(b, "/stats").body()).contains("\"eventsBroadcast\":2,").contains("\"backplaneDown\":false,");
+  }
+
+  @Test
+  void clientThatReconnectsToTheOtherNodeResumesWhereItLeftOff() throws Exception {
+    SseClient onA = subscribe(a, null);
+    get(a, "/events/one");
+    get(b, "/events/two");
+    List<MessageEvent> seen = onA.awaitEvents(3);
+    onA.close();
+    get(a, "/events/three"); // missed while away
+    get(b, "/events/four");
+    Await.until(() -> b.app().broadcaster().stats().eventsBroadcast() == 4, () -> "b did not deliver four events");
+
+    SseClient onB = subscribe(b, seen.get(2).lastEventId());
+    get(a, "/events/five");
+
+    onB.awaitEvents(4);
+    assertThat(onB.data()).containsExactly("connected", "three", "four", "five");
+    SseClient backOnA = subscribe(a, onB.events().get(3).lastEventId());
+    get(b, "/events/six");
+    backOnA.awaitEvents(2);
+    assertThat(backOnA.data()).containsExactly("connected", "six");
+  }
+}

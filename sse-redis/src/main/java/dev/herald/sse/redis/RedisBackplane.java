@@ -1,0 +1,511 @@
+package dev.herald.sse.redis;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.herald.sse.BackplaneUnavailableException;
+import dev.herald.sse.Event;
+import dev.herald.sse.core.spi.Backplane;
+import dev.herald.sse.core.spi.BackplaneEntry;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Backplane} on a Redis stream, through Lettuce: every Herald server that uses the same Redis and stream
+ * key is a node of one cluster. A broadcast on any node reaches the clients of every node, in the same order, and a
+ * client whose reconnect lands on another node resumes there from its {@code Last-Event-ID}.
+ *
+ * <pre>{@code
+ * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+ *     .greeting(Data.of("connected"))
+ *     .history(1000)
+ *     .backplane(RedisBackplane.create("redis://127.0.0.1:6379"))
+ *     .build());
+ * }</pre>
+ *
+ * <p><b>How it uses Redis.</b> A broadcast is one {@code XADD <stream> MAXLEN ~ <history> * data ...}; the entry
+ * id Redis gives it ({@code <milliseconds>-<sequence>}) is the SSE event id, so ids are ordered across the
+ * cluster. Each node reads the stream with a blocking {@code XREAD} on a connection and thread of its own and
+ * delivers each entry to its local clients, encoding it once. A {@code Last-Event-ID} older than the node's local
+ * history is replayed with {@code XRANGE} from that id. The entry's fields are plain ({@code data}, {@code event},
+ * {@code retry}, or {@code comment}), so any Redis client can broadcast too: {@code XADD herald:events * data hi}.
+ *
+ * <p><b>Failures.</b> When Redis is unreachable the backplane is down: publishing fails at once with
+ * {@link BackplaneUnavailableException} (nothing is buffered), {@link #isUp()} is {@code false} and the outage is
+ * counted. The reader reconnects by itself, with a backoff from {@link Builder#reconnectDelay} doubling up to its
+ * maximum, and resumes reading after the last entry it delivered, so no entry still in the stream is lost;
+ * clients stay connected meanwhile. What Redis acknowledged survives a Redis restart if Redis persists the stream
+ * (append-only file); entries trimmed away while a node could not read are lost to that node, and it logs so.
+ *
+ * <p><b>Threading and ownership.</b> Thread-safe. A backplane serves one broadcaster, which starts it and closes it;
+ * closing it stops its reader thread and closes its Redis connections and client.
+ */
+public final class RedisBackplane implements Backplane {
+  private static final Logger log = LoggerFactory.getLogger(RedisBackplane.class);
+
+  private final RedisURI uri;
+  private final String stream;
+  private final int maxLength;
+  private final Duration commandTimeout;
+  private final Duration readBlock;
+  private final Duration minReconnectDelay;
+  private final Duration maxReconnectDelay;
+  private final RedisClient client;
+
+  private final Object lock = new Object();
+  private @Nullable Consumer<BackplaneEntry> deliver; // guarded by lock; set once
+  private @Nullable Thread reader; // guarded by lock
+  private volatile boolean closed;
+  private volatile @Nullable StatefulRedisConnection<String, String> commands;
+  private volatile @Nullable StatefulRedisConnection<String, String> reading;
+  private volatile State state = State.STARTING;
+  private final AtomicLong outages = new AtomicLong();
+  private long trim; // MAXLEN, fixed at start
+  private @Nullable String lastId; // the reader thread's: the newest entry delivered
+
+  private enum State { STARTING, UP, DOWN }
+
+  private RedisBackplane(Builder b) {
+    this.uri = b.uri;
+    this.stream = b.stream;
+    this.maxLength = b.maxLength;
+    this.commandTimeout = b.commandTimeout;
+    this.readBlock = b.readBlock;
+    this.minReconnectDelay = b.minReconnectDelay;
+    this.maxReconnectDelay = b.maxReconnectDelay;
+    this.client = RedisClient.create(uri);
+    // No automatic reconnect: the reader thread reconnects itself and knows where to resume, and a command sent
+    // while Redis is away fails at once (fail fast) instead of waiting in Lettuce's queue to be retried, perhaps
+    // twice. Timeouts apply to every command, so an unreachable (not just stopped) Redis is found too.
+    client.setOptions(ClientOptions.builder()
+        .autoReconnect(false)
+        .timeoutOptions(TimeoutOptions.enabled())
+        .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
+        .build());
+  }
+
+  /**
+   * Makes a backplane on the stream {@code herald:events} of the Redis at this URI, with the defaults of
+   * {@link Builder}.
+   *
+   * @param redisUri for example {@code redis://127.0.0.1:6379} (Lettuce's URI syntax: {@code rediss://} for TLS,
+   *     {@code redis://:password@host:port/database})
+   * @return a backplane to give to {@code BroadcasterConfig.Builder.backplane}
+   * @throws IllegalArgumentException if the URI is malformed
+   */
+  public static RedisBackplane create(String redisUri) {
+    return builder(redisUri).build();
+  }
+
+  /**
+   * Returns a builder for a backplane on the Redis at this URI.
+   *
+   * @param redisUri for example {@code redis://127.0.0.1:6379}
+   * @return a new builder
+   * @throws IllegalArgumentException if the URI is malformed
+   */
+  public static Builder builder(String redisUri) {
+    return new Builder(redisUri);
+  }
+
+  // ---- Backplane ----
+
+  @Override
+  public void start(int history, Consumer<BackplaneEntry> deliver) {
+    requireNonNull(deliver, "deliver");
+    synchronized (lock) {
+      if (this.deliver != null) {
+        throw new IllegalStateException("this RedisBackplane is already started; each broadcaster needs its own");
+      }
+      if (closed) {
+        throw new IllegalStateException("this RedisBackplane is closed");
+      }
+      this.deliver = deliver;
+      this.trim = maxLength > 0 ? maxLength : Math.max(history, 1);
+      // Connect once before returning, so a broadcaster made while Redis is up can publish at once and reads the
+      // stream from its end as it is now; if Redis is down, the reader keeps trying in the background.
+      try {
+        connect();
+      } catch (RuntimeException e) {
+        down(e);
+      }
+      Thread thread = new Thread(this::read, "herald-redis-reader");
+      thread.setDaemon(true);
+      reader = thread;
+      thread.start();
+    }
+  }
+
+  @Override
+  public CompletionStage<String> publish(Event event) {
+    requireNonNull(event, "event");
+    StatefulRedisConnection<String, String> connection = commands;
+    if (closed) {
+      return CompletableFuture.failedFuture(new BackplaneUnavailableException("the Redis backplane is closed"));
+    }
+    if (state != State.UP || connection == null || !connection.isOpen()) {
+      return CompletableFuture.failedFuture(unavailable(null));
+    }
+    try {
+      return connection.async()
+          .xadd(stream, XAddArgs.Builder.maxlen(trim).approximateTrimming(), StreamEntries.fields(event))
+          .toCompletableFuture()
+          .handle((id, failure) -> {
+            if (failure != null) {
+              throw unavailable(failure);
+            }
+            return id;
+          });
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(unavailable(e));
+    }
+  }
+
+  @Override
+  public CompletionStage<@Nullable List<BackplaneEntry>> replay(String afterId, int max) {
+    requireNonNull(afterId, "afterId");
+    if (!StreamIds.isId(afterId) || max < 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    StatefulRedisConnection<String, String> connection = commands;
+    if (state != State.UP || connection == null || !connection.isOpen()) {
+      return CompletableFuture.failedFuture(unavailable(null));
+    }
+    // From the id itself, inclusive: if the first entry is not that id, it was trimmed (or never there).
+    Range<String> range = Range.from(Range.Boundary.including(afterId), Range.Boundary.unbounded());
+    try {
+      return connection.async().xrange(stream, range, Limit.from(max + 2L)).toCompletableFuture()
+          .handle((messages, failure) -> {
+            if (failure != null) {
+              throw unavailable(failure);
+            }
+            if (messages.isEmpty() || !messages.get(0).getId().equals(afterId) || messages.size() > max + 1) {
+              return null;
+            }
+            List<BackplaneEntry> entries = new ArrayList<>(messages.size() - 1);
+            for (StreamMessage<String, String> message : messages.subList(1, messages.size())) {
+              Event event = StreamEntries.event(message.getBody());
+              if (event != null) {
+                entries.add(new BackplaneEntry(message.getId(), event));
+              }
+            }
+            return entries;
+          });
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(unavailable(e));
+    }
+  }
+
+  @Override
+  public Comparator<String> idOrder() {
+    return StreamIds.ORDER;
+  }
+
+  @Override
+  public boolean isUp() {
+    return state == State.UP;
+  }
+
+  @Override
+  public long outages() {
+    return outages.get();
+  }
+
+  @Override
+  public void close() {
+    Thread thread;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      thread = reader;
+    }
+    closeQuietly(reading); // ends a blocked XREAD at once
+    if (thread != null) {
+      LockSupport.unpark(thread); // ends a backoff at once
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closeQuietly(commands);
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  @Override
+  public String toString() {
+    return "RedisBackplane[" + uri.getHost() + ":" + uri.getPort() + " " + stream + " " + state + "]";
+  }
+
+  // ---- the reader ----
+
+  /** Opens both connections and, the first time, finds where the stream ends now. Reader thread or start. */
+  private void connect() {
+    StatefulRedisConnection<String, String> reads = client.connect();
+    reads.setTimeout(readBlock.plus(commandTimeout)); // a blocking read takes up to readBlock by design
+    reading = reads;
+    if (closed) {
+      closeQuietly(reads);
+      return;
+    }
+    RedisCommands<String, String> sync = reads.sync();
+    String last = lastId;
+    if (last == null) {
+      List<StreamMessage<String, String>> tail = sync.xrevrange(stream, Range.unbounded(), Limit.from(1));
+      lastId = tail.isEmpty() ? "0-0" : tail.get(0).getId();
+    } else {
+      warnIfTrimmed(sync, last);
+    }
+    StatefulRedisConnection<String, String> old = commands;
+    if (old == null || !old.isOpen()) {
+      StatefulRedisConnection<String, String> connection = client.connect();
+      connection.setTimeout(commandTimeout);
+      commands = connection;
+      closeQuietly(old);
+    }
+    if (state != State.UP) {
+      if (state == State.DOWN) {
+        log.info("Redis at {} is reachable again; reading {} after {}", address(), stream, lastId);
+      }
+      state = State.UP;
+    }
+  }
+
+  private void read() {
+    long delayNanos = minReconnectDelay.toNanos();
+    Consumer<BackplaneEntry> sink;
+    synchronized (lock) {
+      sink = requireNonNull(deliver);
+    }
+    while (!closed) {
+      try {
+        StatefulRedisConnection<String, String> reads = reading;
+        if (state != State.UP || reads == null || !reads.isOpen()) {
+          closeQuietly(reads);
+          connect();
+          reads = requireNonNull(reading);
+        }
+        delayNanos = minReconnectDelay.toNanos();
+        XReadArgs args = XReadArgs.Builder.block(readBlock).count(1024);
+        while (!closed) {
+          List<StreamMessage<String, String>> batch = xread(reads.sync(), args, requireNonNull(lastId));
+          for (StreamMessage<String, String> message : batch) {
+            deliver(sink, message);
+          }
+          StatefulRedisConnection<String, String> connection = commands;
+          if (connection == null || !connection.isOpen()) {
+            throw new BackplaneUnavailableException("the command connection to Redis closed");
+          }
+        }
+      } catch (RuntimeException e) {
+        if (closed) {
+          break;
+        }
+        down(e);
+        closeQuietly(reading);
+        LockSupport.parkNanos(this, delayNanos); // close() unparks
+        delayNanos = Math.min(delayNanos * 2, maxReconnectDelay.toNanos());
+      }
+    }
+    closeQuietly(reading);
+    log.debug("stopped reading {} from Redis at {}", stream, address());
+  }
+
+  @SuppressWarnings("unchecked") // one stream offset through Lettuce's generic varargs
+  private List<StreamMessage<String, String>> xread(RedisCommands<String, String> sync, XReadArgs args,
+      String after) {
+    return sync.xread(args, XReadArgs.StreamOffset.from(stream, after));
+  }
+
+  private void deliver(Consumer<BackplaneEntry> sink, StreamMessage<String, String> message) {
+    lastId = message.getId();
+    Event event = StreamEntries.event(message.getBody());
+    if (event == null) {
+      log.warn("skipping stream entry {} of {}: its fields are not an event: {}", message.getId(), stream,
+          message.getBody().keySet());
+      return;
+    }
+    try {
+      sink.accept(new BackplaneEntry(message.getId(), event));
+    } catch (RuntimeException e) {
+      log.warn("delivering stream entry {} failed", message.getId(), e);
+    }
+  }
+
+  /** After an outage: the entry read last should still be there, or entries after it may have been trimmed. */
+  private void warnIfTrimmed(RedisCommands<String, String> sync, String last) {
+    if (last.equals("0-0") || !sync.xrange(stream, Range.create(last, last)).isEmpty()) {
+      return;
+    }
+    List<StreamMessage<String, String>> first = sync.xrange(stream, Range.unbounded(), Limit.from(1));
+    if (!first.isEmpty() && StreamIds.compare(first.get(0).getId(), last) > 0) {
+      log.warn("the stream {} was trimmed past entry {} while this node could not read it, or Redis lost it:"
+          + " this node's clients may have missed entries before {}", stream, last, first.get(0).getId());
+    }
+  }
+
+  private void down(RuntimeException cause) {
+    if (state != State.DOWN) {
+      state = State.DOWN;
+      outages.incrementAndGet();
+      log.warn("Redis at {} is unreachable; broadcasts fail until it is back, clients stay connected ({})",
+          address(), String.valueOf(cause));
+    } else {
+      log.debug("Redis at {} is still unreachable", address(), cause);
+    }
+  }
+
+  private BackplaneUnavailableException unavailable(@Nullable Throwable cause) {
+    String message = "Redis at " + address() + " is unreachable; the event was not published";
+    Throwable root = cause;
+    while (root instanceof java.util.concurrent.CompletionException && root.getCause() != null) {
+      root = root.getCause();
+    }
+    if (root instanceof BackplaneUnavailableException unavailable) {
+      return unavailable;
+    }
+    return root == null ? new BackplaneUnavailableException(message)
+        : new BackplaneUnavailableException(message + ": " + root.getMessage(), root);
+  }
+
+  private String address() {
+    return uri.getHost() + ":" + uri.getPort();
+  }
+
+  private static void closeQuietly(@Nullable StatefulRedisConnection<String, String> connection) {
+    if (connection != null && connection.isOpen()) { // Lettuce closes a connection itself when Redis drops it
+      try {
+        connection.close();
+      } catch (RuntimeException e) {
+        log.debug("closing a Redis connection failed", e);
+      }
+    }
+  }
+
+  /**
+   * Builds a {@link RedisBackplane}. Not thread-safe; use it from one thread.
+   */
+  public static final class Builder {
+    private final RedisURI uri;
+    private String stream = "herald:events";
+    private int maxLength;
+    private Duration commandTimeout = Duration.ofSeconds(2);
+    private Duration readBlock = Duration.ofSeconds(1);
+    private Duration minReconnectDelay = Duration.ofMillis(100);
+    private Duration maxReconnectDelay = Duration.ofSeconds(2);
+
+    private Builder(String redisUri) {
+      requireNonNull(redisUri, "redisUri");
+      try {
+        this.uri = RedisURI.create(redisUri);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("not a Redis URI: " + redisUri + " (" + e.getMessage() + ")", e);
+      }
+    }
+
+    /**
+     * Sets the stream's key. Default {@code herald:events}. Nodes that share a key are one cluster.
+     *
+     * @param key the key
+     * @return this builder
+     * @throws IllegalArgumentException if empty
+     */
+    public Builder stream(String key) {
+      requireNonNull(key, "key");
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException("the stream key must not be empty");
+      }
+      this.stream = key;
+      return this;
+    }
+
+    /**
+     * Sets how many entries the stream keeps ({@code XADD MAXLEN ~}, so Redis may keep a few more). Default: the
+     * broadcaster's history size, so that any id a node could replay from its history is also in the stream.
+     *
+     * @param entries at least 1, or 0 for the default
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxLength(int entries) {
+      if (entries < 0) {
+        throw new IllegalArgumentException("maxLength must not be negative: " + entries);
+      }
+      this.maxLength = entries;
+      return this;
+    }
+
+    /**
+     * Sets how long a command or connection attempt may take before Redis counts as unreachable. Default 2 s.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder commandTimeout(Duration timeout) {
+      this.commandTimeout = positive(timeout, "commandTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the delay before the first reconnect attempt after Redis became unreachable, and the most it doubles
+     * to while Redis stays away. Default 100 ms, up to 2 s.
+     *
+     * @param min the first delay, positive
+     * @param max the longest delay, at least {@code min}
+     * @return this builder
+     * @throws IllegalArgumentException if not positive, or max is less than min
+     */
+    public Builder reconnectDelay(Duration min, Duration max) {
+      positive(min, "min");
+      positive(max, "max");
+      if (max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("the longest reconnect delay is less than the first: " + max);
+      }
+      this.minReconnectDelay = min;
+      this.maxReconnectDelay = max;
+      return this;
+    }
+
+    private static Duration positive(Duration value, String name) {
+      requireNonNull(value, name);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + value);
+      }
+      return value;
+    }
+
+    /**
+     * Builds the backplane. It connects when its broadcaster starts it.
+     *
+     * @return a new backplane
+     */
+    public RedisBackplane build() {
+      return new RedisBackplane(this);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.herald.sse.redis;
+
+import java.util.Comparator;
+
+/**
+ * Redis stream entry ids ({@code <milliseconds>-<sequence>}, two unsigned 64-bit numbers) and their order, which is
+ * the order of the stream.
+ */
+final class StreamIds {
+  /** Orders ids as Redis does; throws {@link IllegalArgumentException} for a string that is not an id. */
+  static final Comparator<String> ORDER = StreamIds::compare;
+
+  private StreamIds() {}
+
+  static int compare(String a, String b) {
+    long[] x = parse(a);
+    long[] y = parse(b);
+    int byTime = Long.compareUnsigned(x[0], y[0]);
+    return byTime != 0 ? byTime : Long.compareUnsigned(x[1], y[1]);
+  }
+
+  static boolean isId(String id) {
+    try {
+      parse(id);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static long[] parse(String id) {
+    int dash = id.indexOf('-');
+    if (dash <= 0 || dash == id.length() - 1 || !digits(id, 0, dash) || !digits(id, dash + 1, id.length())) {
+      throw new IllegalArgumentException("not a Redis stream id: " + id);
+    }
+    try {
+      return new long[] {
+          Long.parseUnsignedLong(id, 0, dash, 10), Long.parseUnsignedLong(id, dash + 1, id.length(), 10)};
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a Redis stream id: " + id, e);
+    }
+  }
+
+  private static boolean digits(String s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,258 @@
+package dev.herald.sse.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.herald.sse.BackplaneUnavailableException;
+import dev.herald.sse.BroadcasterStats;
+import dev.herald.sse.Data;
+import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.core.testing.FakeTransport.Await;
+import dev.herald.sse.redis.testing.RedisServer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three Herald nodes (Netty, in this JVM, each on its own port) sharing one real {@code redis-server}, read by
+ * real HTTP clients: the cluster behaves like one server, and survives Redis going away.
+ */
+class RedisClusterIT {
+  private static EventLoopGroup group;
+
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private RedisServer redis;
+
+  @BeforeAll
+  static void startGroup() {
+    group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  }
+
+  @AfterAll
+  static void stopGroup() {
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  private void startRedis(boolean persistent) throws Exception {
+    redis = RedisServer.start(persistent);
+  }
+
+  private Node node(String name) throws Exception {
+    return node(name, 1000);
+  }
+
+  private Node node(String name, int history) throws Exception {
+    Node node = Node.start(name, group, redis.uri(), history);
+    resources.add(node);
+    return node;
+  }
+
+  private SseClient client(Node node, String lastEventId) throws Exception {
+    SseClient client = SseClient.connect(http, node.events(), lastEventId);
+    resources.add(client);
+    client.awaitEvents(1); // the greeting: subscribed
+    return client;
+  }
+
+  /** The events after the greeting. */
+  private static List<MessageEvent> received(SseClient client, int count) {
+    List<MessageEvent> events = client.awaitEvents(count + 1);
+    return events.subList(1, events.size());
+  }
+
+  private static List<String> data(List<MessageEvent> events) {
+    return events.stream().map(MessageEvent::data).toList();
+  }
+
+  @Test
+  void broadcastOnAnyNodeReachesTheClientsOfEveryNodeInOneOrder() throws Exception {
+    startRedis(false);
+    List<Node> nodes = List.of(node("a"), node("b"), node("c"));
+    List<SseClient> clients = new ArrayList<>();
+    for (Node node : nodes) {
+      clients.add(client(node, null));
+      clients.add(client(node, null));
+    }
+
+    // Three producers, one per node, at once: the stream decides one order, and everyone sees that order.
+    int perNode = 50;
+    ExecutorService threads = Executors.newFixedThreadPool(nodes.size());
+    try {
+      List<CompletableFuture<Void>> producers = new ArrayList<>();
+      for (Node node : nodes) {
+        producers.add(CompletableFuture.runAsync(() -> {
+          for (int i = 0; i < perNode; i++) {
+            node.broadcaster.broadcastPaced(Data.of(node.name + i)).toCompletableFuture().join();
+          }
+        }, threads));
+      }
+      CompletableFuture.allOf(producers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    } finally {
+      threads.shutdown();
+    }
+
+    List<MessageEvent> first = received(clients.get(0), 3 * perNode);
+    for (SseClient client : clients) {
+      assertThat(received(client, 3 * perNode)).isEqualTo(first);
+    }
+    assertThat(data(first)).hasSize(3 * perNode).doesNotHaveDuplicates();
+    for (Node node : nodes) { // each producer's own order is kept
+      List<String> own = data(first).stream().filter(d -> d.startsWith(node.name)).toList();
+      assertThat(own).containsExactlyElementsOf(
+          java.util.stream.IntStream.range(0, perNode).mapToObj(i -> node.name + i).toList());
+    }
+    List<String> ids = first.stream().map(MessageEvent::lastEventId).toList();
+    assertThat(ids).isSortedAccordingTo(StreamIds.ORDER).doesNotHaveDuplicates();
+    assertThat(clients.get(0).events().get(0).data()).isEqualTo("connected to a");
+    assertThat(nodes.get(1).broadcaster.stats().eventsBroadcast()).isEqualTo(3 * perNode);
+  }
+
+  @Test
+  void clientThatMovesToAnotherNodeResumesFromItsLastEventIdWithoutGapOrDuplicate() throws Exception {
+    startRedis(false);
+    Node a = node("a");
+    Node b = node("b");
+    SseClient onA = client(a, null);
+    for (int i = 1; i <= 5; i++) {
+      a.broadcaster.broadcastPaced(Data.of("e" + i)).toCompletableFuture().get();
+    }
+    List<MessageEvent> seen = received(onA, 5);
+    onA.close();
+    String lastSeen = seen.get(4).lastEventId();
+    Await.until(() -> b.broadcaster.stats().eventsBroadcast() == 5, () -> "b did not deliver e1..e5");
+    for (int i = 6; i <= 8; i++) { // missed while reconnecting
+      b.broadcaster.broadcastPaced(Data.of("e" + i)).toCompletableFuture().get();
+    }
+    // c starts now: its own history holds none of e1..e8, so its replay of e6..e8 comes from the stream (XRANGE).
+    Node c = node("c");
+
+    SseClient onB = client(b, lastSeen);
+    SseClient onC = client(c, lastSeen);
+    a.broadcaster.broadcastPaced(Data.of("e9")).toCompletableFuture().get();
+
+    for (SseClient moved : List.of(onB, onC)) {
+      List<MessageEvent> resumed = received(moved, 4);
+      assertThat(data(resumed)).containsExactly("e6", "e7", "e8", "e9");
+      assertThat(resumed.get(0).lastEventId()).isNotEqualTo(lastSeen);
+    }
+    assertThat(received(onB, 4)).isEqualTo(received(onC, 4));
+    assertThat(b.broadcaster.stats().replayHits()).isEqualTo(1);
+    assertThat(c.broadcaster.stats().replayHits()).isEqualTo(1);
+
+    // From an id older than c's history, the whole rest comes from the stream; an id the stream never had is a
+    // miss: that client is told so (the default event: reset), then gets live events.
+    SseClient fromStart = client(c, seen.get(0).lastEventId());
+    assertThat(data(received(fromStart, 8))).containsExactly("e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9");
+    SseClient unknown = client(c, "1-0");
+    a.broadcaster.broadcastPaced(Data.of("e10")).toCompletableFuture().get();
+    List<MessageEvent> afterMiss = received(unknown, 2);
+    assertThat(afterMiss.get(0).type()).as("told it missed events").isEqualTo("reset");
+    assertThat(afterMiss.get(1).data()).isEqualTo("e10");
+    assertThat(c.broadcaster.stats().replayMisses()).isEqualTo(1);
+  }
+
+  @Test
+  void redisKilledAndRestartedMidStreamLosesNothingThatWasAcknowledged() throws Exception {
+    startRedis(true);
+    List<Node> nodes = List.of(node("a"), node("b"), node("c"));
+    List<SseClient> clients = new ArrayList<>();
+    for (Node node : nodes) {
+      clients.add(client(node, null));
+    }
+    Node producerNode = nodes.get(0);
+    List<String> acknowledged = new CopyOnWriteArrayList<>();
+    AtomicInteger refused = new AtomicInteger();
+    AtomicBoolean producing = new AtomicBoolean(true);
+    Thread producer = new Thread(() -> {
+      for (int i = 0; producing.get(); i++) {
+        String message = "m" + i;
+        try {
+          producerNode.broadcaster.broadcastPaced(Data.of(message)).toCompletableFuture().get();
+          acknowledged.add(message);
+        } catch (ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(BackplaneUnavailableException.class);
+          refused.incrementAndGet();
+          Thread.onSpinWait();
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "producer");
+    producer.start();
+    try {
+      Await.until(() -> acknowledged.size() >= 50, () -> "the producer did not get going");
+
+      redis.kill();
+      Await.until(() -> nodes.stream().allMatch(n -> n.broadcaster.stats().backplaneDown()),
+          () -> "the nodes did not notice Redis going away");
+      assertThatThrownBy(() -> producerNode.broadcaster.broadcast(Data.of("while down")))
+          .isInstanceOf(BackplaneUnavailableException.class)
+          .hasMessageContaining("unreachable");
+      int failedWhileDown = refused.get();
+      Await.until(() -> refused.get() > failedWhileDown, () -> "paced broadcasts did not fail while down");
+      for (Node node : nodes) {
+        BroadcasterStats stats = node.broadcaster.stats();
+        assertThat(stats.backplaneOutages()).as(node.name).isEqualTo(1);
+        assertThat(stats.clients()).as("%s keeps its clients", node.name).isEqualTo(1);
+      }
+      assertThat(clients).noneMatch(SseClient::ended);
+
+      redis.restart();
+      Await.until(() -> nodes.stream().noneMatch(n -> n.broadcaster.stats().backplaneDown()),
+          () -> "the nodes did not reconnect by themselves");
+      int before = acknowledged.size();
+      Await.until(() -> acknowledged.size() >= before + 50, () -> "the producer did not resume");
+    } finally {
+      producing.set(false);
+      producer.join(10_000);
+    }
+
+    // Every acknowledged event reached every client on every node, once, in one order (a refused one may have
+    // been appended all the same, when Redis died after writing it and before answering).
+    List<String> expected = List.copyOf(acknowledged);
+    String last = expected.get(expected.size() - 1);
+    List<String> reference = null;
+    for (SseClient client : clients) {
+      Await.until(() -> data(client.events()).contains(last), () -> "the last acknowledged event did not arrive");
+      List<String> got = data(client.events().subList(1, client.events().size()));
+      assertThat(got).doesNotHaveDuplicates().containsAll(expected);
+      assertThat(got.stream().filter(expected::contains).toList()).containsExactlyElementsOf(expected);
+      if (reference == null) {
+        reference = got;
+      }
+      assertThat(got).isEqualTo(reference);
+    }
+    assertThat(clients).noneMatch(SseClient::ended);
+    assertThat(producerNode.broadcaster.stats().publishFailures()).isGreaterThanOrEqualTo(refused.get() + 1);
+  }
+}
