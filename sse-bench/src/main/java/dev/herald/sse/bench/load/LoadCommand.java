@@ -80,6 +80,7 @@ public final class LoadCommand {
     result.put("scenario", options.scenario());
     result.put("transport", transport);
     result.put("time", Instant.now().toString());
+    result.put("loadAverageBefore", loadAverage());
 
     double heapBefore = heapAfterGc();
     long rssBefore = Proc.rssBytes(pid);
@@ -169,6 +170,7 @@ public final class LoadCommand {
     result.put("clientCpuSeconds", clientCpu);
     result.put("serverClientsAfter", serverNow.get("clients"));
     result.put("serverSlowDisconnected", serverNow.get("slowDisconnected"));
+    result.put("loadAverageAfter", loadAverage());
     result.put("firstFailure", run.firstFailure.get());
     result.put("command", "load --url " + options.url() + " --clients " + options.clients() + " --stalled "
         + options.stalled() + " --events " + options.events() + " --size " + options.size() + " --rate "
@@ -280,6 +282,15 @@ public final class LoadCommand {
   private double heapAfterGc() {
     try {
       return ((Number) Json.read(get("/bench/gc")).get("heapUsed")).doubleValue();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** The one-minute load average: other work on this shared machine shows here. */
+  private static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
     } catch (IOException | RuntimeException e) {
       return -1;
     }

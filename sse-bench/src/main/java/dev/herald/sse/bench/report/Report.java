@@ -86,7 +86,7 @@ final class Report {
     md.append("Medians of the runs of each scenario and transport; `vs raw` is the ratio of delivered events per"
         + " second to the raw Netty floor's in the same scenario.\n\n");
     md.append("| scenario | transport | runs | clients | events × bytes @ rate | delivered/s | vs raw | seconds "
-        + "| p50 ms | p99 ms | p99.9 ms | max ms | lost | RSS/client KiB | heap/client KiB | server CPU s "
+        + "| p50 ms | p99 ms | p99.9 ms | max ms | lost | heap/client KiB | off-heap/client KiB | server CPU s "
         + "| client CPU s |\n");
     md.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row row : rows) {
@@ -110,13 +110,15 @@ final class Report {
           .append(" | ").append(format("%.2f", row.median("p999Ms")))
           .append(" | ").append(format("%.2f", row.median("maxMs")))
           .append(" | ").append(count(row.max("lost")))
-          .append(" | ").append(format("%.2f", row.median("rssPerClientKiB")))
           .append(" | ").append(format("%.2f", row.median("heapPerClientKiB")))
+          .append(" | ").append(format("%.2f", row.median("rssPerClientKiB")))
           .append(" | ").append(format("%.1f", row.median("serverCpuSeconds")))
           .append(" | ").append(format("%.1f", row.median("clientCpuSeconds")))
           .append(" |\n");
     }
-    md.append("\n`lost` is the largest over the runs. ![throughput](throughput.svg) ![latency](latency.svg)\n");
+    md.append("\n`lost` is the largest over the runs. Memory per idle client: `heap` is the live heap after a GC,"
+        + " `off-heap` the growth of the server's RSS with a fixed, pre-touched heap (sse-bench/run-scenarios.sh).");
+    md.append("\n\n![throughput](throughput.svg) ![latency](latency.svg)\n");
     return md.toString();
   }
 

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -20,8 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  * Herald's queues, policies or history.
  *
  * <p>Each event is encoded once into a direct buffer (the same bytes Herald sends: an increasing {@code id:} and the
- * {@code data:} line). One task per event loop writes a retained duplicate of it to each of that loop's connections
- * and flushes each. The paced variant waits while any connection is unwritable or while more than a window of
+ * {@code data:} line) and queued for each event loop. A loop's task writes every queued event, as a retained
+ * duplicate, to each of its connections, then flushes each connection once: the same batching as Herald's drain,
+ * so the floor is not handicapped by a flush per event. The paced variant waits while any connection is unwritable or while more than a window of
  * events is still queued on the loops, so the producer runs as fast as the clients read and the outbound buffers
  * stay bounded.
  */
@@ -33,6 +36,7 @@ final class RawFanout implements Fanout {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger unwritable = new AtomicInteger();
   private final AtomicLong ids = new AtomicLong();
+  private final Map<EventLoop, Outbox> outboxes = new ConcurrentHashMap<>();
   private volatile Thread waiter;
 
   /** Adds a connection whose response headers are written; on its event loop. */
@@ -75,25 +79,64 @@ final class RawFanout implements Fanout {
     ByteBuf frame = encode(ids.incrementAndGet(), data);
     try {
       for (Map.Entry<EventLoop, List<Channel>> entry : loops.entrySet()) {
-        List<Channel> channels = entry.getValue();
-        ByteBuf shared = frame.retain();
         inFlight.incrementAndGet();
-        entry.getKey().execute(() -> {
-          try {
-            for (int i = 0, n = channels.size(); i < n; i++) {
-              Channel channel = channels.get(i);
-              channel.write(new DefaultHttpContent(shared.retainedDuplicate()), channel.voidPromise());
-              channel.flush();
-            }
-          } finally {
-            shared.release();
-            inFlight.decrementAndGet();
-            wakeProducer();
-          }
-        });
+        outbox(entry.getKey(), entry.getValue()).add(frame.retain());
       }
     } finally {
       frame.release();
+    }
+  }
+
+  private Outbox outbox(EventLoop loop, List<Channel> channels) {
+    return outboxes.computeIfAbsent(loop, l -> new Outbox(l, channels));
+  }
+
+  /**
+   * The events waiting for one event loop. One task drains them all: every event is written to every connection
+   * of the loop, then each connection is flushed once, as Herald's drain does.
+   */
+  private final class Outbox implements Runnable {
+    private final EventLoop loop;
+    private final List<Channel> channels;
+    private final ConcurrentLinkedQueue<ByteBuf> events = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final List<ByteBuf> batch = new ArrayList<>();
+
+    Outbox(EventLoop loop, List<Channel> channels) {
+      this.loop = loop;
+      this.channels = channels;
+    }
+
+    void add(ByteBuf frame) {
+      events.offer(frame);
+      if (scheduled.compareAndSet(false, true)) {
+        loop.execute(this);
+      }
+    }
+
+    @Override
+    public void run() {
+      scheduled.set(false);
+      ByteBuf frame;
+      while ((frame = events.poll()) != null) {
+        batch.add(frame);
+      }
+      try {
+        for (int i = 0, n = channels.size(); i < n; i++) {
+          Channel channel = channels.get(i);
+          for (int j = 0, m = batch.size(); j < m; j++) {
+            channel.write(new DefaultHttpContent(batch.get(j).retainedDuplicate()), channel.voidPromise());
+          }
+          channel.flush();
+        }
+      } finally {
+        for (ByteBuf written : batch) {
+          written.release();
+        }
+        inFlight.addAndGet(-batch.size());
+        batch.clear();
+        wakeProducer();
+      }
     }
   }
 
