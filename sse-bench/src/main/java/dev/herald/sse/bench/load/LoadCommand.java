@@ -4,6 +4,7 @@ import dev.herald.sse.bench.Io;
 import dev.herald.sse.bench.Json;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -129,8 +130,14 @@ public final class LoadCommand {
       serverNow = Json.read(get("/bench/info"));
     } finally {
       for (Channel channel : channels) {
-        channel.config().setOption(ChannelOption.SO_LINGER, 0); // no TIME_WAIT left behind on the client
-        channel.close();
+        if (channel.isOpen()) {
+          try {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0); // no TIME_WAIT left behind on the client
+          } catch (ChannelException e) {
+            // closed meanwhile: nothing to linger
+          }
+          channel.close();
+        }
       }
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -29,6 +29,22 @@ final class Report {
       return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
     }
 
+    /** The median over runs of {@code scale * numerator / denominator}, for runs that have both. */
+    double medianRatio(String numerator, String denominator, double scale) {
+      double[] values = runs.stream()
+          .filter(run -> run.get(numerator) instanceof Number && run.get(denominator) instanceof Number
+              && ((Number) run.get(denominator)).doubleValue() > 0)
+          .mapToDouble(run -> scale * ((Number) run.get(numerator)).doubleValue()
+              / ((Number) run.get(denominator)).doubleValue())
+          .sorted()
+          .toArray();
+      if (values.length == 0) {
+        return Double.NaN;
+      }
+      int mid = values.length / 2;
+      return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    }
+
     double max(String field) {
       return runs.stream()
           .map(run -> run.get(field))
@@ -87,8 +103,8 @@ final class Report {
         + " second to the raw Netty floor's in the same scenario.\n\n");
     md.append("| scenario | transport | runs | clients | events × bytes @ rate | delivered/s | vs raw | seconds "
         + "| p50 ms | p99 ms | p99.9 ms | max ms | lost | heap/client KiB | off-heap/client KiB | server CPU s "
-        + "| client CPU s |\n");
-    md.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "| server CPU µs/event | client CPU s | load avg |\n");
+    md.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row row : rows) {
       Row raw = row(row.scenario(), "raw");
       double rate = row.median("eventsPerSecond");
@@ -113,10 +129,16 @@ final class Report {
           .append(" | ").append(format("%.2f", row.median("heapPerClientKiB")))
           .append(" | ").append(format("%.2f", row.median("rssPerClientKiB")))
           .append(" | ").append(format("%.1f", row.median("serverCpuSeconds")))
+          .append(" | ").append(format("%.2f", row.medianRatio("serverCpuSeconds", "received", 1e6)))
           .append(" | ").append(format("%.1f", row.median("clientCpuSeconds")))
+          .append(" | ").append(format("%.1f", row.median("loadAverageBefore")))
           .append(" |\n");
     }
-    md.append("\n`lost` is the largest over the runs. Memory per idle client: `heap` is the live heap after a GC,"
+    md.append("\n`lost` is the largest over the runs. `load avg` is the machine's one-minute load average when the"
+        + " run started: other work on this shared 2-core machine shows there.");
+    md.append("\n`server CPU µs/event` is the server's user+system CPU per delivered event, less sensitive to that"
+        + " other work than delivered/s.");
+    md.append("\n\nMemory per idle client: `heap` is the live heap after a GC,"
         + " `off-heap` the growth of the server's RSS with a fixed, pre-touched heap (sse-bench/run-scenarios.sh).");
     md.append("\n\n![throughput](throughput.svg) ![latency](latency.svg)\n");
     return md.toString();

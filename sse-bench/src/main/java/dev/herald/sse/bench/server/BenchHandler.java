@@ -1,5 +1,7 @@
 package dev.herald.sse.bench.server;
 
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.Data;
 import dev.herald.sse.examples.ExampleApp;
 import dev.herald.sse.netty.NettySse;
 import io.netty.buffer.Unpooled;
@@ -39,14 +41,20 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
 
   private final String transport;
   private final ExampleApp app;
+  private final Broadcaster broadcaster;
   private final RawFanout raw; // null when Herald serves the streams
   private final Burst burst;
 
-  BenchHandler(String transport, ExampleApp app, RawFanout raw) {
+  /**
+   * Serves the example's routes with {@code broadcaster} (configured as the example's, with a chosen queue) or,
+   * when {@code raw} is given, with the raw floor.
+   */
+  BenchHandler(String transport, ExampleApp app, Broadcaster broadcaster, RawFanout raw) {
     this.transport = transport;
     this.app = app;
+    this.broadcaster = broadcaster;
     this.raw = raw;
-    this.burst = new Burst(raw != null ? raw : new HeraldFanout(app.broadcaster()));
+    this.burst = new Burst(raw != null ? raw : new HeraldFanout(broadcaster));
   }
 
   @Override
@@ -76,7 +84,7 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
       case "/bench/info" -> {
         text(ctx, request, 200, "{\"pid\":" + ProcessHandle.current().pid() + ",\"transport\":\"" + transport
             + "\",\"clients\":" + clients() + ",\"slowDisconnected\":"
-            + (raw == null ? app.broadcaster().stats().slowClientsDisconnected() : 0) + "}");
+            + (raw == null ? broadcaster.stats().slowClientsDisconnected() : 0) + "}");
         return;
       }
       case "/bench/gc" -> {
@@ -91,26 +99,28 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
     switch (route.kind()) {
       case SUBSCRIBE -> {
         if (raw == null) {
-          NettySse.serve(ctx, request, app.broadcaster());
+          NettySse.serve(ctx, request, broadcaster);
         } else {
           subscribeRaw(ctx, request);
         }
       }
       case BROADCAST_PATH -> {
+        String message = QueryStringDecoder.decodeComponent(route.argument(), StandardCharsets.UTF_8);
         if (raw == null) {
-          reply(ctx, request, app.reply(route));
+          broadcaster.broadcast(Data.of(message));
         } else {
-          raw.send(route.argument());
-          text(ctx, request, 200, "msg sent");
+          raw.send(message);
         }
+        text(ctx, request, 200, "msg sent");
       }
+      case STATS -> text(ctx, request, 200, raw == null ? broadcaster.stats().toString() : "raw: no stats");
       case BROADCAST_BODY -> text(ctx, request, 405, "the bench server takes GET /events/{msg} only");
       default -> reply(ctx, request, app.reply(route));
     }
   }
 
   private int clients() {
-    return raw == null ? app.broadcaster().clientCount() : raw.clients();
+    return raw == null ? broadcaster.clientCount() : raw.clients();
   }
 
   private void subscribeRaw(ChannelHandlerContext ctx, HttpRequest request) {

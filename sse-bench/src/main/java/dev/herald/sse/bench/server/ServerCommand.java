@@ -2,6 +2,11 @@ package dev.herald.sse.bench.server;
 
 import dev.herald.sse.bench.Io;
 import dev.herald.sse.examples.ExampleApp;
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.Data;
+import dev.herald.sse.core.BroadcasterConfig;
+import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.examples.ExampleOptions;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -11,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -34,7 +40,9 @@ public final class ServerCommand {
       "  --host ADDRESS          default 127.0.0.1",
       "  --port PORT             default 8000; 0 for any free port",
       "  --threads N             event loop threads (default: available processors)",
-      "  --history N             replay history of the example's broadcaster (default 1000)");
+      "  --history N             replay history, as the example's broadcaster keeps (default 1000)",
+      "  --queue-events N        each client's queue in events (default 256, Herald's default); a client",
+      "                          that falls further behind is disconnected as a slow consumer");
 
   private ServerCommand() {}
 
@@ -43,7 +51,8 @@ public final class ServerCommand {
     String host = "127.0.0.1";
     int port = 8000;
     int threads = Runtime.getRuntime().availableProcessors();
-    String history = "1000";
+    int history = 1000;
+    int queueEvents = ChannelConfig.defaults().maxQueuedEvents();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
@@ -60,7 +69,8 @@ public final class ServerCommand {
         case "--host" -> host = value;
         case "--port" -> port = Integer.parseInt(value);
         case "--threads" -> threads = Integer.parseInt(value);
-        case "--history" -> history = value;
+        case "--history" -> history = Integer.parseInt(value);
+        case "--queue-events" -> queueEvents = Integer.parseInt(value);
         default -> {
           System.err.println("unknown option: " + flag + "\n\n" + USAGE);
           return 2;
@@ -75,8 +85,22 @@ public final class ServerCommand {
       System.err.println("--transport must be netty or raw: " + transport);
       return 2;
     }
-    ExampleApp app = new ExampleApp(ExampleOptions.parse("--history", history));
-    BenchHandler handler = new BenchHandler(transport, app, transport.equals("raw") ? new RawFanout() : null);
+    ExampleApp app = new ExampleApp(ExampleOptions.defaults());
+    // The example's broadcaster (greeting, ids, heartbeat, history), with the chosen queue.
+    Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+        .greeting(Data.of("connected"))
+        .heartbeat(Duration.ofSeconds(10))
+        .assignIds(true)
+        .history(history)
+        .channel(ChannelConfig.builder()
+            .maxQueuedEvents(queueEvents)
+            .maxQueuedBytes(Math.max(1L << 20, queueEvents * 256L))
+            .build())
+        .build());
+    String label = transport.equals("netty") && queueEvents != ChannelConfig.defaults().maxQueuedEvents()
+        ? "netty-q" + queueEvents : transport;
+    BenchHandler handler = new BenchHandler(label, app, broadcaster,
+        transport.equals("raw") ? new RawFanout() : null);
     EventLoopGroup boss = Io.group(1);
     EventLoopGroup workers = Io.group(threads);
     try {
@@ -94,9 +118,10 @@ public final class ServerCommand {
           .bind(host, port).sync().channel();
       InetSocketAddress address = (InetSocketAddress) server.localAddress();
       System.out.printf("sse-bench server: transport %s, NIO, %d threads, pid %d, on http://%s:%d/events%n",
-          transport, threads, ProcessHandle.current().pid(), address.getHostString(), address.getPort());
+          label, threads, ProcessHandle.current().pid(), address.getHostString(), address.getPort());
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        broadcaster.close();
         app.close();
         server.close();
         stopped.countDown();
