@@ -156,7 +156,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     while (connection.isWritable() && (frame = stream.poll()) != null) {
       // The frame's bytes are shared with other clients and the replay history: wrap them, never copy.
       HttpContent content = new DefaultHttpContent(Unpooled.wrappedBuffer(frame.buffer()));
-      ctx.write(content, ctx.newPromise().addListener(onWritten));
+      // No promise per frame: a promise and its listener for every event and client cost more than the write
+      // itself (and make HttpObjectEncoder combine three promises per chunk). A failed write fails the pipeline's
+      // void promise, which fires exceptionCaught here: the client is gone.
+      ctx.write(content, ctx.voidPromise());
       wrote = true;
     }
     if (wrote) {

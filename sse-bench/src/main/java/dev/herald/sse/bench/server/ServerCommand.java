@@ -1,0 +1,137 @@
+package dev.herald.sse.bench.server;
+
+import dev.herald.sse.bench.Io;
+import dev.herald.sse.examples.ExampleApp;
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.Data;
+import dev.herald.sse.core.BroadcasterConfig;
+import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.examples.ExampleOptions;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code server --transport netty|raw [--host H] [--port P] [--threads T]}: the example's
+ * routes plus the bench routes, until killed.
+ */
+public final class ServerCommand {
+  static final String USAGE = String.join("\n",
+      "Usage: java -jar sse-bench.jar server [options]",
+      "",
+      "Serves the example's /events and /events/{msg}, plus:",
+      "  GET /bench/burst?count=N&size=S&rate=R  N broadcasts of S bytes (the sender's nanoTime, padded with x)",
+      "                                         at R/s, or back to back and paced by the clients when R=0;",
+      "                                         200 at once, 409 while a burst runs",
+      "  GET /bench/info                        {\"pid\":…,\"transport\":…,\"clients\":…}",
+      "  GET /bench/gc                          runs System.gc() and answers the heap in use",
+      "",
+      "Options:",
+      "  --transport netty|raw   Herald on Netty, or the floor: plain Netty writing one shared buffer (default netty)",
+      "                          (jetty and tomcat arrive with sse-servlet's adapter)",
+      "  --host ADDRESS          default 127.0.0.1",
+      "  --port PORT             default 8000; 0 for any free port",
+      "  --threads N             event loop threads (default: available processors)",
+      "  --history N             replay history, as the example's broadcaster keeps (default 1000)",
+      "  --queue-events N        each client's queue in events (default 256, Herald's default); a client",
+      "                          that falls further behind is disconnected as a slow consumer");
+
+  private ServerCommand() {}
+
+  public static int run(String[] args) throws Exception {
+    String transport = "netty";
+    String host = "127.0.0.1";
+    int port = 8000;
+    int threads = Runtime.getRuntime().availableProcessors();
+    int history = 1000;
+    int queueEvents = ChannelConfig.defaults().maxQueuedEvents();
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (flag.equals("--help") || flag.equals("-h")) {
+        System.out.println(USAGE);
+        return 0;
+      }
+      if (i + 1 >= args.length) {
+        System.err.println(flag + " needs a value\n\n" + USAGE);
+        return 2;
+      }
+      String value = args[++i];
+      switch (flag) {
+        case "--transport" -> transport = value;
+        case "--host" -> host = value;
+        case "--port" -> port = Integer.parseInt(value);
+        case "--threads" -> threads = Integer.parseInt(value);
+        case "--history" -> history = Integer.parseInt(value);
+        case "--queue-events" -> queueEvents = Integer.parseInt(value);
+        default -> {
+          System.err.println("unknown option: " + flag + "\n\n" + USAGE);
+          return 2;
+        }
+      }
+    }
+    if (transport.equals("jetty") || transport.equals("tomcat")) {
+      System.err.println("--transport " + transport + ": not available yet; it needs sse-servlet's adapter");
+      return 2;
+    }
+    if (!BenchHandler.transports().contains(transport)) {
+      System.err.println("--transport must be netty or raw: " + transport);
+      return 2;
+    }
+    ExampleApp app = new ExampleApp(ExampleOptions.defaults());
+    // The example's broadcaster (greeting, ids, heartbeat, history), with the chosen queue.
+    Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+        .greeting(Data.of("connected"))
+        .heartbeat(Duration.ofSeconds(10))
+        .assignIds(true)
+        .history(history)
+        .channel(ChannelConfig.builder()
+            .maxQueuedEvents(queueEvents)
+            .maxQueuedBytes(Math.max(1L << 20, queueEvents * 256L))
+            .build())
+        .build());
+    String label = transport.equals("netty") && queueEvents != ChannelConfig.defaults().maxQueuedEvents()
+        ? "netty-q" + queueEvents : transport;
+    BenchHandler handler = new BenchHandler(label, app, broadcaster,
+        transport.equals("raw") ? new RawFanout() : null);
+    EventLoopGroup boss = Io.group(1);
+    EventLoopGroup workers = Io.group(threads);
+    try {
+      Channel server = new ServerBootstrap()
+          .group(boss, workers)
+          .channel(Io.serverChannel())
+          .option(ChannelOption.SO_BACKLOG, 8192)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(new HttpServerCodec(), handler);
+            }
+          })
+          .bind(host, port).sync().channel();
+      InetSocketAddress address = (InetSocketAddress) server.localAddress();
+      System.out.printf("sse-bench server: transport %s, NIO, %d threads, pid %d, on http://%s:%d/events%n",
+          label, threads, ProcessHandle.current().pid(), address.getHostString(), address.getPort());
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        broadcaster.close();
+        app.close();
+        server.close();
+        stopped.countDown();
+      }));
+      server.closeFuture().sync();
+      stopped.await();
+    } finally {
+      boss.shutdownGracefully();
+      workers.shutdownGracefully();
+    }
+    return 0;
+  }
+}

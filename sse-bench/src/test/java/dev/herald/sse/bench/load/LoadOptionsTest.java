@@ -1,0 +1,48 @@
+package dev.herald.sse.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class LoadOptionsTest {
+
+  @Test
+  void presetFillsTheScenarioAndExplicitOptionsOverrideIt() {
+    LoadOptions options = LoadOptions.parse("--url", "http://127.0.0.1:8000", "--preset", "fanout-10k",
+        "--events", "500");
+
+    assertThat(options.scenario()).isEqualTo("fanout-10k");
+    assertThat(options.clients()).isEqualTo(10_000);
+    assertThat(options.events()).isEqualTo(500);
+    assertThat(options.size()).isEqualTo(64);
+    assertThat(options.rate()).isZero();
+    assertThat(options.sourceAddresses()).isEqualTo(2);
+    assertThat(options.port()).isEqualTo(8000);
+  }
+
+  @Test
+  void slowConsumerAddsStalledClientsToLatency1k() {
+    LoadOptions options = LoadOptions.parse("--url", "http://localhost:9", "--preset", "slow-consumer");
+
+    assertThat(options.clients()).isEqualTo(1_000);
+    assertThat(options.stalled()).isEqualTo(50);
+    assertThat(options.rate()).isEqualTo(1_000);
+  }
+
+  @Test
+  void refusesAnyTargetOffThisMachine() {
+    assertThatThrownBy(() -> LoadOptions.parse("--url", "http://10.0.0.1:8000"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("loopback");
+  }
+
+  @Test
+  void refusesUnknownPresetsAndBadNumbers() {
+    assertThatThrownBy(() -> LoadOptions.parse("--url", "http://127.0.0.1:1", "--preset", "nope"))
+        .hasMessageContaining("fanout-1k");
+    assertThatThrownBy(() -> LoadOptions.parse("--url", "http://127.0.0.1:1", "--clients", "0"))
+        .hasMessageContaining("--clients");
+    assertThatThrownBy(() -> LoadOptions.parse("--clients", "10")).hasMessageContaining("--url");
+  }
+}
