@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * <table>
  *   <caption>Settings and their defaults</caption>
  *   <tr><th>setting</th><th>default</th></tr>
- *   <tr><td>{@link Builder#channel channel}</td><td>{@link ChannelConfig#defaults()}: 256 events, 1 MiB,
+ *   <tr><td>{@link Builder#channel channel}</td><td>{@link ChannelConfig#defaults()}: 4,096 events, 1 MiB,
  *       disconnect when full</td></tr>
  *   <tr><td>{@link Builder#slowClientGrace slowClientGrace}</td><td>5 s</td></tr>
  *   <tr><td>{@link Builder#heartbeat heartbeat}</td><td>every 15 s, comment {@code ping}</td></tr>

@@ -6,7 +6,7 @@ import static java.util.Objects.requireNonNull;
  * The limits of one client's queue and what happens when it is full.
  *
  * <p>Every client gets its own queue, bounded both in events and in bytes, so a client that stops reading holds
- * at most that much memory. The defaults (256 events, 1 MiB, {@link OverflowPolicy#DISCONNECT}) suit a browser
+ * at most that much memory. The defaults (4,096 events, 1 MiB, {@link OverflowPolicy#DISCONNECT}) suit a browser
  * audience; raise them for bursty producers with clients on slow links.
  *
  * <pre>{@code
@@ -45,7 +45,11 @@ public final class ChannelConfig {
   }
 
   /**
-   * Returns the default limits: 256 events, 1 MiB, events up to 1 MiB, {@link OverflowPolicy#DISCONNECT}.
+   * Returns the default limits: 4,096 events, 1 MiB, events up to 1 MiB, {@link OverflowPolicy#DISCONNECT}.
+   *
+   * <p>The byte bound is what bounds a client's memory; the event bound only caps the per-event bookkeeping
+   * (a few dozen bytes each), and is high enough that a client which falls a second behind a producer of 1,000
+   * small events per second is not cut off for it.
    *
    * @return the default configuration
    */
@@ -108,7 +112,7 @@ public final class ChannelConfig {
    * Builds a {@link ChannelConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
-    private int maxQueuedEvents = 256;
+    private int maxQueuedEvents = 4096;
     private long maxQueuedBytes = 1 << 20;
     private int maxEventBytes;
     private OverflowPolicy overflowPolicy = OverflowPolicy.DISCONNECT;
@@ -116,7 +120,7 @@ public final class ChannelConfig {
     private Builder() {}
 
     /**
-     * Sets how many events a client's queue holds at most. Default 256.
+     * Sets how many events a client's queue holds at most. Default 4,096.
      *
      * @param maxQueuedEvents from 1 to {@link #MAX_QUEUED_EVENTS_LIMIT}
      * @return this builder
