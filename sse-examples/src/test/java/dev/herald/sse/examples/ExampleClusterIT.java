@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeTransport.Await;
+import dev.herald.sse.core.testing.HttpSseClient;
 import dev.herald.sse.examples.ExampleOptions.Transport;
 import dev.herald.sse.redis.testing.RedisServer;
 import java.net.URI;
@@ -54,8 +55,8 @@ class ExampleClusterIT {
     return URI.create("http://127.0.0.1:" + server.port() + path);
   }
 
-  private SseClient subscribe(ExampleServer server, String lastEventId) throws Exception {
-    SseClient client = SseClient.connect(http, uri(server, "/events"), lastEventId);
+  private HttpSseClient subscribe(ExampleServer server, String lastEventId) throws Exception {
+    HttpSseClient client = HttpSseClient.connect(http, uri(server, "/events"), lastEventId);
     resources.add(client);
     client.awaitEvents(1);
     return client;
@@ -74,8 +75,8 @@ class ExampleClusterIT {
 
   @Test
   void broadcastOnEitherNodeReachesTheClientsOfBothWithTheSameIds() throws Exception {
-    SseClient onA = subscribe(a, null);
-    SseClient onB = subscribe(b, null);
+    HttpSseClient onA = subscribe(a, null);
+    HttpSseClient onB = subscribe(b, null);
 
     assertThat(get(a, "/events/hello%20from%20a").body()).isEqualTo("msg sent\n");
     onA.awaitEvents(2); // so that the order of the two broadcasts is known
@@ -91,7 +92,7 @@ class ExampleClusterIT {
 
   @Test
   void clientThatReconnectsToTheOtherNodeResumesWhereItLeftOff() throws Exception {
-    SseClient onA = subscribe(a, null);
+    HttpSseClient onA = subscribe(a, null);
     get(a, "/events/one");
     get(b, "/events/two");
     List<MessageEvent> seen = onA.awaitEvents(3);
@@ -100,12 +101,12 @@ class ExampleClusterIT {
     get(b, "/events/four");
     Await.until(() -> b.app().broadcaster().stats().eventsBroadcast() == 4, () -> "b did not deliver four events");
 
-    SseClient onB = subscribe(b, seen.get(2).lastEventId());
+    HttpSseClient onB = subscribe(b, seen.get(2).lastEventId());
     get(a, "/events/five");
 
     onB.awaitEvents(4);
     assertThat(onB.data()).containsExactly("connected", "three", "four", "five");
-    SseClient backOnA = subscribe(a, onB.events().get(3).lastEventId());
+    HttpSseClient backOnA = subscribe(a, onB.events().get(3).lastEventId());
     get(b, "/events/six");
     backOnA.awaitEvents(2);
     assertThat(backOnA.data()).containsExactly("connected", "six");

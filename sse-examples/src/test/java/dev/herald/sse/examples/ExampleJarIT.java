@@ -3,6 +3,7 @@ package dev.herald.sse.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.core.testing.HttpSseClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -50,7 +51,7 @@ class ExampleJarIT {
       assertThat(url.find()).as(first).isTrue();
 
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      try (SseClient client = SseClient.connect(http, URI.create(url.group(1) + "events"), null)) {
+      try (HttpSseClient client = HttpSseClient.connect(http, URI.create(url.group(1) + "events"), null)) {
         client.awaitEvents(1);
         HttpResponse<String> sent = http.send(HttpRequest.newBuilder(URI.create(url.group(1) + "events/hello")).build(),
             HttpResponse.BodyHandlers.ofString());

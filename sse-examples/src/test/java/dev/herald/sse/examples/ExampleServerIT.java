@@ -3,6 +3,7 @@ package dev.herald.sse.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.core.testing.HttpSseClient;
 import dev.herald.sse.examples.ExampleOptions.Transport;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -44,12 +45,12 @@ class ExampleServerIT {
     return URI.create("http://127.0.0.1:" + server.port() + pathAndQuery);
   }
 
-  private SseClient subscribe() throws Exception {
+  private HttpSseClient subscribe() throws Exception {
     return subscribe(null);
   }
 
-  private SseClient subscribe(String lastEventId) throws Exception {
-    SseClient client = SseClient.connect(http, uri("/events"), lastEventId);
+  private HttpSseClient subscribe(String lastEventId) throws Exception {
+    HttpSseClient client = HttpSseClient.connect(http, uri("/events"), lastEventId);
     resources.add(client);
     client.awaitEvents(1);
     return client;
@@ -76,7 +77,7 @@ class ExampleServerIT {
   void streamOpensWithTheSeedsGreetingAndTheRightHeaders(Transport transport) throws Exception {
     start(transport);
 
-    SseClient client = subscribe();
+    HttpSseClient client = subscribe();
 
     assertThat(client.status()).isEqualTo(200);
     assertThat(client.headers().firstValue("Content-Type")).hasValueSatisfying(
@@ -90,8 +91,8 @@ class ExampleServerIT {
   @EnumSource(Transport.class)
   void messageFromThePathReachesEverySubscriberInTheSameOrder(Transport transport) throws Exception {
     start(transport);
-    SseClient first = subscribe();
-    SseClient second = SseClient.connect(http, uri("/events/"), null);
+    HttpSseClient first = subscribe();
+    HttpSseClient second = HttpSseClient.connect(http, uri("/events/"), null);
     resources.add(second);
     second.awaitEvents(1);
 
@@ -116,7 +117,7 @@ class ExampleServerIT {
   @EnumSource(Transport.class)
   void lineBreaksUnicodeAndLeadingSpacesArriveIntact(Transport transport) throws Exception {
     start(transport);
-    SseClient client = subscribe();
+    HttpSseClient client = subscribe();
 
     get("/events/" + encode("line one\nline two\rline three\r\nline four"));
     post("/events", "posted\r\nlines\n".getBytes(StandardCharsets.UTF_8));
@@ -138,13 +139,13 @@ class ExampleServerIT {
   @EnumSource(Transport.class)
   void reconnectingWithLastEventIdReplaysWhatWasMissed(Transport transport) throws Exception {
     start(transport);
-    SseClient before = subscribe();
+    HttpSseClient before = subscribe();
     for (int i = 1; i <= 5; i++) {
       get("/events/event%20" + i);
     }
     before.awaitEvents(6);
 
-    SseClient resumed = subscribe("2");
+    HttpSseClient resumed = subscribe("2");
     get("/events/event%206");
 
     assertThat(resumed.awaitEvents(5)).extracting(MessageEvent::data)
@@ -157,7 +158,7 @@ class ExampleServerIT {
   void reconnectingWithAnIdTheServerNeverSawGetsAReset(Transport transport) throws Exception {
     start(transport);
 
-    SseClient resumed = subscribe("41"); // as after a server restart: this server has no event 41
+    HttpSseClient resumed = subscribe("41"); // as after a server restart: this server has no event 41
 
     assertThat(resumed.awaitEvents(2)).containsExactly(
         new MessageEvent("message", "connected", ""), new MessageEvent("reset", "", ""));
@@ -167,7 +168,7 @@ class ExampleServerIT {
   @EnumSource(Transport.class)
   void malformedInputIsRefusedAndTheStreamsCarryOn(Transport transport) throws Exception {
     start(transport);
-    SseClient client = subscribe();
+    HttpSseClient client = subscribe();
 
     RawResponse badEscape = RawResponse.get(server.port(), "/events/100%zz");
     RawResponse truncated = RawResponse.get(server.port(), "/events/50%");
@@ -228,7 +229,7 @@ class ExampleServerIT {
   @EnumSource(Transport.class)
   void closingTheServerEndsEveryStreamCleanly(Transport transport) throws Exception {
     start(transport);
-    SseClient client = subscribe();
+    HttpSseClient client = subscribe();
     get("/events/bye");
     client.awaitEvents(2);
 

@@ -8,6 +8,7 @@ import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeTransport.Await;
+import dev.herald.sse.core.testing.HttpSseClient;
 import dev.herald.sse.redis.testing.RedisServer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -77,15 +78,15 @@ class RedisClusterIT {
     return node;
   }
 
-  private SseClient client(Node node, String lastEventId) throws Exception {
-    SseClient client = SseClient.connect(http, node.events(), lastEventId);
+  private HttpSseClient client(Node node, String lastEventId) throws Exception {
+    HttpSseClient client = HttpSseClient.connect(http, node.events(), lastEventId);
     resources.add(client);
     client.awaitEvents(1); // the greeting: subscribed
     return client;
   }
 
   /** The events after the greeting. */
-  private static List<MessageEvent> received(SseClient client, int count) {
+  private static List<MessageEvent> received(HttpSseClient client, int count) {
     List<MessageEvent> events = client.awaitEvents(count + 1);
     return events.subList(1, events.size());
   }
@@ -98,7 +99,7 @@ class RedisClusterIT {
   void broadcastOnAnyNodeReachesTheClientsOfEveryNodeInOneOrder() throws Exception {
     startRedis(false);
     List<Node> nodes = List.of(node("a"), node("b"), node("c"));
-    List<SseClient> clients = new ArrayList<>();
+    List<HttpSseClient> clients = new ArrayList<>();
     for (Node node : nodes) {
       clients.add(client(node, null));
       clients.add(client(node, null));
@@ -122,7 +123,7 @@ class RedisClusterIT {
     }
 
     List<MessageEvent> first = received(clients.get(0), 3 * perNode);
-    for (SseClient client : clients) {
+    for (HttpSseClient client : clients) {
       assertThat(received(client, 3 * perNode)).isEqualTo(first);
     }
     assertThat(data(first)).hasSize(3 * perNode).doesNotHaveDuplicates();
@@ -142,7 +143,7 @@ class RedisClusterIT {
     startRedis(false);
     Node a = node("a");
     Node b = node("b");
-    SseClient onA = client(a, null);
+    HttpSseClient onA = client(a, null);
     for (int i = 1; i <= 5; i++) {
       a.broadcaster.broadcastPaced(Data.of("e" + i)).toCompletableFuture().get();
     }
@@ -156,11 +157,11 @@ class RedisClusterIT {
     // c starts now: its own history holds none of e1..e8, so its replay of e6..e8 comes from the stream (XRANGE).
     Node c = node("c");
 
-    SseClient onB = client(b, lastSeen);
-    SseClient onC = client(c, lastSeen);
+    HttpSseClient onB = client(b, lastSeen);
+    HttpSseClient onC = client(c, lastSeen);
     a.broadcaster.broadcastPaced(Data.of("e9")).toCompletableFuture().get();
 
-    for (SseClient moved : List.of(onB, onC)) {
+    for (HttpSseClient moved : List.of(onB, onC)) {
       List<MessageEvent> resumed = received(moved, 4);
       assertThat(data(resumed)).containsExactly("e6", "e7", "e8", "e9");
       assertThat(resumed.get(0).lastEventId()).isNotEqualTo(lastSeen);
@@ -171,9 +172,9 @@ class RedisClusterIT {
 
     // From an id older than c's history, the whole rest comes from the stream; an id the stream never had is a
     // miss: that client is told so (the default event: reset), then gets live events.
-    SseClient fromStart = client(c, seen.get(0).lastEventId());
+    HttpSseClient fromStart = client(c, seen.get(0).lastEventId());
     assertThat(data(received(fromStart, 8))).containsExactly("e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9");
-    SseClient unknown = client(c, "1-0");
+    HttpSseClient unknown = client(c, "1-0");
     a.broadcaster.broadcastPaced(Data.of("e10")).toCompletableFuture().get();
     List<MessageEvent> afterMiss = received(unknown, 2);
     assertThat(afterMiss.get(0).type()).as("told it missed events").isEqualTo("reset");
@@ -185,7 +186,7 @@ class RedisClusterIT {
   void redisKilledAndRestartedMidStreamLosesNothingThatWasAcknowledged() throws Exception {
     startRedis(true);
     List<Node> nodes = List.of(node("a"), node("b"), node("c"));
-    List<SseClient> clients = new ArrayList<>();
+    List<HttpSseClient> clients = new ArrayList<>();
     for (Node node : nodes) {
       clients.add(client(node, null));
     }
@@ -225,7 +226,7 @@ class RedisClusterIT {
         assertThat(stats.backplaneOutages()).as(node.name).isEqualTo(1);
         assertThat(stats.clients()).as("%s keeps its clients", node.name).isEqualTo(1);
       }
-      assertThat(clients).noneMatch(SseClient::ended);
+      assertThat(clients).noneMatch(HttpSseClient::ended);
 
       redis.restart();
       Await.until(() -> nodes.stream().noneMatch(n -> n.broadcaster.stats().backplaneDown()),
@@ -242,7 +243,7 @@ class RedisClusterIT {
     List<String> expected = List.copyOf(acknowledged);
     String last = expected.get(expected.size() - 1);
     List<String> reference = null;
-    for (SseClient client : clients) {
+    for (HttpSseClient client : clients) {
       Await.until(() -> data(client.events()).contains(last), () -> "the last acknowledged event did not arrive");
       List<String> got = data(client.events().subList(1, client.events().size()));
       assertThat(got).doesNotHaveDuplicates().containsAll(expected);
@@ -252,7 +253,7 @@ class RedisClusterIT {
       }
       assertThat(got).isEqualTo(reference);
     }
-    assertThat(clients).noneMatch(SseClient::ended);
+    assertThat(clients).noneMatch(HttpSseClient::ended);
     assertThat(producerNode.broadcaster.stats().publishFailures()).isGreaterThanOrEqualTo(refused.get() + 1);
   }
 }
