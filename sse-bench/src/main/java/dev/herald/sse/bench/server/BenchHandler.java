@@ -26,7 +26,6 @@ import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -154,9 +153,5 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
     HttpUtil.setKeepAlive(response, keepAlive);
     ctx.writeAndFlush(response).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE
         : ChannelFutureListener.CLOSE);
-  }
-
-  static List<String> transports() {
-    return List.of("netty", "raw", "jetty", "tomcat", "jetty-idle", "tomcat-idle");
   }
 }

@@ -18,6 +18,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -48,6 +49,8 @@ public final class ServerCommand {
       "                          that falls further behind is disconnected as a slow consumer",
       "  --redis URL             a cluster node: the broadcaster gets a RedisBackplane on URL",
       "                          (redis://127.0.0.1:6379), as the example's --redis does; ids are Redis's");
+
+  static final List<String> TRANSPORTS = List.of("netty", "raw", "jetty", "tomcat", "jetty-idle", "tomcat-idle");
 
   private ServerCommand() {}
 
@@ -84,8 +87,8 @@ public final class ServerCommand {
         }
       }
     }
-    if (!BenchHandler.transports().contains(transport)) {
-      System.err.println("--transport must be one of " + BenchHandler.transports() + ": " + transport);
+    if (!TRANSPORTS.contains(transport)) {
+      System.err.println("--transport must be one of " + TRANSPORTS + ": " + transport);
       return 2;
     }
     if (redis != null && (transport.equals("raw") || transport.endsWith("-idle"))) {
