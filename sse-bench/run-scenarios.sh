@@ -3,7 +3,7 @@
 #
 #   sse-bench/run-scenarios.sh RESULTS.jsonl SCENARIO...
 #
-# Environment: TRANSPORTS (default "raw netty"), RUNS per scenario and transport (default 1), PORT (default 18000),
+# Environment: TRANSPORTS (default "raw netty"; also jetty, tomcat and the idle floors jetty-idle, tomcat-idle), RUNS per scenario and transport (default 1), PORT (default 18000),
 # TIMEOUT seconds per run (default 180), SERVER_ARGS (more server options, e.g. "--queue-events 4096"),
 # SERVER_OPTS (JVM options; default: a fixed, pre-touched 2 GiB heap, so that the server's RSS growth per client is
 # its off-heap memory, and the heap's share is read from the heap after a GC) and LOAD_OPTS.
@@ -41,9 +41,12 @@ for scenario in "$@"; do
         sleep 0.1
       done
       echo "== $scenario on $transport, run $run (server pid $server)" >&2
-      # A short warm-up so that the measured run finds the server's code compiled.
+      # A short warm-up so that the measured run finds the server's code compiled (the -idle floors take no burst).
+      warmup_events=2000
+      [[ "$transport" == *-idle ]] && warmup_events=0
       # shellcheck disable=SC2086
-      java ${LOAD_OPTS:-} -jar "$jar" load --url "$url" --clients 200 --events 2000 --timeout 60 > /dev/null 2>&1
+      java ${LOAD_OPTS:-} -jar "$jar" load --url "$url" --clients 200 --events "$warmup_events" --timeout 60 \
+        > /dev/null 2>&1 || echo "== the warm-up failed" >&2
       # shellcheck disable=SC2086
       timeout $((timeout + 30)) java ${LOAD_OPTS:-} -jar "$jar" load --url "$url" --preset "$scenario" \
         --server-pid "$server" --timeout "$timeout" --out "$out" 2> >(grep -v '^[0-9]* s: received' >&2 || true) \

@@ -179,16 +179,16 @@ public final class LoadCommand {
     result.put("serverSlowDisconnected", serverNow.get("slowDisconnected"));
     result.put("loadAverageAfter", loadAverage());
     result.put("firstFailure", run.firstFailure.get());
-    result.put("command", "load --url " + options.url() + " --clients " + options.clients() + " --stalled "
+    result.put("servers", options.urls().size());
+    result.put("command", "load --url " + options.urls().stream().map(URI::toString)
+        .collect(java.util.stream.Collectors.joining(",")) + " --clients " + options.clients() + " --stalled "
         + options.stalled() + " --events " + options.events() + " --size " + options.size() + " --rate "
         + options.rate() + " --threads " + options.threads());
     return Json.write(result);
   }
 
   private void connect(EventLoopGroup group, List<Channel> channels) throws InterruptedException {
-    String host = options.url().getHost();
-    InetSocketAddress server = new InetSocketAddress(host, options.port());
-    String hostHeader = host + ":" + options.port();
+    List<URI> urls = options.urls();
     Bootstrap bootstrap = new Bootstrap()
         .group(group)
         .channel(Io.clientChannel())
@@ -209,7 +209,9 @@ public final class LoadCommand {
           opening.release();
         }
       };
-      Client client = new Client(run, hostHeader, "/events", stalled, release);
+      URI url = urls.get(i % urls.size());
+      InetSocketAddress server = new InetSocketAddress(url.getHost(), LoadOptions.port(url));
+      Client client = new Client(run, url.getHost() + ":" + LoadOptions.port(url), "/events", stalled, release);
       InetSocketAddress source = new InetSocketAddress("127.0.0." + (1 + i % options.sourceAddresses()), 0);
       ChannelFuture future = bootstrap.clone()
           .handler(new ChannelInitializer<SocketChannel>() {

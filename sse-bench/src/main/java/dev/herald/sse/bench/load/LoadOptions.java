@@ -3,9 +3,14 @@ package dev.herald.sse.bench.load;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 
-/** The load command's options; a preset fills in the scenario and explicit options override it. */
-record LoadOptions(URI url, String scenario, int clients, int stalled, int events, int size, int rate,
+/**
+ * The load command's options; a preset fills in the scenario and explicit options override it. {@code urls} holds
+ * every server the clients are spread over; the first is the one asked for the burst, the info and the memory.
+ */
+record LoadOptions(List<URI> urls, String scenario, int clients, int stalled, int events, int size, int rate,
     String out, long serverPid, int timeoutSeconds, int threads, int sourceAddresses) {
 
   static final String USAGE = String.join("\n",
@@ -15,7 +20,9 @@ record LoadOptions(URI url, String scenario, int clients, int stalled, int event
       "greeting, triggers GET /bench/burst and reports one JSON line.",
       "",
       "Options:",
-      "  --url URL             the server, on a loopback address (required)",
+      "  --url URL             the server, on a loopback address (required); repeat it or give several",
+      "                        comma-separated to spread the clients round-robin over several servers",
+      "                        (cluster nodes): the burst, info, memory and CPU are the first one's",
       "  --preset NAME         " + Preset.names(),
       "  --clients C           clients that read (default 100)",
       "  --stalled K           more clients that stop reading after the greeting (default 0)",
@@ -30,7 +37,7 @@ record LoadOptions(URI url, String scenario, int clients, int stalled, int event
       "                        (default: one per 5,000 clients)");
 
   static LoadOptions parse(String... args) {
-    URI url = null;
+    List<URI> urls = new ArrayList<>();
     Preset preset = null;
     Integer clients = null;
     Integer stalled = null;
@@ -49,7 +56,11 @@ record LoadOptions(URI url, String scenario, int clients, int stalled, int event
       }
       String value = args[++i];
       switch (flag) {
-        case "--url" -> url = URI.create(value);
+        case "--url" -> {
+          for (String one : value.split(",")) {
+            urls.add(URI.create(one.trim()));
+          }
+        }
         case "--preset" -> preset = Preset.parse(value);
         case "--clients" -> clients = number(flag, value, 1, 100_000);
         case "--stalled" -> stalled = number(flag, value, 0, 100_000);
@@ -64,15 +75,17 @@ record LoadOptions(URI url, String scenario, int clients, int stalled, int event
         default -> throw new IllegalArgumentException("unknown option: " + flag);
       }
     }
-    if (url == null) {
+    if (urls.isEmpty()) {
       throw new IllegalArgumentException("--url is required");
     }
-    if (!"http".equals(url.getScheme()) || url.getHost() == null) {
-      throw new IllegalArgumentException("--url must be http://HOST:PORT: " + url);
+    for (URI url : urls) {
+      if (!"http".equals(url.getScheme()) || url.getHost() == null) {
+        throw new IllegalArgumentException("--url must be http://HOST:PORT: " + url);
+      }
+      checkLoopback(url.getHost());
     }
-    checkLoopback(url.getHost());
     int c = pick(clients, preset == null ? 100 : preset.clients);
-    return new LoadOptions(url, preset == null ? "custom" : preset.label(), c,
+    return new LoadOptions(List.copyOf(urls), preset == null ? "custom" : preset.label(), c,
         pick(stalled, preset == null ? 0 : preset.stalled),
         pick(events, preset == null ? 1000 : preset.events),
         pick(size, preset == null ? 64 : preset.size),
@@ -95,7 +108,16 @@ record LoadOptions(URI url, String scenario, int clients, int stalled, int event
     }
   }
 
+  /** The first server: the one asked for the burst, the info and the memory. */
+  URI url() {
+    return urls.get(0);
+  }
+
   int port() {
+    return port(url());
+  }
+
+  static int port(URI url) {
     return url.getPort() < 0 ? 80 : url.getPort();
   }
 

@@ -24,10 +24,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,22 +37,21 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
   private static final AttributeKey<Boolean> RAW_CLIENT = AttributeKey.valueOf("rawClient");
   private static final byte[] CONNECTED = "data: connected\n\n".getBytes(StandardCharsets.US_ASCII);
 
-  private final String transport;
   private final ExampleApp app;
   private final Broadcaster broadcaster;
   private final RawFanout raw; // null when Herald serves the streams
-  private final Burst burst;
+  private final BenchRoutes bench;
 
   /**
    * Serves the example's routes with {@code broadcaster} (configured as the example's, with a chosen queue) or,
    * when {@code raw} is given, with the raw floor.
    */
   BenchHandler(String transport, ExampleApp app, Broadcaster broadcaster, RawFanout raw) {
-    this.transport = transport;
     this.app = app;
     this.broadcaster = broadcaster;
     this.raw = raw;
-    this.burst = new Burst(raw != null ? raw : new HeraldFanout(broadcaster));
+    this.bench = new BenchRoutes(transport, raw == null ? broadcaster : null,
+        raw != null ? raw : new HeraldFanout(broadcaster));
   }
 
   @Override
@@ -73,27 +70,12 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
   private void route(ChannelHandlerContext ctx, HttpRequest request) {
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
     String path = uri.path();
-    switch (path) {
-      case "/bench/burst" -> {
-        Map<String, String> query = new HashMap<>();
-        uri.parameters().forEach((name, values) -> query.put(name, values.get(0)));
-        Burst.Answer answer = burst.start(query);
-        text(ctx, request, answer.status(), answer.text());
-        return;
-      }
-      case "/bench/info" -> {
-        text(ctx, request, 200, "{\"pid\":" + ProcessHandle.current().pid() + ",\"transport\":\"" + transport
-            + "\",\"clients\":" + clients() + ",\"slowDisconnected\":"
-            + (raw == null ? broadcaster.stats().slowClientsDisconnected() : 0) + "}");
-        return;
-      }
-      case "/bench/gc" -> {
-        System.gc();
-        long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-        text(ctx, request, 200, "{\"heapUsed\":" + used + "}");
-        return;
-      }
-      default -> { }
+    if (BenchRoutes.isBench(path)) {
+      Map<String, String> query = new HashMap<>();
+      uri.parameters().forEach((name, values) -> query.put(name, values.get(0)));
+      Burst.Answer answer = bench.answer(path, query, bench.clients(0));
+      text(ctx, request, answer.status(), answer.text());
+      return;
     }
     ExampleApp.Route route = app.route(request.method().name(), request.uri());
     switch (route.kind()) {
@@ -117,10 +99,6 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
       case BROADCAST_BODY -> text(ctx, request, 405, "the bench server takes GET /events/{msg} only");
       default -> reply(ctx, request, app.reply(route));
     }
-  }
-
-  private int clients() {
-    return raw == null ? broadcaster.clientCount() : raw.clients();
   }
 
   private void subscribeRaw(ChannelHandlerContext ctx, HttpRequest request) {
@@ -175,9 +153,5 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
     HttpUtil.setKeepAlive(response, keepAlive);
     ctx.writeAndFlush(response).addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE
         : ChannelFutureListener.CLOSE);
-  }
-
-  static List<String> transports() {
-    return List.of("netty", "raw");
   }
 }

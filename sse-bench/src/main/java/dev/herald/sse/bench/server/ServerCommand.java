@@ -8,6 +8,7 @@ import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.examples.ExampleOptions;
+import dev.herald.sse.redis.RedisBackplane;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -17,11 +18,12 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code server --transport netty|raw [--host H] [--port P] [--threads T]}: the example's
- * routes plus the bench routes, until killed.
+ * {@code server --transport netty|raw|jetty|tomcat|jetty-idle|tomcat-idle [--host H] [--port P] [--threads T]
+ * [--redis URL]}: the example's routes plus the bench routes, until killed.
  */
 public final class ServerCommand {
   static final String USAGE = String.join("\n",
@@ -35,14 +37,20 @@ public final class ServerCommand {
       "  GET /bench/gc                          runs System.gc() and answers the heap in use",
       "",
       "Options:",
-      "  --transport netty|raw   Herald on Netty, or the floor: plain Netty writing one shared buffer (default netty)",
-      "                          (jetty and tomcat arrive with sse-servlet's adapter)",
+      "  --transport T           netty: Herald on Netty (default); raw: the floor, plain Netty writing one shared",
+      "                          buffer; jetty, tomcat: Herald's ServletSse in embedded Jetty 12 (ee10) or",
+      "                          Tomcat 11; jetty-idle, tomcat-idle: a servlet that only holds each stream",
+      "                          after its greeting (the container's own cost per connection; no bursts)",
       "  --host ADDRESS          default 127.0.0.1",
       "  --port PORT             default 8000; 0 for any free port",
-      "  --threads N             event loop threads (default: available processors)",
+      "  --threads N             event loop threads for netty and raw (default: available processors)",
       "  --history N             replay history, as the example's broadcaster keeps (default 1000)",
       "  --queue-events N        each client's queue in events (default 256, Herald's default); a client",
-      "                          that falls further behind is disconnected as a slow consumer");
+      "                          that falls further behind is disconnected as a slow consumer",
+      "  --redis URL             a cluster node: the broadcaster gets a RedisBackplane on URL",
+      "                          (redis://127.0.0.1:6379), as the example's --redis does; ids are Redis's");
+
+  static final List<String> TRANSPORTS = List.of("netty", "raw", "jetty", "tomcat", "jetty-idle", "tomcat-idle");
 
   private ServerCommand() {}
 
@@ -53,6 +61,7 @@ public final class ServerCommand {
     int threads = Runtime.getRuntime().availableProcessors();
     int history = 1000;
     int queueEvents = ChannelConfig.defaults().maxQueuedEvents();
+    String redis = null;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
@@ -71,18 +80,19 @@ public final class ServerCommand {
         case "--threads" -> threads = Integer.parseInt(value);
         case "--history" -> history = Integer.parseInt(value);
         case "--queue-events" -> queueEvents = Integer.parseInt(value);
+        case "--redis" -> redis = value;
         default -> {
           System.err.println("unknown option: " + flag + "\n\n" + USAGE);
           return 2;
         }
       }
     }
-    if (transport.equals("jetty") || transport.equals("tomcat")) {
-      System.err.println("--transport " + transport + ": not available yet; it needs sse-servlet's adapter");
+    if (!TRANSPORTS.contains(transport)) {
+      System.err.println("--transport must be one of " + TRANSPORTS + ": " + transport);
       return 2;
     }
-    if (!BenchHandler.transports().contains(transport)) {
-      System.err.println("--transport must be netty or raw: " + transport);
+    if (redis != null && (transport.equals("raw") || transport.endsWith("-idle"))) {
+      System.err.println("--redis needs a Herald transport (netty, jetty or tomcat), not " + transport);
       return 2;
     }
     ExampleApp app = new ExampleApp(ExampleOptions.defaults());
@@ -96,9 +106,15 @@ public final class ServerCommand {
             .maxQueuedEvents(queueEvents)
             .maxQueuedBytes(Math.max(1L << 20, queueEvents * 256L))
             .build())
+        .backplane(redis == null ? null : RedisBackplane.create(redis))
         .build());
-    String label = transport.equals("netty") && queueEvents != ChannelConfig.defaults().maxQueuedEvents()
-        ? "netty-q" + queueEvents : transport;
+    String label = transport
+        + (transport.endsWith("-idle") || transport.equals("raw")
+            || queueEvents == ChannelConfig.defaults().maxQueuedEvents() ? "" : "-q" + queueEvents)
+        + (redis == null ? "" : "-redis");
+    if (!transport.equals("netty") && !transport.equals("raw")) {
+      return serveServlet(transport, label, host, port, app, broadcaster);
+    }
     BenchHandler handler = new BenchHandler(label, app, broadcaster,
         transport.equals("raw") ? new RawFanout() : null);
     EventLoopGroup boss = Io.group(1);
@@ -119,6 +135,7 @@ public final class ServerCommand {
       InetSocketAddress address = (InetSocketAddress) server.localAddress();
       System.out.printf("sse-bench server: transport %s, NIO, %d threads, pid %d, on http://%s:%d/events%n",
           label, threads, ProcessHandle.current().pid(), address.getHostString(), address.getPort());
+      System.out.flush();
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         broadcaster.close();
@@ -132,6 +149,33 @@ public final class ServerCommand {
       boss.shutdownGracefully();
       workers.shutdownGracefully();
     }
+    return 0;
+  }
+
+  private static int serveServlet(String transport, String label, String host, int port, ExampleApp app,
+      Broadcaster broadcaster) throws Exception {
+    boolean idle = transport.endsWith("-idle");
+    if (idle) {
+      broadcaster.close(); // the floor holds streams itself
+    }
+    String container = idle ? transport.substring(0, transport.length() - "-idle".length()) : transport;
+    ServletContainer server = ServletContainer.start(container,
+        new BenchServlet(label, app, idle ? null : broadcaster), host, port);
+    System.out.printf("sse-bench server: transport %s, pid %d, on http://%s:%d/events%n",
+        label, ProcessHandle.current().pid(), host, server.port());
+    System.out.flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      broadcaster.close();
+      app.close();
+      try {
+        server.close();
+      } catch (IllegalStateException e) {
+        System.err.println(e.getMessage() + ": " + e.getCause());
+      }
+      stopped.countDown();
+    }));
+    stopped.await();
     return 0;
   }
 }

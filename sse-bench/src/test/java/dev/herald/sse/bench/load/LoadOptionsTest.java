@@ -31,6 +31,17 @@ class LoadOptionsTest {
   }
 
   @Test
+  void takesSeveralServersRepeatedOrCommaSeparated() {
+    LoadOptions options = LoadOptions.parse("--url", "http://127.0.0.1:8000,http://127.0.0.1:8001",
+        "--url", "http://127.0.0.1:8002");
+
+    assertThat(options.urls()).extracting(url -> LoadOptions.port(url)).containsExactly(8000, 8001, 8002);
+    assertThat(options.port()).isEqualTo(8000);
+    assertThatThrownBy(() -> LoadOptions.parse("--url", "http://127.0.0.1:1,http://10.0.0.1:2"))
+        .hasMessageContaining("loopback");
+  }
+
+  @Test
   void refusesAnyTargetOffThisMachine() {
     assertThatThrownBy(() -> LoadOptions.parse("--url", "http://10.0.0.1:8000"))
         .isInstanceOf(IllegalArgumentException.class)

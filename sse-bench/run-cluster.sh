@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The Redis hop: runs load scenarios against three Netty bench servers that share one redis-server (each a cluster
+# node, --redis), with the clients spread over the three and the burst triggered on the first, alternating with
+# one Netty server without Redis. Appends each run's JSON line to a results file.
+#
+#   sse-bench/run-cluster.sh RESULTS.jsonl SCENARIO...
+#
+# Environment: RUNS per scenario and setup (default 1), PORT (first node's port, default 18000; the others are
+# PORT+1 and PORT+2), TIMEOUT seconds per run (default 180), SERVER_ARGS, SERVER_OPTS (JVM options per server;
+# default -Xms1g -Xmx1g), REDIS_SERVER (default redis-server). redis-server runs on a free loopback port with
+# --save '' --appendonly no and is stopped at the end. Build first:
+#   ./mvnw -B -q -DskipTests package -pl sse-bench -am
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jar=sse-bench/target/sse-bench.jar
+out=$1
+shift
+port=${PORT:-18000}
+runs=${RUNS:-1}
+timeout=${TIMEOUT:-180}
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis_dir=$(mktemp -d)
+servers=()
+redis=
+
+stop_servers() {
+  for pid in "${servers[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  servers=()
+}
+stop_all() {
+  stop_servers
+  if [[ -n "$redis" ]]; then
+    kill "$redis" 2>/dev/null || true
+    wait "$redis" 2>/dev/null || true
+  fi
+  rm -rf "$redis_dir"
+}
+trap stop_all EXIT
+
+"${REDIS_SERVER:-redis-server}" --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+  --dir "$redis_dir" > sse-bench/target/redis.log 2>&1 &
+redis=$!
+for _ in $(seq 50); do
+  redis-cli -p "$redis_port" ping > /dev/null 2>&1 && break
+  sleep 0.1
+done
+
+# start_server PORT [more server options]: a bench server on PORT, waited for.
+start_server() {
+  local p=$1
+  shift
+  # shellcheck disable=SC2086
+  java ${SERVER_OPTS:--Xms1g -Xmx1g} -jar "$jar" server --transport netty --port "$p" ${SERVER_ARGS:-} "$@" \
+    > "sse-bench/target/server-$p.log" 2>&1 &
+  servers+=($!)
+  for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$p/bench/info" > /dev/null && return
+    sleep 0.1
+  done
+}
+
+for scenario in "$@"; do
+  for run in $(seq "$runs"); do
+    for setup in single cluster; do
+      urls=http://127.0.0.1:$port
+      if [[ $setup == single ]]; then
+        start_server "$port"
+      else
+        redis-cli -p "$redis_port" del herald:events > /dev/null
+        for n in 0 1 2; do
+          start_server $((port + n)) --redis "redis://127.0.0.1:$redis_port"
+        done
+        urls=$urls,http://127.0.0.1:$((port + 1)),http://127.0.0.1:$((port + 2))
+      fi
+      echo "== $scenario, $setup, run $run (servers ${servers[*]})" >&2
+      # A short warm-up so that the measured run finds the servers' code compiled.
+      # shellcheck disable=SC2086
+      java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --clients 200 --events 2000 --timeout 60 > /dev/null 2>&1 \
+        || echo "== the warm-up failed" >&2
+      # shellcheck disable=SC2086
+      timeout $((timeout + 30)) java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --preset "$scenario" \
+        --server-pid "${servers[0]}" --timeout "$timeout" --out "$out" 2> >(grep -v '^[0-9]* s: received' >&2 || true) \
+        || echo "== $scenario, $setup, run $run: the load run failed" >&2
+      stop_servers
+    done
+  done
+done
