@@ -1,18 +1,9 @@
 package dev.herald.sse.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.herald.sse.Broadcaster;
-import dev.herald.sse.Data;
-import dev.herald.sse.core.BroadcasterConfig;
-import dev.herald.sse.core.Broadcasters;
-import dev.herald.sse.core.ChannelConfig;
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
-import dev.herald.sse.core.testing.LogCapture;
-import dev.herald.sse.core.testing.Probes;
-import dev.herald.sse.core.testing.RawSseClient;
-import dev.herald.sse.core.testing.SseLoad;
+import dev.herald.sse.core.testing.ReliabilityScenarios;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -39,522 +30,21 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
- * The reliability suite on Netty: faults, bad input and load over real sockets on 127.0.0.1. Clients are raw
- * sockets ({@link RawSseClient}, {@link SseLoad}) so they can misbehave on purpose and stay cheap by the thousand.
- * Every loop is bounded in count and time; nothing asserts a duration. See {@code docs/reliability.md}.
+ * The reliability suite on Netty (NIO), with every leaked buffer failing the test (Netty's paranoid leak detector
+ * reports to {@link LeakRecorder}).
  */
-class NettyReliabilityIT {
-  private static final Duration DEADLINE = Duration.ofSeconds(30);
-  private static final Duration SHORT = Duration.ofSeconds(10);
-  private static EventLoopGroup group;
+class NettyReliabilityIT extends ReliabilityScenarios {
 
-  private final List<AutoCloseable> cleanup = new ArrayList<>();
-
-  @BeforeAll
-  static void startGroup() {
-    group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-  }
-
-  @AfterAll
-  static void stopGroup() {
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    for (int i = cleanup.size() - 1; i >= 0; i--) {
-      cleanup.get(i).close();
-    }
-    cleanup.clear();
-    assertThat(LeakRecorder.drain()).as("Netty buffers leaked").isEmpty();
-  }
-
-  // ---- faults and load ----
-
-  @Test
-  void stalledClientsAreDisconnectedAndReadersGetEveryEventWithBoundedMemory() throws Exception {
-    int readers = 500;
-    int stalled = 50;
-    int events = 600;
-    long maxQueuedBytes = 32 * 1024;
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .heartbeat(Duration.ZERO)
-        .assignIds(true)
-        .channel(ChannelConfig.builder().maxQueuedEvents(64).maxQueuedBytes(maxQueuedBytes).build()));
-    int port = server(broadcaster, 32 * 1024, null, null).port;
-    SseLoad load = load();
-    List<SseLoad.Client> reading = new ArrayList<>();
-    List<SseLoad.Client> stalledClients = new ArrayList<>();
-    for (int i = 0; i < readers + stalled; i++) {
-      if (i % 11 == 10) {
-        stalledClients.add(load.open(port, RawSseClient.get("/events"), 4096, false));
-      } else {
-        reading.add(load.open(port, RawSseClient.get("/events"), 0, true));
-      }
-    }
-    assertThat(stalledClients).hasSize(stalled);
-    Probes.await(SHORT, () -> broadcaster.clientCount() == readers + stalled, () -> "clients: " + broadcaster.stats());
-
-    // The producer keeps at most a small window ahead of the slowest reader (as a live source paced by its
-    // audience would), so a reader's queue never fills; a stalled client's fills at once.
-    String payload = "x".repeat(512);
-    long maxPendingBytes = 0;
-    long maxDirect = 0;
-    long slowestBroadcastNanos = 0;
-    for (int i = 1; i <= events; i++) {
-      long window = i - 16;
-      Probes.await(SHORT, () -> minLastId(reading) >= window, () -> "readers fell behind: " + slowest(reading));
-      long start = System.nanoTime();
-      broadcaster.broadcast(Data.of(payload));
-      slowestBroadcastNanos = Math.max(slowestBroadcastNanos, System.nanoTime() - start);
-      if (i % 20 == 0) {
-        maxPendingBytes = Math.max(maxPendingBytes, broadcaster.stats().bytesPending());
-        maxDirect = Math.max(maxDirect, Probes.directMemoryUsed());
-      }
-    }
-
-    Probes.await(DEADLINE, () -> minLastId(reading) == events, () -> "readers: " + slowest(reading));
-    for (SseLoad.Client reader : reading) {
-      assertThat(reader.events()).as("%s", reader).isEqualTo(events);
-      assertThat(reader.outOfOrder()).as("%s", reader).isZero();
-      assertThat(reader.ended()).as("%s", reader).isFalse();
-    }
-    Probes.await(SHORT, () -> broadcaster.clientCount() == readers, () -> "stats: " + broadcaster.stats());
-    assertThat(broadcaster.stats().slowClientsDisconnected()).isEqualTo(stalled);
-    assertThat(maxPendingBytes).as("queued bytes stay within every client's bound")
-        .isLessThanOrEqualTo((readers + stalled) * maxQueuedBytes);
-    assertThat(maxDirect).as("direct memory").isLessThan(64L << 20);
-    report("slow consumers: max bytes pending %d, max direct memory %d, slowest broadcast call %d us",
-        maxPendingBytes, maxDirect, slowestBroadcastNanos / 1000);
-  }
-
-  @Test
-  void twentyThousandConnectsAndDisconnectsLeaveNothingBehind() throws Exception {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        // Finds the clients that stop reading once broadcasting stops; a big comment fills their buffers sooner.
-        .heartbeat(Duration.ofMillis(10))
-        .heartbeatComment("p".repeat(1000))
-        .greeting(Data.of("hi"))
-        .assignIds(true)
-        .channel(ChannelConfig.builder().maxQueuedEvents(64).maxQueuedBytes(64 * 1024).build()));
-    // Small server-side buffers, so a client that stops reading backs up quickly.
-    int port = server(broadcaster, 4096, new WriteBufferWaterMark(1024, 2048), null).port;
-    ExecutorService workers = Executors.newFixedThreadPool(4);
-    cleanup.add(workers::shutdownNow);
-    List<RawSseClient> halfOpen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    cleanup.add(() -> halfOpen.forEach(RawSseClient::close));
-
-    churn(workers, port, 0, 400, halfOpen); // warm up: threads, pools and classes exist before the baseline
-    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 0, () -> "warm-up clients: " + broadcaster.stats());
-    halfOpen.forEach(RawSseClient::close);
-    halfOpen.clear();
-    int threadsBefore = Probes.threads();
-    int fdsBefore = Probes.openFileDescriptors();
-    long heapBefore = Probes.liveHeapAfterGc();
-
-    AtomicBoolean broadcasting = new AtomicBoolean(true);
-    Thread producer = new Thread(() -> {
-      while (broadcasting.get()) {
-        broadcaster.broadcast(Data.of("y".repeat(200)));
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // a steady source, up to 1,000 events a second
-      }
-    }, "churn-producer");
-    producer.start();
-    int cycles = 20_000;
-    try {
-      churn(workers, port, 1, cycles, halfOpen);
-    } finally {
-      broadcasting.set(false);
-      producer.join(SHORT.toMillis());
-    }
-
-    // Clients that stopped reading and never closed are found by their full queues: heartbeats alone, now.
-    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 0,
-        () -> "clients left: " + broadcaster.stats() + ", half-open: " + halfOpen.size());
-    assertThat(halfOpen).as("half-open clients").hasSizeGreaterThan(100);
-    halfOpen.forEach(RawSseClient::close);
-    assertThat(broadcaster.stats().clientsConnected()).isGreaterThanOrEqualTo(cycles);
-    assertThat(DROPPED.get()).as("cycles dropped as slow consumers").isLessThan(cycles / 100)
-        .isLessThanOrEqualTo((int) broadcaster.stats().slowClientsDisconnected());
-    assertThat(broadcaster.stats().framesPending()).isZero();
-    Probes.await(SHORT, () -> Probes.openFileDescriptors() <= fdsBefore + 16,
-        () -> "file descriptors: " + fdsBefore + " before, " + Probes.openFileDescriptors() + " after");
-    Probes.await(SHORT, () -> Probes.threads() <= threadsBefore,
-        () -> "threads: " + threadsBefore + " before, now " + Probes.threadNames());
-    long heapAfter = Probes.liveHeapAfterGc();
-    assertThat(heapAfter - heapBefore).as("live heap growth").isLessThan(16L << 20);
-    assertThat(LeakRecorder.installed()).as("the leak check is live").isTrue();
-    report("churn: %d cycles (%d dropped as slow), %d clients, heap %d -> %d, fds %d -> %d, threads %d -> %d", cycles,
-        DROPPED.get(), broadcaster.stats().clientsConnected(), heapBefore, heapAfter, fdsBefore, Probes.openFileDescriptors(),
-        threadsBefore, Probes.threads());
-  }
-
-  /** One connect/disconnect cycle per index, of a kind chosen by the index, run by a few workers. */
-  private static void churn(ExecutorService workers, int port, int from, int count, List<RawSseClient> halfOpen)
-      throws Exception {
-    int perWorker = count / 4;
-    List<Future<?>> done = new ArrayList<>();
-    for (int w = 0; w < 4; w++) {
-      int first = from + w * perWorker;
-      done.add(workers.submit(() -> {
-        for (int i = first; i < first + perWorker; i++) {
-          cycle(port, i, halfOpen);
-        }
-        return null;
-      }));
-    }
-    for (Future<?> future : done) {
-      future.get(2, TimeUnit.MINUTES);
-    }
-  }
-
-  private static final AtomicInteger DROPPED = new AtomicInteger();
-
-  private static void cycle(int port, int i, List<RawSseClient> halfOpen) throws Exception {
-    int kind = i % 10;
-    boolean stall = i % 100 == 99;
-    RawSseClient client = RawSseClient.connect(port, stall ? 2048 : 0);
-    try {
-      client.send(RawSseClient.get("/events"));
-      if (kind == 8) {
-        client.abort(); // gone before the response
-        return;
-      }
-      assertThat(client.awaitHead(SHORT)).isEqualTo(200);
-      if (stall) {
-        halfOpen.add(client); // stops reading, never closes: only the server's own bounds can find it
-        client = null;
-        return;
-      }
-      try {
-        client.awaitEvents(1, SHORT);
-      } catch (java.io.IOException e) {
-        // Dropped by its overflow policy: a client held up (by this busy machine) while events arrive is a slow
-        // consumer. Counted, and checked against the server's own count.
-        DROPPED.incrementAndGet();
-        return;
-      }
-      if (kind == 7) {
-        client.readSome(1 + i % 300); // most likely in the middle of an event
-      }
-    } finally {
-      if (client != null) {
-        if (kind % 2 == 0) {
-          client.abort(); // RST
-        } else {
-          client.close(); // FIN
-        }
-      }
-    }
-  }
-
-  @Test
-  void shutdownUnderLoadEndsEveryStreamCleanlyAndARestartTellsReconnectingClientsTheirIdIsUnknown()
-      throws Exception {
-    EventLoopGroup own = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    try (LogCapture logs = LogCapture.install()) {
-      Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
-          .heartbeat(Duration.ofMillis(50)).assignIds(true).history(1000).build());
-      Server server = server(broadcaster, 0, null, own);
-      SseLoad load = load();
-      List<SseLoad.Client> readers = new ArrayList<>();
-      for (int i = 0; i < 200; i++) {
-        readers.add(load.open(server.port, RawSseClient.get("/events"), 0, true));
-      }
-      Probes.await(SHORT, () -> broadcaster.clientCount() == 200, () -> "clients: " + broadcaster.stats());
-      AtomicReference<Throwable> producerEnd = new AtomicReference<>();
-      Thread producer = new Thread(() -> {
-        try {
-          // As fast as the readers take it, a small window ahead of the slowest (this machine's limit, not theirs).
-          for (long i = 1; ; i++) {
-            while (minLastId(readers) < i - 32 && !broadcaster.isClosed()) {
-              LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
-            }
-            broadcaster.broadcast(Data.of("z".repeat(100)));
-          }
-        } catch (RuntimeException e) {
-          producerEnd.set(e);
-        }
-      }, "shutdown-producer");
-      producer.start();
-      Probes.await(SHORT, () -> minLastId(readers) >= 200, () -> "readers: " + slowest(readers) + " of "
-          + readers.stream().filter(SseLoad.Client::ended).count() + " ended; " + broadcaster.stats());
-
-      broadcaster.close(); // while broadcasting
-      Probes.await(SHORT, () -> readers.stream().allMatch(SseLoad.Client::endedCleanly),
-          () -> "streams not ended cleanly: " + readers.stream().filter(r -> !r.endedCleanly()).toList());
-      server.stop(); // then the server, also while the producer is still trying
-      own.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-      producer.join(SHORT.toMillis());
-
-      assertThat(producerEnd.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
-      for (SseLoad.Client reader : readers) {
-        assertThat(reader.outOfOrder()).as("%s", reader).isZero();
-      }
-      long lastSeen = readers.get(0).lastId();
-      assertThat(logs.warnings()).as("nothing at warn or above").isEmpty();
-
-      // The server restarts with an empty history; a client resumes from the id it saw last.
-      Broadcaster restarted = broadcaster(BroadcasterConfig.builder().assignIds(true).history(1000));
-      int port = server(restarted, 0, null, null).port;
-      try (RawSseClient client = RawSseClient.connect(port, 0)) {
-        client.send(RawSseClient.get("/events", "Last-Event-ID: " + lastSeen));
-        assertThat(client.awaitHead(SHORT)).isEqualTo(200);
-        assertThat(client.awaitEvents(1, SHORT)).containsExactly(new MessageEvent("reset", "", ""));
-        restarted.broadcast(Data.of("after the restart"));
-        assertThat(client.awaitEvents(2, SHORT).get(1)).isEqualTo(new MessageEvent("message", "after the restart", "1"));
-      }
-      assertThat(restarted.stats().replayMisses()).isEqualTo(1);
-      assertThat(logs.warnings()).isEmpty();
-    } finally {
-      own.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    }
-  }
-
-  @Test
-  void clientsResumingWithLastEventIdWhileThreadsBroadcastGetEveryEventOnceInOrder() throws Exception {
-    int producers = 3;
-    int perProducer = 3_000;
-    int total = producers * perProducer;
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .heartbeat(Duration.ZERO).assignIds(true).history(total)
-        .channel(ChannelConfig.builder().maxQueuedEvents(total + 10).maxQueuedBytes(16 << 20).build()));
-    int port = server(broadcaster, 0, null, null).port;
-    int clients = 12;
-    ExecutorService pool = Executors.newFixedThreadPool(clients + producers);
-    cleanup.add(pool::shutdownNow);
-    CountDownLatch subscribed = new CountDownLatch(clients);
-    List<Future<List<Long>>> seen = new ArrayList<>();
-    AtomicInteger reconnects = new AtomicInteger();
-    for (int c = 0; c < clients; c++) {
-      seen.add(pool.submit(() -> {
-        List<Long> ids = new ArrayList<>();
-        String lastEventId = null;
-        boolean first = true;
-        while (ids.size() < total) {
-          try (RawSseClient client = RawSseClient.connect(port, 0)) {
-            client.send(lastEventId == null
-                ? RawSseClient.get("/events") : RawSseClient.get("/events", "Last-Event-ID: " + lastEventId));
-            assertThat(client.awaitHead(SHORT)).isEqualTo(200);
-            if (first) {
-              subscribed.countDown();
-              first = false;
-            }
-            int want = Math.min(total - ids.size(), ThreadLocalRandom.current().nextInt(50, 800));
-            // It counts the first events it wanted; whatever came after them is lost as it leaves.
-            List<MessageEvent> events = client.awaitEvents(want, DEADLINE).subList(0, want);
-            for (MessageEvent event : events) {
-              ids.add(Long.parseLong(event.lastEventId()));
-            }
-            lastEventId = events.get(want - 1).lastEventId();
-            client.abort();
-            reconnects.incrementAndGet();
-          }
-        }
-        return ids;
-      }));
-    }
-    assertThat(subscribed.await(SHORT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-    for (int p = 0; p < producers; p++) {
-      int producer = p;
-      pool.submit(() -> {
-        for (int i = 0; i < perProducer; i++) {
-          broadcaster.broadcast(Data.of(producer + ":" + i));
-          if (i % 16 == 0) {
-            Thread.yield();
-          }
-        }
-      });
-    }
-
-    List<Long> expected = new ArrayList<>();
-    for (long id = 1; id <= total; id++) {
-      expected.add(id);
-    }
-    for (Future<List<Long>> client : seen) {
-      assertThat(client.get(2, TimeUnit.MINUTES)).as("ids a client saw across its reconnections")
-          .isEqualTo(expected);
-    }
-    assertThat(broadcaster.stats().replayMisses()).isZero();
-    report("replay under races: %d events, %d reconnections, %d replay hits", total, reconnects.get(),
-        broadcaster.stats().replayHits());
-  }
-
-  // ---- bad input and limits ----
-
-  @Test
-  void badRequestsGetAClearStatusAndDoNotDisturbOtherClients() throws Exception {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .heartbeat(Duration.ZERO).assignIds(true).history(10));
-    int port = server(broadcaster, 0, null, null).port;
-    RawSseClient reader = client(port, RawSseClient.get("/events"));
-    assertThat(reader.awaitHead(SHORT)).isEqualTo(200);
-    int delivered = 0;
-
-    // A long Last-Event-ID within the header limit: an unknown id like any other.
-    try (RawSseClient client = RawSseClient.connect(port, 0)) {
-      client.send(RawSseClient.get("/events", "Last-Event-ID: " + "7".repeat(4000)));
-      assertThat(client.awaitHead(SHORT)).isEqualTo(200);
-      assertThat(client.awaitEvents(1, SHORT)).containsExactly(new MessageEvent("reset", "", ""));
-    }
-    // Beyond the header limit (Netty's 8 KiB default): 431, and the connection closes.
-    for (String header : List.of("Last-Event-ID: " + "7".repeat(16_000), "X-Junk: " + "j".repeat(64_000))) {
-      try (RawSseClient client = RawSseClient.connect(port, 0)) {
-        client.send(RawSseClient.get("/events", header));
-        assertThat(client.awaitHead(SHORT)).isEqualTo(431);
-        client.awaitClosedByServer(SHORT);
-      }
-    }
-    // Binary bytes in Last-Event-ID (every byte value a header line can hold): refused or an unknown id.
-    StringBuilder binary = new StringBuilder();
-    for (int b = 1; b < 256; b++) {
-      if (b != '\r' && b != '\n') {
-        binary.append((char) b);
-      }
-    }
-    try (RawSseClient client = RawSseClient.connect(port, 0)) {
-      client.send(RawSseClient.get("/events", "Last-Event-ID: " + binary));
-      int status = client.awaitHead(SHORT);
-      assertThat(status).isIn(200, 400);
-      if (status == 200) {
-        assertThat(client.awaitEvents(1, SHORT).get(0).type()).isEqualTo("reset");
-      }
-      report("binary Last-Event-ID: %d", status);
-    }
-    // Requests that never finish their headers: they hold a connection each and nothing else.
-    List<RawSseClient> unfinished = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      unfinished.add(client(port, "GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event"));
-    }
-    // Many connections from one source, all streaming at once.
-    SseLoad load = load();
-    List<SseLoad.Client> many = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
-      many.add(load.open(port, RawSseClient.get("/events"), 0, true));
-    }
-    Probes.await(SHORT, () -> broadcaster.clientCount() == 301, () -> "clients: " + broadcaster.stats());
-
-    broadcaster.broadcast(Data.of("still here"));
-    delivered++;
-    int expected = delivered;
-    assertThat(reader.awaitEvents(expected, SHORT).get(expected - 1).data()).isEqualTo("still here");
-    Probes.await(SHORT, () -> many.stream().allMatch(c -> c.events() == expected), () -> "many: " + many.get(0));
-
-    many.forEach(SseLoad.Client::abort);
-    unfinished.forEach(RawSseClient::abort);
-    Probes.await(SHORT, () -> broadcaster.clientCount() == 1, () -> "clients: " + broadcaster.stats());
-    broadcaster.broadcast(Data.of("and still"));
-    assertThat(reader.awaitEvents(expected + 1, SHORT).get(expected).data()).isEqualTo("and still");
-  }
-
-  @Test
-  void clientLimitRefusesTheRestWith503AndRetryAfterAndEventSizeLimitHolds() throws Exception {
-    int limit = 50;
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .heartbeat(Duration.ZERO).maxClients(limit)
-        .channel(ChannelConfig.builder().maxEventBytes(1024).build()));
-    int port = server(broadcaster, 0, null, null).port;
-    SseLoad load = load();
-    List<SseLoad.Client> clients = new ArrayList<>();
-    for (int i = 0; i < 120; i++) {
-      clients.add(load.open(port, RawSseClient.get("/events"), 0, true));
-    }
-    Probes.await(SHORT, () -> clients.stream().allMatch(c -> c.status() > 0), () -> "responses pending");
-
-    List<SseLoad.Client> served = clients.stream().filter(c -> c.status() == 200).toList();
-    List<SseLoad.Client> refused = clients.stream().filter(c -> c.status() == 503).toList();
-    assertThat(served).hasSize(limit);
-    assertThat(refused).hasSize(120 - limit);
-    assertThat(refused).allSatisfy(c -> assertThat(c.header("Retry-After")).isEqualTo("5"));
-    assertThat(broadcaster.clientCount()).isEqualTo(limit);
-
-    assertThatThrownBy(() -> broadcaster.broadcast(Data.of("x".repeat(2000))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEventBytes");
-    broadcaster.broadcast(Data.of("small"));
-    Probes.await(SHORT, () -> served.stream().allMatch(c -> c.events() == 1), () -> "served: " + served.get(0));
-
-    served.forEach(SseLoad.Client::close);
-    Probes.await(SHORT, () -> broadcaster.clientCount() == 0, () -> "clients: " + broadcaster.stats());
-  }
-
-  // ---- helpers ----
-
-  private Broadcaster broadcaster(BroadcasterConfig.Builder config) {
-    Broadcaster broadcaster = Broadcasters.create(config.build());
-    cleanup.add(broadcaster);
-    return broadcaster;
-  }
-
-  private SseLoad load() throws java.io.IOException {
-    SseLoad load = SseLoad.start("sse-load");
-    cleanup.add(load);
-    return load;
-  }
-
-  private RawSseClient client(int port, String request) throws java.io.IOException {
-    RawSseClient client = RawSseClient.connect(port, 0);
-    cleanup.add(client);
-    client.send(request);
-    return client;
-  }
-
-  private static long minLastId(List<SseLoad.Client> clients) {
-    long min = Long.MAX_VALUE;
-    for (SseLoad.Client client : clients) {
-      min = Math.min(min, client.lastId());
-    }
-    return min;
-  }
-
-  private static String slowest(List<SseLoad.Client> clients) {
-    SseLoad.Client slowest = clients.get(0);
-    for (SseLoad.Client client : clients) {
-      if (client.lastId() < slowest.lastId()) {
-        slowest = client;
-      }
-    }
-    return slowest.toString();
-  }
-
-  private static void report(String format, Object... args) {
-    System.out.println("[reliability] " + String.format(format, args));
-  }
-
-  /** A running server: its port, and how to stop it (close the listener and every connection). */
-  private record Server(int port, Channel listener, ChannelGroup connections) {
-    void stop() {
-      if (listener.eventLoop().isShuttingDown()) {
-        return; // its group was shut down, and every connection with it
-      }
-      listener.close().syncUninterruptibly();
-      connections.close().syncUninterruptibly();
-    }
-  }
-
-  private Server server(Broadcaster broadcaster, int sendBuffer, WriteBufferWaterMark waterMark,
-      EventLoopGroup ownGroup) {
+  @Override
+  protected TestServer start(Broadcaster broadcaster, int sendBuffer, boolean smallOutputBuffer) {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     SseHandler events = new SseHandler("/events", broadcaster);
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(ownGroup == null ? group : ownGroup)
+        .group(group)
         .channel(NioServerSocketChannel.class)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
@@ -566,16 +56,41 @@ class NettyReliabilityIT {
     if (sendBuffer > 0) {
       bootstrap.childOption(ChannelOption.SO_SNDBUF, sendBuffer);
     }
-    if (waterMark != null) {
-      bootstrap.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
+    if (smallOutputBuffer) {
+      bootstrap.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1024, 2048));
     }
     Channel listener = bootstrap.bind("127.0.0.1", 0).syncUninterruptibly().channel();
-    Server server = new Server(((InetSocketAddress) listener.localAddress()).getPort(), listener, connections);
-    cleanup.add(server::stop);
-    return server;
+    int port = ((InetSocketAddress) listener.localAddress()).getPort();
+    return new TestServer() {
+      @Override
+      public int port() {
+        return port;
+      }
+
+      @Override
+      public void stop() {
+        if (group.isShuttingDown()) {
+          return;
+        }
+        listener.close().syncUninterruptibly();
+        connections.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      }
+    };
   }
 
-  /** Answers anything else with 404. */
+  @Override
+  protected Duration closeDetection() {
+    return Duration.ZERO; // channelInactive reports a close at once
+  }
+
+  @Override
+  protected void afterEachTest() {
+    assertThat(LeakRecorder.installed()).as("the leak check is live").isTrue();
+    assertThat(LeakRecorder.drain()).as("Netty buffers leaked").isEmpty();
+  }
+
+  /** Answers anything else with 404 (400 for a request the codec could not read). */
   private static final class NotFound extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -45,7 +45,7 @@ public final class ServerCommand {
       "  --port PORT             default 8000; 0 for any free port",
       "  --threads N             event loop threads for netty and raw (default: available processors)",
       "  --history N             replay history, as the example's broadcaster keeps (default 1000)",
-      "  --queue-events N        each client's queue in events (default 256, Herald's default); a client",
+      "  --queue-events N        each client's queue in events (default 4096, Herald's default); a client",
       "                          that falls further behind is disconnected as a slow consumer",
       "  --redis URL             a cluster node: the broadcaster gets a RedisBackplane on URL",
       "                          (redis://127.0.0.1:6379), as the example's --redis does; ids are Redis's");
