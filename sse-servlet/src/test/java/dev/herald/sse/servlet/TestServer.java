@@ -6,13 +6,19 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
-/** A real servlet container on an ephemeral port, with servlets mapped by path, all async-supported. */
+/**
+ * A real servlet container on an ephemeral port, with servlets mapped by path, all async-supported. Its request
+ * threads are a fixed pool, so that tests can compare thread counts before and after.
+ */
 interface TestServer {
 
   /** Returns the port the server listens on. */
@@ -23,10 +29,20 @@ interface TestServer {
 
   /** Starts Jetty 12 with its ee10 (Servlet 6) environment. */
   static TestServer jetty(Map<String, HttpServlet> servlets) throws Exception {
-    Server server = new Server();
-    ServerConnector connector = new ServerConnector(server);
+    return jetty(servlets, 0);
+  }
+
+  /** Starts Jetty 12 (ee10) whose accepted sockets have this send buffer (0 for the default). */
+  static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
+    QueuedThreadPool threads = new QueuedThreadPool(24, 24);
+    threads.setName("jetty");
+    Server server = new Server(threads);
+    ServerConnector connector = new ServerConnector(server, 1, 1);
     connector.setPort(0);
     connector.setHost("127.0.0.1");
+    if (sendBuffer > 0) {
+      connector.setAcceptedSendBufferSize(sendBuffer);
+    }
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler("/");
     servlets.forEach((path, servlet) -> {
@@ -45,20 +61,37 @@ interface TestServer {
 
       @Override
       public void stop() throws Exception {
-        server.stop();
+        if (!server.isStopped()) {
+          server.stop();
+        }
       }
     };
   }
 
   /** Starts an embedded Tomcat 11. */
   static TestServer tomcat(Map<String, HttpServlet> servlets) throws Exception {
+    return tomcat(servlets, 0);
+  }
+
+  /** Starts an embedded Tomcat 11 whose accepted sockets have this send buffer (0 for the default). */
+  static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
     Path base = Files.createTempDirectory("herald-tomcat");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
     tomcat.setHostname("127.0.0.1");
     tomcat.setPort(0);
-    tomcat.getConnector().setProperty("address", "127.0.0.1");
+    Connector connector = tomcat.getConnector();
+    connector.setProperty("address", "127.0.0.1");
+    connector.setProperty("maxThreads", "24");
+    connector.setProperty("minSpareThreads", "24");
+    if (sendBuffer > 0) {
+      connector.setProperty("socket.txBufSize", Integer.toString(sendBuffer));
+    }
     Context context = tomcat.addContext("", base.toString());
+    // The web-app class loader's leak hunt needs --add-opens and warns without it on every stop; an embedded
+    // server has no web app to unload, so it is off.
+    ((StandardContext) context).setClearReferencesThreadLocals(false);
+    ((StandardContext) context).setClearReferencesRmiTargets(false);
     int[] n = {0};
     servlets.forEach((path, servlet) -> {
       String name = "servlet" + n[0]++;
@@ -76,8 +109,10 @@ interface TestServer {
 
       @Override
       public void stop() throws Exception {
-        tomcat.stop();
-        tomcat.destroy();
+        if (tomcat.getServer().getState().isAvailable()) {
+          tomcat.stop();
+          tomcat.destroy();
+        }
       }
     };
   }
