@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,18 @@ import org.slf4j.LoggerFactory;
  * finds the stream not ready stops without polling again; the container calls {@code onWritePossible} when it can
  * write, as the Servlet specification promises after {@code isReady()} returned {@code false}.
  *
+ * <p><b>The response lock.</b> Containers recycle a request's objects once it ends: Tomcat hands the same
+ * request, response and output buffer to the next connection its processor serves. A drain still writing on
+ * another thread when the container reports the end (a client reset seen by the container first) would write into
+ * a stranger's response, and a late {@code complete()} or {@code start()} would act on it. So everything that
+ * touches the response (a drain, {@code complete()}, {@code start()}) runs under one lock and only while the
+ * stream has not ended, and the container's {@code onError} and {@code onTimeout} take that lock to mark the end:
+ * once they return, no thread of Herald's touches the request again. {@code onComplete} only tries the lock:
+ * Tomcat calls it holding its own async state lock, which {@code complete()} and {@code start()} need, so
+ * waiting there could deadlock; the container reports an error or a timeout before completing a request itself,
+ * so nothing is in flight by then. The lock is held for one drain's non-blocking writes at most; the channel is
+ * closed (which runs the engine's callbacks) only after it is released.
+ *
  * <p><b>Ending.</b> The response is completed exactly once, by whichever comes first: the drain finding the
  * channel closed and empty, a failed write, the container's {@code onError} or {@code onTimeout}, or the close
  * grace running out for a closed stream whose client stops reading. When the container completes the request
@@ -43,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AsyncStream implements WriteListener, AsyncListener {
   private static final Logger log = LoggerFactory.getLogger(AsyncStream.class);
+  /** How long a container callback waits for a drain in flight before it gives up on the lock and says so. */
+  private static final long LOCK_WAIT_SECONDS = 10;
 
   private final Channel channel;
   private final AsyncContext async;
@@ -51,6 +66,9 @@ public final class AsyncStream implements WriteListener, AsyncListener {
 
   /** Drain requests not yet served; the one that moves it from 0 runs the drain. Setup holds the first one. */
   private final AtomicInteger wip = new AtomicInteger(1);
+  /** Guards every use of the response and request; see the class comment. */
+  private final ReentrantLock responseLock = new ReentrantLock();
+  /** Set once, under {@link #responseLock} except in {@link #onComplete}; nothing touches the response after. */
   private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicBoolean graceStarted = new AtomicBoolean();
   private volatile @Nullable ScheduledFuture<?> graceTimer;
@@ -108,16 +126,21 @@ public final class AsyncStream implements WriteListener, AsyncListener {
   }
 
   private void dispatch(int missed) {
-    if (finished.get()) {
-      return;
-    }
+    // No drain is running or scheduled (the counter was zero), so only an ending can hold the lock, briefly.
+    responseLock.lock();
     try {
+      if (finished.get()) {
+        return;
+      }
       async.start(() -> drainLoop(missed));
+      return;
     } catch (RuntimeException e) {
-      // The request has ended under us (completed, recycled or the container stopping): the client is gone.
+      // The request has ended under us (completed, or the container stopping): the client is gone.
       log.debug("could not schedule a drain; ending the stream: {}", e.toString());
-      end(CloseReason.CLIENT_GONE, true);
+    } finally {
+      responseLock.unlock();
     }
+    end(CloseReason.CLIENT_GONE, true);
   }
 
   private void drainLoop(int requests) {
@@ -147,8 +170,9 @@ public final class AsyncStream implements WriteListener, AsyncListener {
 
   @Override
   public void onComplete(AsyncEvent event) {
-    // The request is over, whoever completed it: there is nothing left to complete.
-    end(CloseReason.CLIENT_GONE, false);
+    // The request is over, whoever completed it: there is nothing left to complete. Tomcat calls this holding its
+    // async state lock, which complete() and start() under the response lock need: only try the lock.
+    endHolding(responseLock.tryLock(), CloseReason.CLIENT_GONE, false);
   }
 
   @Override
@@ -170,26 +194,40 @@ public final class AsyncStream implements WriteListener, AsyncListener {
   // ---- the drain ----
 
   private void drain() {
-    if (finished.get()) {
-      return;
+    CloseReason ended = null;
+    responseLock.lock();
+    try {
+      if (finished.get()) {
+        return;
+      }
+      ended = drainLocked();
+    } finally {
+      responseLock.unlock();
     }
+    if (ended != null) {
+      channel.close(ended); // only the first close counts; its wake-up finds the stream finished
+    }
+  }
+
+  /** Writes what the channel has while the stream is ready; returns the reason if this ended the stream. */
+  private @Nullable CloseReason drainLocked() {
     try {
       CloseReason reason = channel.closeReason();
       if (reason != null && reason != CloseReason.SERVER_CLOSED) {
         // The engine dropped this client (slow consumer, gone, error) and emptied its queue: end now, even with
         // a write pending, so a client that stopped reading holds nothing.
-        end(reason, true);
-        return;
+        return finish(true) ? reason : null;
       }
-      while (out.isReady()) {
+      // finished is checked again per frame: onComplete may mark it without the lock (see the class comment)
+      while (!finished.get() && out.isReady()) {
         Frame frame = channel.poll();
         if (frame == null) {
           if (channel.isClosed()) {
-            end(CloseReason.SERVER_CLOSED, true); // completing flushes what is buffered
-          } else {
-            out.flush(); // one flush per drain; the first also commits the headers
+            // completing flushes what is buffered
+            return finish(true) ? CloseReason.SERVER_CLOSED : null;
           }
-          return;
+          out.flush(); // one flush per drain; the first also commits the headers
+          return null;
         }
         frame.writeTo(out);
       }
@@ -197,10 +235,9 @@ public final class AsyncStream implements WriteListener, AsyncListener {
       if (channel.isClosed()) {
         startGrace();
       }
-    } catch (IOException e) {
-      failed("write", e);
-    } catch (RuntimeException e) {
-      failed("write", e);
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return failedLocked("write", e);
     }
   }
 
@@ -228,27 +265,83 @@ public final class AsyncStream implements WriteListener, AsyncListener {
   }
 
   private void failed(String where, @Nullable Throwable failure) {
+    CloseReason reason = classify(where, failure);
+    end(reason, true);
+  }
+
+  private @Nullable CloseReason failedLocked(String where, @Nullable Throwable failure) {
+    CloseReason reason = classify(where, failure);
+    return finish(true) ? reason : null;
+  }
+
+  private static CloseReason classify(String where, @Nullable Throwable failure) {
     if (failure == null || failure instanceof IOException) {
       // A client that goes away is the normal end of an event stream (Jetty's EofException, Tomcat's
       // ClientAbortException, a reset): not worth more than debug.
       log.debug("{} failed; the client is gone: {}", where, String.valueOf(failure));
-      end(CloseReason.CLIENT_GONE, true);
-    } else {
-      log.warn("{} failed; ending the stream", where, failure);
-      end(CloseReason.ERROR, true);
+      return CloseReason.CLIENT_GONE;
+    }
+    log.warn("{} failed; ending the stream", where, failure);
+    return CloseReason.ERROR;
+  }
+
+  /**
+   * Ends the stream once, from a container callback or a timer: marks it finished under the response lock (so
+   * that a drain in flight finishes first and none starts after), completes the response if asked and not yet
+   * done, then closes the channel with this reason unless it already closed.
+   */
+  private void end(CloseReason reason, boolean complete) {
+    endHolding(lockForEnd(), reason, complete);
+  }
+
+  /** Ends the stream as {@link #end} does, having taken the response lock or not ({@code locked}). */
+  private void endHolding(boolean locked, CloseReason reason, boolean complete) {
+    boolean first;
+    try {
+      first = finish(complete);
+    } finally {
+      if (locked) {
+        responseLock.unlock();
+      }
+    }
+    if (first) {
+      channel.close(reason);
     }
   }
 
   /**
-   * Ends the stream once: closes the channel with this reason (unless it already closed), and completes the
-   * response unless the container already has.
+   * Takes the response lock for an ending, waiting for a drain in flight. The wait is bounded so that a
+   * container that calls back while holding a lock a drain needs cannot hang a thread; running past a held
+   * lock is logged, and the drain stops at its next check.
    */
-  private void end(CloseReason reason, boolean complete) {
+  private boolean lockForEnd() {
+    if (responseLock.tryLock()) {
+      return true;
+    }
+    log.debug("the stream is ending while a drain writes; waiting for the drain");
+    try {
+      if (responseLock.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        return true;
+      }
+      log.warn("a drain held the response for {} s while the stream ended; ending without it", LOCK_WAIT_SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.debug("interrupted while waiting for a drain to end the stream");
+    }
+    return false;
+  }
+
+  /**
+   * Marks the stream finished, the first time only, and completes the response if asked. Called with the
+   * response lock held (or, from {@code onComplete}, when the request is already over).
+   *
+   * @return {@code true} if this call ended the stream
+   */
+  private boolean finish(boolean complete) {
     if (!finished.compareAndSet(false, true)) {
-      return;
+      return false;
     }
     cancelGrace();
-    channel.close(reason); // only the first close counts; its wake-up finds the stream finished
     if (complete) {
       try {
         async.complete();
@@ -258,6 +351,7 @@ public final class AsyncStream implements WriteListener, AsyncListener {
         log.debug("the container had already ended the request: {}", e.getMessage());
       }
     }
+    return true;
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.core.testing.Probes;
 import dev.herald.sse.core.Channels;
 import dev.herald.sse.spi.Channel;
 import jakarta.servlet.AsyncContext;
@@ -16,11 +17,13 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -177,6 +180,47 @@ class AsyncStreamTest {
     assertThat(async.completions.get()).isEqualTo(1);
   }
 
+  @Test
+  void containerErrorWaitsForADrainInFlightAndNothingTouchesTheResponseAfterIt() throws Exception {
+    serve(Duration.ofSeconds(5));
+    out.listener.onWritePossible();
+    CountDownLatch inWrite = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    out.blockNextWrite(inWrite, gate);
+    channel.sender().send(Data.of("1"));
+    channel.sender().send(Data.of("2"));
+
+    // A drain on the container's pool is in the middle of a write when the container reports the client gone.
+    Thread drain = new Thread(async::runStarted, "drain");
+    drain.start();
+    assertThat(inWrite.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread container = new Thread(() -> {
+      try {
+        async.fireError(new IOException("Connection reset by peer"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      out.recycled = true; // Tomcat recycles the response once the callbacks return
+    }, "container");
+    container.start();
+    Probes.await(Duration.ofSeconds(10), () -> container.getState() == Thread.State.TIMED_WAITING,
+        () -> "the container thread should wait for the drain, but is " + container.getState());
+    assertThat(out.recycled).isFalse();
+
+    gate.countDown();
+    drain.join(10_000);
+    container.join(10_000);
+    assertThat(out.recycled).isTrue();
+    channel.sender().trySend(Data.of("after the end"));
+    async.runStarted();
+    out.listener.onWritePossible();
+
+    assertThat(out.touchesAfterRecycle.get()).as("uses of the response after onError returned").isZero();
+    assertThat(out.written()).isEqualTo("data: 1\n\ndata: 2\n\n");
+    assertThat(channel.closeReason()).isEqualTo(CloseReason.CLIENT_GONE);
+    assertThat(async.completions.get()).isEqualTo(1);
+  }
+
   // ---- fakes ----
 
   private void serve(Duration grace) throws IOException {
@@ -256,6 +300,23 @@ class AsyncStreamTest {
     volatile @Nullable IOException failure;
     WriteListener listener;
     int flushes;
+    /** Set by a test once the container would have recycled the response; any use after it is counted. */
+    volatile boolean recycled;
+    final AtomicInteger touchesAfterRecycle = new AtomicInteger();
+    private volatile @Nullable CountDownLatch inWrite;
+    private volatile @Nullable CountDownLatch gate;
+
+    /** Makes the next write signal {@code inWrite} and then wait for {@code gate}. */
+    void blockNextWrite(CountDownLatch inWrite, CountDownLatch gate) {
+      this.inWrite = inWrite;
+      this.gate = gate;
+    }
+
+    private void touched() {
+      if (recycled) {
+        touchesAfterRecycle.incrementAndGet();
+      }
+    }
 
     String written() {
       return bytes.toString(StandardCharsets.UTF_8);
@@ -263,6 +324,7 @@ class AsyncStreamTest {
 
     @Override
     public boolean isReady() {
+      touched();
       return readyForWrites > 0;
     }
 
@@ -278,6 +340,22 @@ class AsyncStreamTest {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+      touched();
+      CountDownLatch entered = inWrite;
+      CountDownLatch wait = gate;
+      if (entered != null && wait != null) {
+        inWrite = null;
+        gate = null;
+        entered.countDown();
+        try {
+          if (!wait.await(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the test never opened the gate");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException(e);
+        }
+      }
       if (readyForWrites <= 0) {
         throw new IllegalStateException("write while not ready");
       }
@@ -291,6 +369,7 @@ class AsyncStreamTest {
 
     @Override
     public void flush() {
+      touched();
       if (readyForWrites <= 0) {
         throw new IllegalStateException("flush while not ready");
       }
