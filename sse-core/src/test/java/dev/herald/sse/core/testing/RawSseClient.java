@@ -220,7 +220,7 @@ public final class RawSseClient implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!done.test(this)) {
       if (eof) {
-        throw new IOException("the connection ended before " + what + ": " + response);
+        throw new IOException("the connection (local port " + socket.getLocalPort() + ") ended before " + what + ": " + response);
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
