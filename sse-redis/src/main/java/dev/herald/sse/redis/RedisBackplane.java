@@ -70,8 +70,9 @@ import org.slf4j.LoggerFactory;
  * read, unless that one starts a new millisecond, and then only a read as large as the stream's length can follow
  * a gap; in those cases one {@code XRANGE} checks whether the last entry delivered is still there. A node that
  * falls exactly to the trim's edge may report a gap although it lost nothing. This relies on ids that Redis
- * generates ({@code XADD *}) and on every node trimming at the same length, or at least 1,024; a node that
- * falls behind before it has delivered its first entry from an empty stream is not told.
+ * generates ({@code XADD *}) and on every node trimming at the same length, or at least 1,024 (the default is at
+ * least 10,000); a node that falls behind before it has delivered its first entry from an empty stream is not
+ * told.
  *
  * <p><b>Threading and ownership.</b> Thread-safe. A backplane serves one broadcaster, which starts it and closes it;
  * closing it stops its reader thread and closes its Redis connections and client.
@@ -80,6 +81,8 @@ public final class RedisBackplane implements Backplane {
   private static final Logger log = LoggerFactory.getLogger(RedisBackplane.class);
   /** The most entries one {@code XREAD} returns. */
   private static final int BATCH = 1024;
+  /** The fewest entries the stream keeps by default, whatever the history. */
+  private static final long MIN_DEFAULT_LENGTH = 10_000;
   /** Where a node that found the stream empty starts reading: before any id. */
   private static final String EMPTY = "0-0";
 
@@ -163,7 +166,7 @@ public final class RedisBackplane implements Backplane {
         throw new IllegalStateException("this RedisBackplane is closed");
       }
       this.deliver = deliver;
-      this.trim = maxLength > 0 ? maxLength : Math.max(history, 1);
+      this.trim = maxLength > 0 ? maxLength : Math.max(2L * history, MIN_DEFAULT_LENGTH);
       // Connect once before returning, so a broadcaster made while Redis is up can publish at once and reads the
       // stream from its end as it is now; if Redis is down, the reader keeps trying in the background.
       try {
@@ -515,8 +518,17 @@ public final class RedisBackplane implements Backplane {
     }
 
     /**
-     * Sets how many entries the stream keeps ({@code XADD MAXLEN ~}, so Redis may keep a few more). Default: the
-     * broadcaster's history size, so that any id a node could replay from its history is also in the stream.
+     * Sets how many entries the stream keeps ({@code XADD MAXLEN ~}, so Redis may keep a few more). Default: twice
+     * the broadcaster's history, and at least 10,000 entries.
+     *
+     * <p>The stream is also what a node catches up from when its reader falls behind (a GC pause or a slow host
+     * during a burst of broadcasts from other nodes): a node that falls further behind than this loses the
+     * entries trimmed meanwhile, and can only tell its clients so (see {@link RedisBackplane}). So keep it above
+     * the history (so that an id a node can replay from its history is also in the stream), and well above the
+     * largest burst a node may sleep through. The cost is Redis memory, once for the whole cluster, about the size
+     * of an entry's fields plus a few bytes each: on Redis 7.0, 10,000 entries of 200 bytes of data take about
+     * 2.4 MB, of 1,000 bytes about 11 MB. Every node trims when it publishes, so give all nodes the same length, and
+     * at least 1,024 (one read's worth), or a node's fall-behind check may miss a gap.
      *
      * @param entries at least 1, or 0 for the default
      * @return this builder
