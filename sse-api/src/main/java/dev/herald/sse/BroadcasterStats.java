@@ -4,8 +4,8 @@ package dev.herald.sse;
  * A snapshot of a {@link Broadcaster}'s counters. Gauges describe the moment of the snapshot; counters are totals
  * since the broadcaster was made.
  *
- * <p>The last three components describe a clustered broadcaster's backplane (the shared log its nodes exchange
- * events through); a single-node broadcaster reports {@code false}, 0 and 0.
+ * <p>The last four components describe a clustered broadcaster's backplane (the shared log its nodes exchange
+ * events through); a single-node broadcaster reports {@code false}, 0, 0 and 0.
  *
  * @param clients clients connected now (gauge)
  * @param clientsConnected clients that ever subscribed (counter)
@@ -22,6 +22,9 @@ package dev.herald.sse;
  * @param backplaneDown whether the backplane is unreachable now (gauge)
  * @param backplaneOutages how many times the backplane became unreachable (counter)
  * @param publishFailures broadcasts that failed because the backplane was unreachable (counter)
+ * @param backplaneGaps gaps in the backplane's log: times this node found that entries it had not delivered yet
+ *     were gone from the log (trimmed while it fell behind), so its clients missed events and were told through
+ *     the replay-miss handler (counter)
  */
 public record BroadcasterStats(
     int clients,
@@ -37,7 +40,8 @@ public record BroadcasterStats(
     long heartbeatsSent,
     boolean backplaneDown,
     long backplaneOutages,
-    long publishFailures) {
+    long publishFailures,
+    long backplaneGaps) {
 
   /**
    * Makes a snapshot of a single-node broadcaster, which has no backplane.
@@ -67,6 +71,44 @@ public record BroadcasterStats(
       long replayMisses,
       long heartbeatsSent) {
     this(clients, clientsConnected, eventsBroadcast, framesQueued, framesPending, bytesPending, framesDropped,
-        slowClientsDisconnected, replayHits, replayMisses, heartbeatsSent, false, 0, 0);
+        slowClientsDisconnected, replayHits, replayMisses, heartbeatsSent, false, 0, 0, 0);
+  }
+
+  /**
+   * Makes a snapshot without a count of backplane gaps, as before {@link #backplaneGaps()} was added.
+   *
+   * @param clients clients connected now
+   * @param clientsConnected clients that ever subscribed
+   * @param eventsBroadcast events broadcast
+   * @param framesQueued frames accepted into client queues
+   * @param framesPending frames in client queues now
+   * @param bytesPending bytes in client queues now
+   * @param framesDropped frames dropped from full queues
+   * @param slowClientsDisconnected clients disconnected for reading too slowly
+   * @param replayHits reconnecting clients found in the history
+   * @param replayMisses reconnecting clients not found in the history
+   * @param heartbeatsSent heartbeat comments queued
+   * @param backplaneDown whether the backplane is unreachable now
+   * @param backplaneOutages how many times the backplane became unreachable
+   * @param publishFailures broadcasts that failed because the backplane was unreachable
+   */
+  public BroadcasterStats(
+      int clients,
+      long clientsConnected,
+      long eventsBroadcast,
+      long framesQueued,
+      long framesPending,
+      long bytesPending,
+      long framesDropped,
+      long slowClientsDisconnected,
+      long replayHits,
+      long replayMisses,
+      long heartbeatsSent,
+      boolean backplaneDown,
+      long backplaneOutages,
+      long publishFailures) {
+    this(clients, clientsConnected, eventsBroadcast, framesQueued, framesPending, bytesPending, framesDropped,
+        slowClientsDisconnected, replayHits, replayMisses, heartbeatsSent, backplaneDown, backplaneOutages,
+        publishFailures, 0);
   }
 }

@@ -172,7 +172,8 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns the handler for clients whose {@code Last-Event-ID} is not in the history.
+   * Returns the handler for clients whose {@code Last-Event-ID} is not in the history, or who missed entries the
+   * backplane's log lost.
    *
    * @return the handler
    */
@@ -346,7 +347,8 @@ public final class BroadcasterConfig {
     }
 
     /**
-     * Sets the handler for clients whose {@code Last-Event-ID} is not in the history. Default
+     * Sets the handler for clients whose {@code Last-Event-ID} is not in the history, and, on a clustered
+     * broadcaster, for every client when the backplane's log lost entries before this node delivered them. Default
      * {@link ReplayMissHandler#sendReset()}: the client gets an {@code event: reset} with an empty id; use
      * {@link ReplayMissHandler#ignore()} to tell it nothing.
      *

@@ -11,6 +11,12 @@ import org.slf4j.LoggerFactory;
  * Called when a client reconnects with a {@code Last-Event-ID} that the replay history no longer (or never) held,
  * so it may have missed events that cannot be given to it.
  *
+ * <p>On a clustered broadcaster it is also called for each connected client when the backplane reports a gap:
+ * its shared log lost entries that this node had not delivered yet (a Redis stream trimmed them while this node
+ * fell behind), so every client of this node missed them. The client is then told before it gets the first entry
+ * after the gap, and {@code lastEventId} is the id of the last entry delivered before it. Gaps are counted in
+ * {@link dev.herald.sse.BroadcasterStats#backplaneGaps()}, not as replay misses.
+ *
  * <p>The client is already subscribed and will get live events. A handler can tell it so (for example with an
  * event that makes the page reload its state), close it, or just record the miss. Every miss is also counted in
  * {@link dev.herald.sse.BroadcasterStats#replayMisses()}.
@@ -26,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> Runs on the thread that subscribed the client (a transport's I/O thread), after the
  * subscription; on a clustered broadcaster whose replay had to be read from the backplane, on the backplane's
- * thread when the answer came. Keep it short. An exception it throws is logged and otherwise ignored.
+ * thread when the answer came; for a gap, on the backplane's thread, which delivers no entry until the handler
+ * has returned for every client. Keep it short. An exception it throws is logged and otherwise ignored.
  */
 @FunctionalInterface
 public interface ReplayMissHandler {
@@ -40,8 +47,9 @@ public interface ReplayMissHandler {
   /**
    * Handles one miss.
    *
-   * @param client the client that reconnected
-   * @param lastEventId the id it sent, which the history did not hold
+   * @param client the client that reconnected, or that was connected when the backplane reported a gap
+   * @param lastEventId the id it sent, which the history did not hold; for a gap, the id of the last entry
+   *     delivered before it
    */
   void onMiss(Sender client, String lastEventId);
 
@@ -65,7 +73,7 @@ public interface ReplayMissHandler {
     requireNonNull(event, "event");
     return (client, lastEventId) -> {
       LoggerFactory.getLogger(ReplayMissHandler.class).debug(
-          "Last-Event-ID is not in the replay history; telling the client with {}", event);
+          "the client may have missed events after {}; telling it with {}", lastEventId, event);
       client.trySend(event);
     };
   }
@@ -77,6 +85,6 @@ public interface ReplayMissHandler {
    */
   static ReplayMissHandler ignore() {
     return (client, lastEventId) -> LoggerFactory.getLogger(ReplayMissHandler.class).debug(
-        "Last-Event-ID is not in the replay history; the client gets live events only");
+        "the client may have missed events after {}; it gets live events only", lastEventId);
   }
 }

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  *     .build());
  * }</pre>
  *
- * <p><b>How it uses Redis.</b> A broadcast is one {@code XADD <stream> MAXLEN ~ <history> * data ...}; the entry
+ * <p><b>How it uses Redis.</b> A broadcast is one {@code XADD <stream> MAXLEN ~ <maxLength> * data ...}; the entry
  * id Redis gives it ({@code <milliseconds>-<sequence>}) is the SSE event id, so ids are ordered across the
  * cluster. Each node reads the stream with a blocking {@code XREAD} on a connection and thread of its own and
  * delivers each entry to its local clients, encoding it once. A {@code Last-Event-ID} older than the node's local
@@ -57,13 +57,34 @@ import org.slf4j.LoggerFactory;
  * counted. The reader reconnects by itself, with a backoff from {@link Builder#reconnectDelay} doubling up to its
  * maximum, and resumes reading after the last entry it delivered, so no entry still in the stream is lost;
  * clients stay connected meanwhile. What Redis acknowledged survives a Redis restart if Redis persists the stream
- * (append-only file); entries trimmed away while a node could not read are lost to that node, and it logs so.
+ * (append-only file).
+ *
+ * <p><b>Falling behind.</b> Every {@code XADD} trims the stream to about {@link Builder#maxLength} entries. A node
+ * whose reader falls further behind than that (a burst of broadcasts from other nodes while it is held up by a GC
+ * pause or a slow host, or an outage during which the others went on) finds entries it had not delivered trimmed
+ * away. It does not skip them silently: it logs a warning naming the stream, the last entry it delivered and the
+ * next one it read, and marks that entry as following a gap ({@link BackplaneEntry#gapAfter()}), so the
+ * broadcaster counts it ({@code BroadcasterStats.backplaneGaps}) and tells each of its clients through its
+ * replay-miss handler (by default an {@code event: reset}) before giving them the entry. Finding out costs no
+ * round trip in the normal case: the ids Redis generates tell when an entry is missing before the first one of a
+ * read, unless that one starts a new millisecond, and then only a read as large as the stream's length can follow
+ * a gap; in those cases one {@code XRANGE} checks whether the last entry delivered is still there. A node that
+ * falls exactly to the trim's edge may report a gap although it lost nothing. This relies on ids that Redis
+ * generates ({@code XADD *}) and on every node trimming at the same length, or at least 1,024 (the default is at
+ * least 10,000); a node that falls behind before it has delivered its first entry from an empty stream is not
+ * told.
  *
  * <p><b>Threading and ownership.</b> Thread-safe. A backplane serves one broadcaster, which starts it and closes it;
  * closing it stops its reader thread and closes its Redis connections and client.
  */
 public final class RedisBackplane implements Backplane {
   private static final Logger log = LoggerFactory.getLogger(RedisBackplane.class);
+  /** The most entries one {@code XREAD} returns. */
+  private static final int BATCH = 1024;
+  /** The fewest entries the stream keeps by default, whatever the history. */
+  private static final long MIN_DEFAULT_LENGTH = 10_000;
+  /** Where a node that found the stream empty starts reading: before any id. */
+  private static final String EMPTY = "0-0";
 
   private final RedisURI uri;
   private final String stream;
@@ -84,6 +105,8 @@ public final class RedisBackplane implements Backplane {
   private final AtomicLong outages = new AtomicLong();
   private long trim; // MAXLEN, fixed at start
   private @Nullable String lastId; // the reader thread's: the newest entry delivered
+  private boolean verifyNext; // the reader thread's: ask Redis about a gap before the next batch (after an outage)
+  private @Nullable String gapAfter; // the reader thread's: a gap found, for the next entry delivered to carry
 
   private enum State { STARTING, UP, DOWN }
 
@@ -143,7 +166,7 @@ public final class RedisBackplane implements Backplane {
         throw new IllegalStateException("this RedisBackplane is closed");
       }
       this.deliver = deliver;
-      this.trim = maxLength > 0 ? maxLength : Math.max(history, 1);
+      this.trim = maxLength > 0 ? maxLength : Math.max(2L * history, MIN_DEFAULT_LENGTH);
       // Connect once before returning, so a broadcaster made while Redis is up can publish at once and reads the
       // stream from its end as it is now; if Redis is down, the reader keeps trying in the background.
       try {
@@ -273,12 +296,11 @@ public final class RedisBackplane implements Backplane {
       return;
     }
     RedisCommands<String, String> sync = reads.sync();
-    String last = lastId;
-    if (last == null) {
+    if (lastId == null) {
       List<StreamMessage<String, String>> tail = sync.xrevrange(stream, Range.unbounded(), Limit.from(1));
-      lastId = tail.isEmpty() ? "0-0" : tail.get(0).getId();
+      lastId = tail.isEmpty() ? EMPTY : tail.get(0).getId();
     } else {
-      warnIfTrimmed(sync, last);
+      verifyNext = true; // other nodes may have gone on, or Redis may have lost data: check the first batch
     }
     StatefulRedisConnection<String, String> old = commands;
     if (old == null || !old.isOpen()) {
@@ -310,9 +332,13 @@ public final class RedisBackplane implements Backplane {
           reads = requireNonNull(reading);
         }
         delayNanos = minReconnectDelay.toNanos();
-        XReadArgs args = XReadArgs.Builder.block(readBlock).count(1024);
+        XReadArgs args = XReadArgs.Builder.block(readBlock).count(BATCH);
         while (!closed) {
-          List<StreamMessage<String, String>> batch = xread(reads.sync(), args, requireNonNull(lastId));
+          String last = requireNonNull(lastId);
+          List<StreamMessage<String, String>> batch = xread(reads.sync(), args, last);
+          if (!batch.isEmpty()) {
+            checkForGap(reads.sync(), last, batch.get(0).getId(), batch.size());
+          }
           for (StreamMessage<String, String> message : batch) {
             deliver(sink, message);
           }
@@ -349,23 +375,71 @@ public final class RedisBackplane implements Backplane {
           message.getBody().keySet());
       return;
     }
+    String gap = gapAfter;
+    gapAfter = null;
     try {
-      sink.accept(new BackplaneEntry(message.getId(), event));
+      sink.accept(new BackplaneEntry(message.getId(), event, gap));
     } catch (RuntimeException e) {
       log.warn("delivering stream entry {} failed", message.getId(), e);
     }
   }
 
-  /** After an outage: the entry read last should still be there, or entries after it may have been trimmed. */
-  private void warnIfTrimmed(RedisCommands<String, String> sync, String last) {
-    if (last.equals("0-0") || !sync.xrange(stream, Range.create(last, last)).isEmpty()) {
+  /**
+   * Finds out whether the stream lost entries between the last one this node delivered and the first of the batch
+   * just read; if so, logs it and has the next entry delivered carry the gap. Reader thread.
+   */
+  private void checkForGap(RedisCommands<String, String> sync, String last, String first, int batchSize) {
+    boolean verify = verifyNext;
+    verifyNext = false;
+    if (!mayHaveLost(last, first, batchSize, Math.min(BATCH, trim), verify)) {
       return;
     }
-    List<StreamMessage<String, String>> first = sync.xrange(stream, Range.unbounded(), Limit.from(1));
-    if (!first.isEmpty() && StreamIds.compare(first.get(0).getId(), last) > 0) {
-      log.warn("the stream {} was trimmed past entry {} while this node could not read it, or Redis lost it:"
-          + " this node's clients may have missed entries before {}", stream, last, first.get(0).getId());
+    // Trimming removes the oldest entries first: while the last entry delivered is there, none after it was trimmed.
+    // (If it was trimmed only after the batch was read, this reports a gap that was not: the node was at least
+    // MAXLEN behind all the same.)
+    if (!sync.xrange(stream, Range.create(last, last)).isEmpty()) {
+      return;
     }
+    // With a sequence above 0, the entry generated just before the first one is known to be gone; with 0, the
+    // trim may have stopped exactly at the last entry delivered.
+    log.warn("this node {} entries of the Redis stream {} after {}, the last it delivered: the stream no longer"
+        + " has that entry, trimmed (MAXLEN ~ {}) while this node was behind, or lost by Redis. Its clients are"
+        + " told that they missed events (replay-miss handler); it reads on from {}",
+        StreamIds.predecessor(first) == null ? "may have missed" : "missed", stream, last, trim, first);
+    if (gapAfter == null) {
+      gapAfter = last;
+    }
+  }
+
+  /**
+   * Tells whether a node may have lost entries between the last one it delivered and the first of the batch it
+   * just read, from what it knows without asking Redis; if so, it asks (one {@code XRANGE} of that last entry).
+   *
+   * <p>First the ids: Redis generates {@code <ms>-<seq>} with the sequence counting up from 0 within a millisecond
+   * ({@link StreamIds#predecessor}), so when the batch's first id has a sequence above 0, the id generated just
+   * before it is known, and if that is not the last one delivered, an entry between them is gone. In a burst, when
+   * entries come many to a millisecond, this decides most batches for free. When the sequence is 0 the ids do not
+   * tell, and the size of the batch does: approximate trimming ({@code MAXLEN ~}) always keeps at least
+   * {@code trim} entries, all newer than any it removed, so after a gap {@code XREAD} returns at least
+   * {@code min(count, trim)} entries; a smaller batch is no gap. After a reconnect the first batch is always
+   * checked, since Redis may have lost data while it was away.
+   *
+   * @param last the id of the last entry delivered, or {@code 0-0} if the stream was empty when the node started
+   * @param first the id of the first entry of the batch
+   * @param batchSize how many entries the batch holds
+   * @param suspectAt the batch size from which a gap is possible: {@code min(count, trim)}
+   * @param verify whether this is the first batch after a reconnect
+   * @return {@code true} if entries may be missing between {@code last} and {@code first}
+   */
+  static boolean mayHaveLost(String last, String first, int batchSize, long suspectAt, boolean verify) {
+    if (last.equals(EMPTY)) {
+      return false; // nothing delivered yet from an empty stream: no entry to check against
+    }
+    String before = StreamIds.predecessor(first);
+    if (before != null) {
+      return !before.equals(last);
+    }
+    return verify || batchSize >= suspectAt;
   }
 
   private void down(RuntimeException cause) {
@@ -444,8 +518,17 @@ public final class RedisBackplane implements Backplane {
     }
 
     /**
-     * Sets how many entries the stream keeps ({@code XADD MAXLEN ~}, so Redis may keep a few more). Default: the
-     * broadcaster's history size, so that any id a node could replay from its history is also in the stream.
+     * Sets how many entries the stream keeps ({@code XADD MAXLEN ~}, so Redis may keep a few more). Default: twice
+     * the broadcaster's history, and at least 10,000 entries.
+     *
+     * <p>The stream is also what a node catches up from when its reader falls behind (a GC pause or a slow host
+     * during a burst of broadcasts from other nodes): a node that falls further behind than this loses the
+     * entries trimmed meanwhile, and can only tell its clients so (see {@link RedisBackplane}). So keep it above
+     * the history (so that an id a node can replay from its history is also in the stream), and well above the
+     * largest burst a node may sleep through. The cost is Redis memory, once for the whole cluster, about the size
+     * of an entry's fields plus a few bytes each: on Redis 7.0, 10,000 entries of 200 bytes of data take about
+     * 2.4 MB, of 1,000 bytes about 11 MB. Every node trims when it publishes, so give all nodes the same length, and
+     * at least 1,024 (one read's worth), or a node's fall-behind check may miss a gap.
      *
      * @param entries at least 1, or 0 for the default
      * @return this builder

@@ -1,6 +1,7 @@
 package dev.herald.sse.redis;
 
 import java.util.Comparator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Redis stream entry ids ({@code <milliseconds>-<sequence>}, two unsigned 64-bit numbers) and their order, which is
@@ -17,6 +18,23 @@ final class StreamIds {
     long[] y = parse(b);
     int byTime = Long.compareUnsigned(x[0], y[0]);
     return byTime != 0 ? byTime : Long.compareUnsigned(x[1], y[1]);
+  }
+
+  /**
+   * Returns the id Redis generated just before this one, when the id alone tells. Redis makes an id for
+   * {@code XADD *} from the stream's last id: {@code <now>-0} in a new millisecond, else {@code <ms>-<seq + 1>}. So
+   * {@code <ms>-<seq>} with a sequence above 0 was generated right after {@code <ms>-<seq - 1>}; one with sequence
+   * 0 follows an id that it does not tell. (An id a client chose itself, {@code XADD key <ms>-<seq>}, need not
+   * follow this rule.)
+   *
+   * @param id a stream id
+   * @return {@code <ms>-<seq - 1>}, or {@code null} if the sequence is 0
+   * @throws IllegalArgumentException if it is not an id
+   */
+  static @Nullable String predecessor(String id) {
+    long[] parsed = parse(id);
+    return parsed[1] == 0 ? null
+        : Long.toUnsignedString(parsed[0]) + "-" + Long.toUnsignedString(parsed[1] - 1);
   }
 
   static boolean isId(String id) {

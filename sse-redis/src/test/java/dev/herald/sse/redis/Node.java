@@ -2,8 +2,11 @@ package dev.herald.sse.redis;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Data;
+import dev.herald.sse.Event;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.spi.Backplane;
+import dev.herald.sse.core.spi.BackplaneEntry;
 import dev.herald.sse.netty.SseHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -15,30 +18,54 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
-/** One Herald server of a test cluster: a clustered broadcaster served by Netty at {@code /events} on port 0. */
+/**
+ * One Herald server of a test cluster: a clustered broadcaster served by Netty at {@code /events} on port 0.
+ *
+ * <p>Its backplane's deliveries pass a gate that a test can {@linkplain #pause() close}: the backplane's reader
+ * thread then waits in it, as a reader held up by a GC pause would, while the other nodes go on publishing.
+ */
 final class Node implements AutoCloseable {
   final String name;
   final Broadcaster broadcaster;
   final RedisBackplane backplane;
+  private final Gate gate;
   private final Channel server;
 
-  private Node(String name, Broadcaster broadcaster, RedisBackplane backplane, Channel server) {
+  private Node(String name, Broadcaster broadcaster, RedisBackplane backplane, Gate gate, Channel server) {
     this.name = name;
     this.broadcaster = broadcaster;
     this.backplane = backplane;
+    this.gate = gate;
     this.server = server;
   }
 
   static Node start(String name, EventLoopGroup group, String redisUri, int history) throws InterruptedException {
+    return start(name, group, redisUri, history, 0);
+  }
+
+  /**
+   * Starts a node.
+   *
+   * @param maxLength the stream's length for {@link RedisBackplane.Builder#maxLength}, 0 for the default
+   */
+  static Node start(String name, EventLoopGroup group, String redisUri, int history, int maxLength)
+      throws InterruptedException {
     RedisBackplane backplane = RedisBackplane.builder(redisUri)
         .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500))
+        .maxLength(maxLength)
         .build();
+    Gate gate = new Gate(backplane);
     Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
         .greeting(Data.of("connected to " + name))
         .heartbeat(Duration.ofSeconds(1))
         .history(history)
-        .backplane(backplane)
+        .backplane(gate)
         .build());
     SseHandler events = new SseHandler("/events", broadcaster);
     try {
@@ -52,7 +79,7 @@ final class Node implements AutoCloseable {
             }
           })
           .bind("127.0.0.1", 0).sync().channel();
-      return new Node(name, broadcaster, backplane, server);
+      return new Node(name, broadcaster, backplane, gate, server);
     } catch (RuntimeException | InterruptedException e) {
       broadcaster.close();
       throw e;
@@ -63,8 +90,28 @@ final class Node implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + "/events");
   }
 
+  /** Closes the gate: the next entry the backplane delivers waits in it, and so does its reader thread. */
+  void pause() {
+    gate.pause();
+  }
+
+  /**
+   * Returns the id of the entry waiting in the closed gate.
+   *
+   * @return the id, or {@code null} if none is waiting
+   */
+  @Nullable String heldAt() {
+    return gate.heldAt();
+  }
+
+  /** Opens the gate: the entry waiting in it is delivered, and the reader goes on. */
+  void resume() {
+    gate.resume();
+  }
+
   @Override
   public void close() {
+    gate.resume();
     broadcaster.close();
     server.close().syncUninterruptibly();
   }
@@ -72,5 +119,84 @@ final class Node implements AutoCloseable {
   @Override
   public String toString() {
     return name;
+  }
+
+  /** The node's backplane, with a gate in front of its deliveries. Thread-safe. */
+  private static final class Gate implements Backplane {
+    private final Backplane backplane;
+    private boolean paused; // guarded by this
+    private @Nullable String heldAt; // guarded by this
+
+    Gate(Backplane backplane) {
+      this.backplane = backplane;
+    }
+
+    synchronized void pause() {
+      paused = true;
+    }
+
+    synchronized void resume() {
+      paused = false;
+      notifyAll();
+    }
+
+    synchronized @Nullable String heldAt() {
+      return heldAt;
+    }
+
+    private synchronized void pass(BackplaneEntry entry) {
+      boolean interrupted = false;
+      while (paused) {
+        heldAt = entry.id();
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      heldAt = null;
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void start(int history, Consumer<BackplaneEntry> deliver) {
+      backplane.start(history, entry -> {
+        pass(entry);
+        deliver.accept(entry);
+      });
+    }
+
+    @Override
+    public CompletionStage<String> publish(Event event) {
+      return backplane.publish(event);
+    }
+
+    @Override
+    public CompletionStage<@Nullable List<BackplaneEntry>> replay(String afterId, int max) {
+      return backplane.replay(afterId, max);
+    }
+
+    @Override
+    public Comparator<String> idOrder() {
+      return backplane.idOrder();
+    }
+
+    @Override
+    public boolean isUp() {
+      return backplane.isUp();
+    }
+
+    @Override
+    public long outages() {
+      return backplane.outages();
+    }
+
+    @Override
+    public void close() {
+      resume();
+      backplane.close();
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.herald.sse.redis;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +10,12 @@ import dev.herald.sse.Data;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeTransport.Await;
 import dev.herald.sse.core.testing.HttpSseClient;
+import dev.herald.sse.core.testing.LogCapture;
+import dev.herald.sse.core.testing.Probes;
 import dev.herald.sse.redis.testing.RedisServer;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -73,9 +79,53 @@ class RedisClusterIT {
   }
 
   private Node node(String name, int history) throws Exception {
-    Node node = Node.start(name, group, redis.uri(), history);
+    return node(name, history, 0);
+  }
+
+  private Node node(String name, int history, int maxLength) throws Exception {
+    Node node = Node.start(name, group, redis.uri(), history, maxLength);
     resources.add(node);
     return node;
+  }
+
+  /** Broadcasts {@code <prefix>1}..{@code <prefix><count>} from a node, each acknowledged before the next. */
+  private static List<String> broadcast(Node node, String prefix, int count) {
+    List<String> sent = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      node.broadcaster.broadcastPaced(Data.of(prefix + i)).toCompletableFuture().join();
+      sent.add(prefix + i);
+    }
+    return sent;
+  }
+
+  /**
+   * Holds up the lagging node's reader: it reads an entry "held" that {@code from} broadcasts and then waits in
+   * its gate until {@link Node#resume()}.
+   *
+   * @return the held entry's id
+   */
+  private static String holdUp(Node lagging, Node from) {
+    lagging.pause();
+    from.broadcaster.broadcastPaced(Data.of("held")).toCompletableFuture().join();
+    Probes.await(Duration.ofSeconds(10), () -> lagging.heldAt() != null, () -> "the lagging node did not read");
+    return requireNonNull(lagging.heldAt());
+  }
+
+  /** Whether the stream still holds the entry with this id, asked of Redis directly. */
+  private boolean streamHolds(String id) {
+    RedisClient client = RedisClient.create(redis.uri());
+    try (StatefulRedisConnection<String, String> connection = client.connect()) {
+      return !connection.sync().xrange("herald:events", Range.create(id, id)).isEmpty();
+    } finally {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+
+  /** Waits until a client has received the event with this data. */
+  private static List<MessageEvent> receivedThrough(HttpSseClient client, String data) {
+    Probes.await(Duration.ofSeconds(30), () -> data(client.events()).contains(data),
+        () -> "did not receive " + data + "; got " + client.events().size() + " events");
+    return client.events();
   }
 
   private HttpSseClient client(Node node, String lastEventId) throws Exception {
@@ -136,6 +186,70 @@ class RedisClusterIT {
     assertThat(ids).isSortedAccordingTo(StreamIds.ORDER).doesNotHaveDuplicates();
     assertThat(clients.get(0).events().get(0).data()).isEqualTo("connected to a");
     assertThat(nodes.get(1).broadcaster.stats().eventsBroadcast()).isEqualTo(3 * perNode);
+    assertThat(nodes).allMatch(node -> node.broadcaster.stats().backplaneGaps() == 0);
+  }
+
+  @Test
+  void nodeThatFallsFurtherBehindThanTheStreamKeepsTellsItsClientsThenGoesOnInOrder() throws Exception {
+    startRedis(false);
+    Node a = node("a", 100, 100);
+    Node lagging = node("lagging", 100, 100);
+    HttpSseClient onA = client(a, null);
+    HttpSseClient onLagging = client(lagging, null);
+
+    String held = holdUp(lagging, a);
+    // 600 entries on a stream trimmed to about 100: the ones after "held" are gone before the lagging node reads.
+    List<String> burst = broadcast(a, "burst", 600);
+    assertThat(streamHolds(held)).as("the trim passed the entry the lagging node holds").isFalse();
+
+    try (LogCapture logs = LogCapture.install()) {
+      lagging.resume();
+      a.broadcaster.broadcastPaced(Data.of("after")).toCompletableFuture().join();
+      List<MessageEvent> got = receivedThrough(onLagging, "after");
+
+      assertThat(data(got.subList(1, 3))).containsExactly("held", "");
+      assertThat(got.get(2).type()).as("told it missed events").isEqualTo("reset");
+      List<String> rest = data(got.subList(3, got.size()));
+      List<String> all = new ArrayList<>(burst);
+      all.add("after");
+      assertThat(rest).as("the rest: what the stream still had, in order").isNotEmpty()
+          .isEqualTo(all.subList(all.size() - rest.size(), all.size()));
+      assertThat(rest.get(0)).as("a gap: the first after it is not the first of the burst").isNotEqualTo("burst1");
+      String firstAfterGap = got.get(3).lastEventId();
+      assertThat(lagging.broadcaster.stats().backplaneGaps()).isEqualTo(1);
+      assertThat(lagging.broadcaster.stats().replayMisses()).isZero();
+      List<String> warnings = logs.warnings();
+      assertThat(warnings).as("one warning, with the stream and the ids on each side of the gap").hasSize(1);
+      assertThat(warnings.get(0)).contains("RedisBackplane", "herald:events", held, firstAfterGap);
+    }
+    List<String> everything = new ArrayList<>(List.of("held"));
+    everything.addAll(burst);
+    everything.add("after");
+    assertThat(data(receivedThrough(onA, "after").subList(1, everything.size() + 1)))
+        .as("a node that kept up lost nothing").isEqualTo(everything);
+    assertThat(a.broadcaster.stats().backplaneGaps()).isZero();
+  }
+
+  @Test
+  void nodeThatFallsBehindByLessThanTheStreamKeepsLosesNothingAndReportsNoGap() throws Exception {
+    startRedis(false);
+    Node a = node("a");
+    Node lagging = node("lagging");
+    HttpSseClient onLagging = client(lagging, null);
+
+    try (LogCapture logs = LogCapture.install()) {
+      holdUp(lagging, a);
+      // More than two full reads (1,024 each) behind, within the 10,000 entries the stream keeps by default.
+      List<String> burst = broadcast(a, "burst", 2500);
+      lagging.resume();
+
+      List<MessageEvent> got = receivedThrough(onLagging, "burst2500");
+      List<String> everything = new ArrayList<>(List.of("held"));
+      everything.addAll(burst);
+      assertThat(data(got.subList(1, got.size()))).isEqualTo(everything);
+      assertThat(lagging.broadcaster.stats().backplaneGaps()).isZero();
+      assertThat(logs.warnings()).isEmpty();
+    }
   }
 
   @Test
@@ -255,5 +369,37 @@ class RedisClusterIT {
     }
     assertThat(clients).noneMatch(HttpSseClient::ended);
     assertThat(producerNode.broadcaster.stats().publishFailures()).isGreaterThanOrEqualTo(refused.get() + 1);
+    assertThat(nodes).as("the stream kept every entry: no gap")
+        .allMatch(node -> node.broadcaster.stats().backplaneGaps() == 0);
+  }
+
+  @Test
+  void redisThatLostItsDataInARestartIsAGapThatEveryNodeTellsItsClientsOf() throws Exception {
+    startRedis(false); // no persistence: a restart starts from an empty stream
+    List<Node> nodes = List.of(node("a"), node("b"));
+    List<HttpSseClient> clients = new ArrayList<>();
+    for (Node node : nodes) {
+      clients.add(client(node, null));
+    }
+    nodes.get(0).broadcaster.broadcastPaced(Data.of("before")).toCompletableFuture().join();
+    for (HttpSseClient client : clients) {
+      receivedThrough(client, "before");
+    }
+
+    redis.kill();
+    Await.until(() -> nodes.stream().allMatch(n -> n.broadcaster.stats().backplaneDown()),
+        () -> "the nodes did not notice Redis going away");
+    redis.restart();
+    Await.until(() -> nodes.stream().noneMatch(n -> n.broadcaster.stats().backplaneDown()),
+        () -> "the nodes did not reconnect");
+    nodes.get(1).broadcaster.broadcastPaced(Data.of("after")).toCompletableFuture().join();
+
+    for (HttpSseClient client : clients) {
+      List<MessageEvent> got = receivedThrough(client, "after");
+      assertThat(got.stream().map(MessageEvent::type).toList()).containsExactly("message", "message", "reset",
+          "message");
+      assertThat(data(got)).endsWith("before", "", "after");
+    }
+    assertThat(nodes).allMatch(node -> node.broadcaster.stats().backplaneGaps() == 1);
   }
 }

@@ -21,6 +21,16 @@ class StreamIdsTest {
   }
 
   @Test
+  void theIdGeneratedBeforeOneIsKnownOnlyWithinItsMillisecond() {
+    assertThat(StreamIds.predecessor("1700-5")).isEqualTo("1700-4");
+    assertThat(StreamIds.predecessor("1700-1")).isEqualTo("1700-0");
+    assertThat(StreamIds.predecessor("18446744073709551615-18446744073709551615"))
+        .isEqualTo("18446744073709551615-18446744073709551614");
+    assertThat(StreamIds.predecessor("1700-0")).isNull();
+    assertThatThrownBy(() -> StreamIds.predecessor("1700")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void anythingButTwoNumbersJoinedByADashIsNotAnId() {
     for (String bad : new String[] {"", "5", "-1", "1-", "a-1", "1-1-1", "1 -1", "18446744073709551616-0"}) {
       assertThat(StreamIds.isId(bad)).as(bad).isFalse();

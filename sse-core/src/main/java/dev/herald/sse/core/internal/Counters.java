@@ -13,4 +13,5 @@ public final class Counters {
   final LongAdder replayMisses = new LongAdder();
   final LongAdder heartbeatsSent = new LongAdder();
   final LongAdder publishFailures = new LongAdder();
+  final LongAdder backplaneGaps = new LongAdder();
 }

@@ -51,6 +51,11 @@ import org.slf4j.LoggerFactory;
  * otherwise the replay is read from the log, outside the lock, while live entries are held for the client, and
  * when it arrives the replay and then the held entries newer than it are queued. Ids are totally ordered, so
  * comparing them is all the deduplication needed. No network round trip ever runs under the lock.
+ *
+ * <p>When the backplane reports a gap (an entry whose {@link BackplaneEntry#gapAfter()} is set: the log lost
+ * entries this node had not delivered), the node forgets its history, whose replays would now skip the gap, and
+ * hands each client to the replay-miss handler before it delivers that entry, as it does for a client whose
+ * {@code Last-Event-ID} it cannot replay from.
  */
 public final class DefaultBroadcaster implements Broadcaster {
   private static final Logger logger = LoggerFactory.getLogger(DefaultBroadcaster.class);
@@ -77,6 +82,7 @@ public final class DefaultBroadcaster implements Broadcaster {
   private final @Nullable Backplane backplane;
   private final @Nullable Comparator<String> idOrder;
   private @Nullable String lastDeliveredId; // guarded by lock: the newest log entry this node has delivered
+  private @Nullable String gapBefore; // guarded by lock: the entry after a gap, from its report to its delivery
 
   /**
    * Makes a broadcaster and starts its heartbeat.
@@ -302,7 +308,8 @@ public final class DefaultBroadcaster implements Broadcaster {
         counters.heartbeatsSent.sum(),
         backplane != null && !backplane.isUp(),
         backplane == null ? 0 : backplane.outages(),
-        counters.publishFailures.sum());
+        counters.publishFailures.sum(),
+        counters.backplaneGaps.sum());
   }
 
   @Override
@@ -405,6 +412,10 @@ public final class DefaultBroadcaster implements Broadcaster {
    */
   void deliver(BackplaneEntry entry) {
     Comparator<String> order = requireNonNull(idOrder);
+    String gapAfter = entry.gapAfter();
+    if (gapAfter != null) {
+      gap(gapAfter, entry.id());
+    }
     int queued = 0;
     List<DefaultChannel> slow = null;
     lock.lock();
@@ -413,6 +424,7 @@ public final class DefaultBroadcaster implements Broadcaster {
         return;
       }
       lastDeliveredId = entry.id();
+      gapBefore = null;
       Event event = entry.event() instanceof Data data ? data.withId(entry.id()) : entry.event();
       Frame frame;
       try {
@@ -455,6 +467,43 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   /**
+   * Tells this node's clients that the log lost the entries between {@code lastId} and {@code nextId} before this
+   * node delivered them: the cluster's form of a replay miss. Runs on the backplane's thread, before the entry
+   * {@code nextId} is delivered, so each client is told before it gets that entry.
+   */
+  private void gap(String lastId, String nextId) {
+    Comparator<String> order = requireNonNull(idOrder);
+    List<DefaultChannel> missed = new ArrayList<>();
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      counters.backplaneGaps.increment();
+      // The history holds entries from both sides of the gap: a replay from before it would skip it silently.
+      // Forgotten, a resume from such an id is a miss (the log no longer has it either), and until nextId is
+      // delivered, gapBefore turns away a client that resumes from before it but at or past lastDeliveredId.
+      log.forgetHistory();
+      gapBefore = nextId;
+      for (int i = 0; i < size; i++) {
+        DefaultChannel channel = clients[i];
+        Resume resume = channel.resume;
+        if (resume != null && resume.held == null && order.compare(resume.skipThrough, nextId) >= 0) {
+          continue; // it came from a node that is ahead and already has the entries this node lost
+        }
+        missed.add(channel);
+      }
+    } finally {
+      lock.unlock();
+    }
+    logger.debug("the backplane lost the entries between {} and {}; telling {} clients", lastId, nextId,
+        missed.size());
+    for (DefaultChannel channel : missed) {
+      replayMissed(channel, lastId);
+    }
+  }
+
+  /**
    * Decides, under the lock, how a client that resumes from an id not in this node's history picks up.
    *
    * @return how it resumes, or {@code null} if the id is not one of the log's
@@ -462,7 +511,11 @@ public final class DefaultBroadcaster implements Broadcaster {
   private @Nullable Resume resumeAt(String lastEventId) {
     Comparator<String> order = requireNonNull(idOrder);
     String last = lastDeliveredId;
+    String gap = gapBefore;
     try {
+      if (gap != null && order.compare(lastEventId, gap) < 0) {
+        return null; // from before a gap being reported: it missed entries that no one can give it
+      }
       if (last != null && order.compare(lastEventId, last) >= 0) {
         return new Resume(lastEventId, false); // it has everything this node delivered: skip up to its id
       }

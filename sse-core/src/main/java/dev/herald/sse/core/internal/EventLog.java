@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * <p>The in-memory log ({@link LocalEventLog}) is the default. A cluster backplane (a shared, ordered log such as a
  * Redis stream) goes here too, so that ids and history come from outside the process.
  *
- * <p><b>Threading.</b> The broadcaster calls both methods under its lock, which orders appends against each other
+ * <p><b>Threading.</b> The broadcaster calls every method under its lock, which orders appends against each other
  * and against replays; implementations need no locking of their own.
  */
 interface EventLog {
@@ -34,4 +34,10 @@ interface EventLog {
    * @return the missed events, possibly none, or {@code null} if the id is not in the log
    */
   @Nullable List<Frame> after(String lastEventId, long nowNanos);
+
+  /**
+   * Forgets the events kept for replay, so that no id recorded so far is found any more: after a gap in a
+   * cluster's shared log, a replay from an id before the gap would skip it without a word.
+   */
+  void forgetHistory();
 }

@@ -65,6 +65,13 @@ final class History {
     return missed;
   }
 
+  /** Drops every event; positions go on from where they were. */
+  void clear() {
+    while (next > first) {
+      evictOldest();
+    }
+  }
+
   int size() {
     return (int) (next - first);
   }

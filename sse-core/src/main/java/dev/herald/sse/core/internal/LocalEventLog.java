@@ -53,4 +53,11 @@ final class LocalEventLog implements EventLog {
   public @Nullable List<Frame> after(String lastEventId, long nowNanos) {
     return history == null ? null : history.after(lastEventId, nowNanos);
   }
+
+  @Override
+  public void forgetHistory() {
+    if (history != null) {
+      history.clear();
+    }
+  }
 }

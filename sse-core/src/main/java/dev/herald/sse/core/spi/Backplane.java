@@ -40,6 +40,12 @@ public interface Backplane extends AutoCloseable {
    * through outages: after a reconnect it resumes after the last entry it delivered, so nothing still in the log
    * is skipped.
    *
+   * <p>A log that trims itself may lose entries that this node has not delivered yet (when the node falls behind
+   * by more than the log keeps, or the log lost data in an outage). A backplane that can tell marks the next entry
+   * it delivers with {@link BackplaneEntry#gapAfter()}, never skipping silently; the broadcaster counts the gap
+   * ({@code BroadcasterStats.backplaneGaps}) and hands each of its clients to its replay-miss handler. The
+   * backplane logs the gap itself, once, with what it knows of it.
+   *
    * @param history how many events the broadcaster keeps for replay (its configured history); a log that trims
    *     itself keeps at least this many
    * @param deliver takes each entry, in log order, one at a time

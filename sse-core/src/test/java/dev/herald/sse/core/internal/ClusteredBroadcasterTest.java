@@ -11,6 +11,7 @@ import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.core.ReplayMissHandler;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeBackplane;
 import dev.herald.sse.core.testing.FakeTransport;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,11 +45,15 @@ class ClusteredBroadcasterTest {
   }
 
   private Node node(int history) {
+    return node(history, (client, id) -> misses.add(id));
+  }
+
+  private Node node(int history, ReplayMissHandler onReplayMiss) {
     FakeBackplane backplane = new FakeBackplane(log);
     Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
         .history(history)
         .greeting(Data.of("connected"))
-        .onReplayMiss((client, id) -> misses.add(id))
+        .onReplayMiss(onReplayMiss)
         .backplane(backplane)
         .build());
     resources.add(broadcaster);
@@ -66,6 +72,29 @@ class ClusteredBroadcasterTest {
 
   private static List<String> ids(FakeTransport client, int count) {
     return client.awaitEvents(count).stream().map(MessageEvent::lastEventId).toList();
+  }
+
+  private static List<String> types(FakeTransport client, int count) {
+    return client.awaitEvents(count).stream().map(MessageEvent::type).toList();
+  }
+
+  /** Broadcasts e{from}..e{to} and has the log take them. */
+  private static void broadcast(Node node, int from, int to) {
+    for (int i = from; i <= to; i++) {
+      node.broadcaster().broadcast(Data.of("e" + i));
+    }
+  }
+
+  /**
+   * The lagging node delivers e1 and e2; then {@code a} broadcasts e3..e6 and delivers them, and the log is trimmed
+   * to e5 and e6 before the lagging node reads on: its next pump finds the gap.
+   */
+  private void loseE3AndE4(Node a, Node lagging) {
+    broadcast(a, 1, 2);
+    lagging.pump();
+    broadcast(a, 3, 6);
+    a.pump();
+    log.trim(2);
   }
 
   @Test
@@ -193,6 +222,91 @@ class ClusteredBroadcasterTest {
     FakeTransport.Await.until(() -> misses.size() == 2, () -> "misses: " + misses);
     assertThat(misses).containsExactlyInAnyOrder("1", "garbage");
     assertThat(late.broadcaster().stats().replayMisses()).isEqualTo(2);
+  }
+
+  @Test
+  void entriesTheLogLostBeforeANodeDeliveredThemAreAGapThatEachClientIsToldOfBeforeTheNextEntry() {
+    Node a = node(100, ReplayMissHandler.sendReset());
+    Node lagging = node(100, ReplayMissHandler.sendReset());
+    FakeTransport onA = client(a, null);
+    FakeTransport onLagging = client(lagging, null);
+    FakeTransport alsoOnLagging = client(lagging, null);
+    loseE3AndE4(a, lagging);
+
+    lagging.pump();
+    broadcast(a, 7, 7);
+    a.pump();
+    lagging.pump();
+
+    for (FakeTransport client : List.of(onLagging, alsoOnLagging)) {
+      assertThat(types(client, 7))
+          .containsExactly("message", "message", "message", "reset", "message", "message", "message");
+      assertThat(data(client, 7)).containsExactly("connected", "e1", "e2", "", "e5", "e6", "e7");
+      assertThat(ids(client, 7)).containsExactly("", "1", "2", "", "5", "6", "7");
+    }
+    assertThat(data(onA, 8)).as("a node that kept up lost nothing")
+        .containsExactly("connected", "e1", "e2", "e3", "e4", "e5", "e6", "e7");
+    assertThat(lagging.broadcaster().stats().backplaneGaps()).isEqualTo(1);
+    assertThat(lagging.broadcaster().stats().replayMisses()).as("a gap is not a replay miss").isZero();
+    assertThat(a.broadcaster().stats().backplaneGaps()).isZero();
+  }
+
+  @Test
+  void afterAGapAResumeFromBeforeItIsAMissNotAReplayThatSkipsTheGap() {
+    Node a = node(100);
+    Node lagging = node(100);
+    loseE3AndE4(a, lagging);
+    lagging.pump(); // e1, e2, gap, e5, e6: its history held e1 and e2, which would replay e2, e5, e6 from 1
+
+    FakeTransport fromBefore = client(lagging, "1");
+    FakeTransport fromAfter = client(lagging, "5");
+    broadcast(a, 7, 7);
+    lagging.pump();
+
+    assertThat(data(fromBefore, 2)).containsExactly("connected", "e7");
+    assertThat(data(fromAfter, 3)).containsExactly("connected", "e6", "e7");
+    FakeTransport.Await.until(() -> misses.contains("1"), () -> "misses: " + misses);
+    assertThat(misses).containsExactly("1");
+    assertThat(lagging.broadcaster().stats().replayMisses()).isEqualTo(1);
+    assertThat(lagging.broadcaster().stats().backplaneGaps()).isEqualTo(1);
+  }
+
+  @Test
+  void aClientThatCameFromANodeAheadOfTheGapIsNotToldOfIt() {
+    Node a = node(100);
+    Node lagging = node(100);
+    loseE3AndE4(a, lagging);
+    FakeTransport moved = client(lagging, "6"); // saw e1..e6 on a: it skips what the lagging node delivers up to 6
+    broadcast(a, 7, 7);
+
+    lagging.pump();
+
+    assertThat(data(moved, 2)).containsExactly("connected", "e7");
+    assertThat(misses).isEmpty();
+    assertThat(lagging.broadcaster().stats().backplaneGaps()).isEqualTo(1);
+  }
+
+  @Test
+  void aClientThatResumesWhileAGapIsBeingReportedFromBeforeItIsAMiss() {
+    List<FakeTransport> resumedDuringTheGap = new CopyOnWriteArrayList<>();
+    AtomicBoolean resumed = new AtomicBoolean();
+    Node[] lagging = new Node[1];
+    lagging[0] = node(100, (client, id) -> {
+      misses.add(id);
+      if (resumed.compareAndSet(false, true)) { // the handler runs between the gap's report and the next entry
+        resumedDuringTheGap.add(client(lagging[0], "2"));
+      }
+    });
+    Node a = node(100);
+    client(lagging[0], null);
+    loseE3AndE4(a, lagging[0]);
+
+    lagging[0].pump();
+
+    // "2" is the newest id the node had delivered: without the gap it would only skip entries up to it.
+    assertThat(data(resumedDuringTheGap.get(0), 3)).containsExactly("connected", "e5", "e6");
+    assertThat(misses).containsExactly("2", "2");
+    assertThat(lagging[0].broadcaster().stats().replayMisses()).isEqualTo(1);
   }
 
   @Test

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
  * An in-memory {@link Backplane} for engine tests, in which the test is the network: nodes share one {@link Log}
  * (ids {@code 1}, {@code 2}, … compared as numbers), and each node's entries are delivered only when the test
  * calls {@link #pump()}, so a test can make one node lag behind another. Replays can be held back
- * ({@link #holdReplays()}) and answered later, and the log can be taken {@linkplain Log#down() down}.
+ * ({@link #holdReplays()}) and answered later, the log can be taken {@linkplain Log#down() down}, and it can be
+ * {@linkplain Log#trim trimmed}, as a Redis stream trims itself: a node that had not delivered the entries trimmed
+ * away delivers the next one marked as following a gap ({@link BackplaneEntry#gapAfter()}).
  *
  * <p><b>Threading.</b> Thread-safe; {@link #pump()} delivers on the calling thread.
  */
@@ -44,6 +46,7 @@ public final class FakeBackplane implements Backplane {
   /** The log that several nodes share. Thread-safe. */
   public static final class Log {
     private final List<BackplaneEntry> entries = new ArrayList<>();
+    private int trimmed; // entries before this index are gone
     private boolean down;
     private long outages;
 
@@ -64,7 +67,16 @@ public final class FakeBackplane implements Backplane {
     }
 
     /**
-     * Returns the entries so far.
+     * Removes all but the newest entries, as a log that trims itself does; their ids are not given again.
+     *
+     * @param keep how many entries to keep
+     */
+    public synchronized void trim(int keep) {
+      trimmed = Math.max(trimmed, entries.size() - keep);
+    }
+
+    /**
+     * Returns the entries so far, trimmed ones included.
      *
      * @return a copy
      */
@@ -81,8 +93,13 @@ public final class FakeBackplane implements Backplane {
       return id;
     }
 
+    /** The entries still in the log from this index on. */
     synchronized List<BackplaneEntry> from(int index) {
-      return List.copyOf(entries.subList(index, entries.size()));
+      return List.copyOf(entries.subList(Math.max(index, trimmed), entries.size()));
+    }
+
+    synchronized boolean isTrimmed(int index) {
+      return index < trimmed;
     }
 
     synchronized boolean isDown() {
@@ -104,7 +121,8 @@ public final class FakeBackplane implements Backplane {
   }
 
   /**
-   * Delivers every entry this node has not delivered yet.
+   * Delivers every entry this node has not delivered yet and the log still has; if the log was trimmed past some
+   * of them, the first one delivered says so.
    *
    * @return how many were delivered
    */
@@ -116,8 +134,15 @@ public final class FakeBackplane implements Backplane {
         return 0;
       }
       sink = requireNonNull(deliver, "not started");
-      pending = log.from(delivered);
-      delivered += pending.size();
+      pending = new ArrayList<>(log.from(delivered));
+      if (pending.isEmpty()) {
+        return 0;
+      }
+      BackplaneEntry first = pending.get(0);
+      if (Integer.parseInt(first.id()) != delivered + 1) {
+        pending.set(0, new BackplaneEntry(first.id(), first.event(), Integer.toString(delivered)));
+      }
+      delivered = Integer.parseInt(pending.get(pending.size() - 1).id());
     }
     pending.forEach(sink);
     return pending.size();
@@ -173,7 +198,7 @@ public final class FakeBackplane implements Backplane {
         answer.complete(null);
         return;
       }
-      if (after < 1 || after > all.size() || all.size() - after > max) {
+      if (after < 1 || after > all.size() || log.isTrimmed(after - 1) || all.size() - after > max) {
         answer.complete(null);
         return;
       }
