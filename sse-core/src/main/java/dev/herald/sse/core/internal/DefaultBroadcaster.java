@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * The default {@link Broadcaster}: one lock orders broadcasts, subscriptions and the replay history, so every
  * client sees events in id order and a reconnecting client's replay meets the live stream with no gap and no
  * duplicate. The lock is held only to encode (when ids are assigned), record, and offer one shared frame to each
- * client's lock-free queue; nothing under it waits for a client.
+ * client's lock-free queue; nothing under it waits for a client. Waking the transports a broadcast found idle
+ * (scheduling a drain on an event loop or a container's pool) happens after the lock is released ({@link Wakes}).
  *
  * <p>With a {@link Backplane} the broadcaster is one node of a cluster, and the path splits in two. A broadcast only
  * publishes to the shared log (no lock, no waiting: the backplane's client is asynchronous). The backplane delivers
@@ -208,13 +209,15 @@ public final class DefaultBroadcaster implements Broadcaster {
     }
     int queued = 0;
     List<DefaultChannel> slow = null;
+    Wakes wakes = null;
     lock.lock();
     try {
       checkOpen();
       Frame frame = record(event);
       DefaultChannel[] targets = clients;
+      wakes = new Wakes(size);
       for (int i = size - 1; i >= 0; i--) {
-        DefaultChannel.Offer offer = targets[i].offer(frame);
+        DefaultChannel.Offer offer = targets[i].offer(frame, wakes);
         if (offer == DefaultChannel.Offer.QUEUED) {
           queued++;
         } else if (offer == DefaultChannel.Offer.FULL) {
@@ -226,6 +229,9 @@ public final class DefaultBroadcaster implements Broadcaster {
       }
     } finally {
       lock.unlock();
+      if (wakes != null) {
+        wakes.run(); // outside the lock; also after a failure, or a claimed wake-up would never come
+      }
     }
     counters.framesQueued.add(queued);
     if (slow != null) {
@@ -247,13 +253,15 @@ public final class DefaultBroadcaster implements Broadcaster {
     int queued = 0;
     List<DefaultChannel> parkedOn = null;
     List<CompletableFuture<Void>> parked = null;
+    Wakes wakes = null;
     lock.lock();
     try {
       checkOpen();
       Frame frame = record(event);
+      wakes = new Wakes(size);
       for (int i = size - 1; i >= 0; i--) {
         DefaultChannel channel = clients[i];
-        CompletableFuture<Void> wait = channel.offerOrPark(frame);
+        CompletableFuture<Void> wait = channel.offerOrPark(frame, wakes);
         if (wait == null) {
           queued++;
         } else {
@@ -267,6 +275,9 @@ public final class DefaultBroadcaster implements Broadcaster {
       }
     } finally {
       lock.unlock();
+      if (wakes != null) {
+        wakes.run(); // outside the lock; also after a failure, or a claimed wake-up would never come
+      }
     }
     counters.framesQueued.add(queued);
     if (parked == null) {
@@ -418,6 +429,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     }
     int queued = 0;
     List<DefaultChannel> slow = null;
+    Wakes wakes = null;
     lock.lock();
     try {
       if (closed) {
@@ -452,7 +464,10 @@ public final class DefaultBroadcaster implements Broadcaster {
           }
           channel.resume = null;
         }
-        DefaultChannel.Offer offer = channel.offer(frame);
+        if (wakes == null) {
+          wakes = new Wakes(size);
+        }
+        DefaultChannel.Offer offer = channel.offer(frame, wakes);
         if (offer == DefaultChannel.Offer.QUEUED) {
           queued++;
         } else if (offer == DefaultChannel.Offer.FULL) {
@@ -461,6 +476,9 @@ public final class DefaultBroadcaster implements Broadcaster {
       }
     } finally {
       lock.unlock();
+      if (wakes != null) {
+        wakes.run(); // outside the lock; also after a failure, or a claimed wake-up would never come
+      }
     }
     counters.framesQueued.add(queued);
     closeSlow(slow);

@@ -275,6 +275,15 @@ public final class DefaultChannel implements Channel, Sender {
    * @return whether it was queued
    */
   boolean tryOffer(Frame frame) {
+    if (!enqueue(frame)) {
+      return false;
+    }
+    signal();
+    return true;
+  }
+
+  /** Queues a frame if there is room, without waking the transport; the caller signals or defers the wake. */
+  private boolean enqueue(Frame frame) {
     if (closeReason.get() != null) {
       return false;
     }
@@ -287,7 +296,6 @@ public final class DefaultChannel implements Channel, Sender {
       }
     } while (!queued.compareAndSet(s, s + ONE_EVENT + length));
     queue.offer(frame);
-    signal();
     return true;
   }
 
@@ -298,7 +306,20 @@ public final class DefaultChannel implements Channel, Sender {
    * @return what happened to it
    */
   Offer offer(Frame frame) {
-    if (waiterCount == 0 && tryOffer(frame)) {
+    return offer(frame, null);
+  }
+
+  /**
+   * Queues a frame for a broadcast like {@link #offer(Frame)}, but if the transport was idle, adds this channel to
+   * {@code wakes} instead of waking it here, so that a broadcaster wakes transports after releasing its lock.
+   *
+   * @param frame the frame
+   * @param wakes where to defer the wake-up to, or {@code null} to wake at once
+   * @return what happened to it
+   */
+  Offer offer(Frame frame, @Nullable Wakes wakes) {
+    if (waiterCount == 0 && enqueue(frame)) {
+      signal(wakes);
       return Offer.QUEUED;
     }
     if (closeReason.get() != null) {
@@ -341,7 +362,20 @@ public final class DefaultChannel implements Channel, Sender {
    *     {@link ClientGoneException} if the channel closes first
    */
   @Nullable CompletableFuture<Void> offerOrPark(Frame frame) {
-    if (waiterCount == 0 && tryOffer(frame)) {
+    return offerOrPark(frame, null);
+  }
+
+  /**
+   * Queues a frame now or parks it, like {@link #offerOrPark(Frame)}, but defers waking an idle transport to
+   * {@code wakes} when the frame is queued at once.
+   *
+   * @param frame the frame
+   * @param wakes where to defer the wake-up to, or {@code null} to wake at once
+   * @return {@code null} if queued now; otherwise a future as {@link #offerOrPark(Frame)} returns
+   */
+  @Nullable CompletableFuture<Void> offerOrPark(Frame frame, @Nullable Wakes wakes) {
+    if (waiterCount == 0 && enqueue(frame)) {
+      signal(wakes);
       return null;
     }
     Waiter waiter = new Waiter(frame);
@@ -495,11 +529,25 @@ public final class DefaultChannel implements Channel, Sender {
   }
 
   private void signal() {
+    signal(null);
+  }
+
+  /** After queuing: if the transport was idle, claims the wake-up and wakes it now or adds it to {@code wakes}. */
+  private void signal(@Nullable Wakes wakes) {
     if (idle.get() && idle.compareAndSet(true, false)) {
-      Runnable ready = onReady;
-      if (ready != null) {
-        wake(ready);
+      if (wakes != null) {
+        wakes.add(this);
+      } else {
+        wakeTransport();
       }
+    }
+  }
+
+  /** Wakes the transport for a wake-up this channel claimed (see {@link #offer(Frame, Wakes)}). */
+  void wakeTransport() {
+    Runnable ready = onReady;
+    if (ready != null) {
+      wake(ready);
     }
   }
 

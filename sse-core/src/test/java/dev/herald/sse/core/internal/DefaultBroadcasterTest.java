@@ -24,6 +24,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +86,35 @@ class DefaultBroadcasterTest {
   }
 
   // ---- fan-out ----
+
+  @Test
+  void broadcastsWakeIdleTransportsOnlyAfterReleasingTheLock() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().heartbeat(Duration.ZERO));
+    Channel channel = broadcaster.subscribe(null);
+    List<String> wakes = new CopyOnWriteArrayList<>();
+    channel.start(() -> {
+      // Another thread takes the broadcaster's lock while the transport is woken: it could not if the waking
+      // broadcast still held it. (The deadline only bounds a failing run.)
+      FutureTask<Integer> other = new FutureTask<>(broadcaster::clientCount);
+      new Thread(other, "lock-probe").start();
+      try {
+        other.get(10, TimeUnit.SECONDS);
+        wakes.add("lock free");
+      } catch (TimeoutException e) {
+        wakes.add("lock held");
+      } catch (Exception e) {
+        wakes.add(e.toString());
+      }
+    });
+
+    assertThat(channel.poll()).isNull(); // the transport found nothing: it is idle
+    broadcaster.broadcast(Data.of("plain"));
+    assertThat(channel.poll()).isNotNull();
+    assertThat(channel.poll()).isNull();
+    broadcaster.broadcastPaced(Data.of("paced")).toCompletableFuture().join();
+
+    assertThat(wakes).containsExactly("lock free", "lock free");
+  }
 
   @Test
   void broadcastReachesEveryClientInOrder() {

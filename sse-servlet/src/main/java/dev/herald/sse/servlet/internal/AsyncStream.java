@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> Drains never overlap: a work-in-progress counter admits one at a time, and a wake-up that
  * arrives during a drain makes that drain run once more instead of starting another. The channel's callback runs
- * on producer threads (a broadcast, under the broadcaster's lock), so it never drains in place: it hands the drain
+ * on producer threads (a broadcast, or a sender's send), so it never drains in place: it hands the drain
  * to the container's pool with {@link AsyncContext#start(Runnable)}, once per idle-to-busy change, not per event.
  * {@link #onWritePossible()} is already on a container thread for this request and drains in place. A drain that
  * finds the stream not ready stops without polling again; the container calls {@code onWritePossible} when it can
