@@ -3,7 +3,9 @@ package dev.herald.sse.servlet;
 import jakarta.servlet.http.HttpServlet;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
@@ -112,6 +114,9 @@ interface TestServer {
         if (tomcat.getServer().getState().isAvailable()) {
           tomcat.stop();
           tomcat.destroy();
+        }
+        try (Stream<Path> files = Files.walk(base)) {
+          files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
         }
       }
     };
