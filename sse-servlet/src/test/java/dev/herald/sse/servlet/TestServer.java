@@ -111,10 +111,11 @@ interface TestServer {
 
       @Override
       public void stop() throws Exception {
-        if (tomcat.getServer().getState().isAvailable()) {
-          tomcat.stop();
-          tomcat.destroy();
+        if (!tomcat.getServer().getState().isAvailable()) {
+          return; // stopped already: a test may stop it and its clean-up stop it again
         }
+        tomcat.stop();
+        tomcat.destroy();
         try (Stream<Path> files = Files.walk(base)) {
           files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
         }
