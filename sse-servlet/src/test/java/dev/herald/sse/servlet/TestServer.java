@@ -18,7 +18,9 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * A real servlet container on an ephemeral port, with servlets mapped by path, all async-supported. Its request
+ * A real servlet container on an ephemeral port, with servlets mapped by path, all async-supported and initialized
+ * when the server starts (so a servlet that fails to initialize fails the start, and a framework servlet such as
+ * Spring's {@code DispatcherServlet} has its application context ready before the first request). Its request
  * threads are a fixed pool, so that tests can compare thread counts before and after.
  */
 interface TestServer {
@@ -50,6 +52,7 @@ interface TestServer {
     servlets.forEach((path, servlet) -> {
       ServletHolder holder = new ServletHolder(servlet);
       holder.setAsyncSupported(true);
+      holder.setInitOrder(1);
       context.addServlet(holder, path);
     });
     server.setHandler(context);
@@ -94,16 +97,19 @@ interface TestServer {
     // server has no web app to unload, so it is off.
     ((StandardContext) context).setClearReferencesThreadLocals(false);
     ((StandardContext) context).setClearReferencesRmiTargets(false);
+    // A servlet that fails to initialize fails the context (checked after the start below), as on Jetty.
+    ((StandardContext) context).setFailCtxIfServletStartFails(true);
     int[] n = {0};
     servlets.forEach((path, servlet) -> {
       String name = "servlet" + n[0]++;
       Wrapper wrapper = Tomcat.addServlet(context, name, servlet);
       wrapper.setAsyncSupported(true);
+      wrapper.setLoadOnStartup(1);
       wrapper.addMapping(path);
     });
     tomcat.start();
     int port = tomcat.getConnector().getLocalPort();
-    return new TestServer() {
+    TestServer server = new TestServer() {
       @Override
       public int port() {
         return port;
@@ -121,5 +127,11 @@ interface TestServer {
         }
       }
     };
+    if (!context.getState().isAvailable()) {
+      // Tomcat logs why and starts without the context; fail here, as Jetty does, not at the first request.
+      server.stop();
+      throw new IllegalStateException("the servlet context failed to start; the log above says why");
+    }
+    return server;
   }
 }
