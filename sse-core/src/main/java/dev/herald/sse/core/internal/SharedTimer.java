@@ -24,6 +24,10 @@ final class SharedTimer {
         ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, runnable -> {
           Thread thread = new Thread(runnable, "herald-timer");
           thread.setDaemon(true);
+          // Not the context class loader of the caller that happened to start it: in a servlet container that is
+          // a web app's, which this thread (serving every broadcaster, and outliving that caller) would keep
+          // alive, and which Tomcat reports as a leak when the web app stops.
+          thread.setContextClassLoader(SharedTimer.class.getClassLoader());
           return thread;
         });
         e.setRemoveOnCancelPolicy(true);

@@ -19,14 +19,18 @@ import dev.herald.sse.core.testing.FakeTransport;
 import dev.herald.sse.core.testing.FakeTransport.Await;
 import dev.herald.sse.spi.Channel;
 import dev.herald.sse.spi.Frame;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -420,6 +424,29 @@ class DefaultBroadcasterTest {
     second.close();
 
     assertThat(SharedTimer.isRunning()).isFalse();
+  }
+
+  @Test
+  void sharedTimerThreadDoesNotKeepTheContextClassLoaderOfTheThreadThatStartedIt() throws Exception {
+    // In a servlet container the first broadcaster is often made on a request thread, whose context class loader
+    // is the web app's; the shared thread outlives that request and must not hold on to it.
+    assertThat(SharedTimer.isRunning()).isFalse();
+    try (URLClassLoader webApp = new URLClassLoader(new URL[0], null)) {
+      AtomicReference<Broadcaster> made = new AtomicReference<>();
+      Thread request = new Thread(() -> made.set(Broadcasters.create()), "request");
+      request.setContextClassLoader(webApp);
+      request.start();
+      request.join();
+
+      ScheduledExecutorService timer = SharedTimer.acquire();
+      try {
+        assertThat(timer.submit(() -> Thread.currentThread().getContextClassLoader()).get())
+            .isSameAs(SharedTimer.class.getClassLoader());
+      } finally {
+        SharedTimer.release(timer);
+        made.get().close();
+      }
+    }
   }
 
   // ---- ids, greeting, replay ----

@@ -365,6 +365,8 @@ public final class AsyncStream implements WriteListener, AsyncListener {
       ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
         Thread thread = new Thread(runnable, "herald-servlet-close-grace");
         thread.setDaemon(true);
+        // Started on a container thread, it would otherwise keep the web app's class loader for its 30 s.
+        thread.setContextClassLoader(GraceTimer.class.getClassLoader());
         return thread;
       });
       executor.setKeepAliveTime(30, TimeUnit.SECONDS);
