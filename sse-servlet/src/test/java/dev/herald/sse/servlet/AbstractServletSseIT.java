@@ -94,14 +94,7 @@ abstract class AbstractServletSseIT {
     String path = serve(broadcaster);
     try (Response response = client.newCall(request(path).build()).execute()) {
       // execute() returns when the headers arrive: before any event, so they were flushed at once.
-      assertThat(response.code()).isEqualTo(200);
-      assertThat(response.header("Content-Type")).isNotNull();
-      assertThat(response.header("Content-Type").toLowerCase(Locale.ROOT).replace(" ", ""))
-          .isEqualTo("text/event-stream;charset=utf-8");
-      assertThat(response.header("Cache-Control")).isEqualTo("no-cache");
-      assertThat(response.header("X-Accel-Buffering")).isEqualTo("no");
-      assertThat(response.header("Content-Length")).isNull();
-      assertThat(response.header("Transfer-Encoding")).isEqualToIgnoringCase("chunked");
+      assertEventStreamHead(response);
 
       broadcaster.broadcast(Data.of("x").withName("n").withId("1"));
       var body = response.body().source();
@@ -322,6 +315,18 @@ abstract class AbstractServletSseIT {
 
   // ---- helpers ----
 
+  /** Asserts the status and headers of an open event stream, as the design asks for them. */
+  static void assertEventStreamHead(Response response) {
+    assertThat(response.code()).isEqualTo(200);
+    assertThat(response.header("Content-Type")).isNotNull();
+    assertThat(response.header("Content-Type").toLowerCase(Locale.ROOT).replace(" ", ""))
+        .isEqualTo("text/event-stream;charset=utf-8");
+    assertThat(response.header("Cache-Control")).isEqualTo("no-cache");
+    assertThat(response.header("X-Accel-Buffering")).isEqualTo("no");
+    assertThat(response.header("Content-Length")).isNull();
+    assertThat(response.header("Transfer-Encoding")).isEqualToIgnoringCase("chunked");
+  }
+
   private Broadcaster broadcaster(BroadcasterConfig config) {
     Broadcaster broadcaster = Broadcasters.create(config);
     cleanup.add(broadcaster);
@@ -343,12 +348,7 @@ abstract class AbstractServletSseIT {
   }
 
   private Recorder connect(String path, @Nullable String lastEventId) {
-    Request.Builder request = request(path);
-    if (lastEventId != null) {
-      request.header("Last-Event-ID", lastEventId);
-    }
-    Recorder recorder = new Recorder();
-    recorder.source = EventSources.createFactory(client).newEventSource(request.build(), recorder);
+    Recorder recorder = Recorder.open(client, request(path), lastEventId);
     cleanup.add(recorder.source::cancel);
     return recorder;
   }
@@ -432,6 +432,16 @@ abstract class AbstractServletSseIT {
     private final BlockingQueue<Object> seen = new LinkedBlockingQueue<>();
     EventSource source;
 
+    /** Opens an {@code EventSource} for the request, resuming after an id if one is given, and records it. */
+    static Recorder open(OkHttpClient client, Request.Builder request, @Nullable String lastEventId) {
+      if (lastEventId != null) {
+        request.header("Last-Event-ID", lastEventId);
+      }
+      Recorder recorder = new Recorder();
+      recorder.source = EventSources.createFactory(client).newEventSource(request.build(), recorder);
+      return recorder;
+    }
+
     @Override
     public void onOpen(EventSource eventSource, Response response) {
       seen.add(OPEN);
@@ -474,6 +484,15 @@ abstract class AbstractServletSseIT {
       }
       assertThat(item).isInstanceOf(Received.class);
       return (Received) item;
+    }
+
+    /** Returns the next events, in order. */
+    List<Received> next(int count) {
+      List<Received> events = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        events.add(next());
+      }
+      return events;
     }
 
     private void expect(Object expected) {
