@@ -33,7 +33,7 @@ public final class HttpResponseDecoder {
   private final StringBuilder line = new StringBuilder();
   private final Map<String, String> headers = new LinkedHashMap<>();
   private State state = State.HEAD;
-  private int status = -1;
+  private volatile int status = -1;
   private long remaining = -1;
   private boolean chunkExtension;
 
