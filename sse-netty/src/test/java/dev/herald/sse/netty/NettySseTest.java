@@ -91,7 +91,7 @@ class NettySseTest {
     sender.send(Data.of("2"));
     sender.close();
 
-    assertThat(read(channel)).isEqualTo(chunk("data: 3\n\n") + chunk("data: 2\n\n") + LAST_CHUNK);
+    assertThat(read(channel)).isEqualTo(chunk("data: 3\n\ndata: 2\n\n") + LAST_CHUNK);
     assertThat(closed).containsExactly(CloseReason.SERVER_CLOSED);
     assertThat(channel.isOpen()).isTrue();
     assertThat(channel.finishAndReleaseAll()).isFalse();

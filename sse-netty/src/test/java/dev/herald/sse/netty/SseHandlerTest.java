@@ -68,17 +68,60 @@ class SseHandlerTest {
   }
 
   @Test
-  void eachFrameIsOneChunkOfTheEncodedBytes() {
+  void eventAloneInItsDrainIsOneChunkOfTheEncodedBytes() {
+    EmbeddedChannel channel = streaming();
+
+    broadcaster.broadcast(Data.of("line one\nline two\r\nthree").withName("chat").withId("7"));
+    String first = read(channel);
+    broadcaster.broadcast(Data.of("héllo ☃ 😀").withRetry(Duration.ofMillis(2500)));
+    String second = read(channel);
+    broadcaster.broadcast(Comment.of("ping"));
+    String third = read(channel);
+
+    assertThat(first).isEqualTo(chunk("id: 7\nevent: chat\ndata: line one\ndata: line two\ndata: three\n\n"));
+    assertThat(second).isEqualTo(chunk("retry: 2500\ndata: héllo ☃ 😀\n\n"));
+    assertThat(third).isEqualTo(chunk(": ping\n\n"));
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void eventsQueuedForOneDrainGoOutAsOneChunkOfTheirEncodedBytes() {
     EmbeddedChannel channel = streaming();
 
     broadcaster.broadcast(Data.of("line one\nline two\r\nthree").withName("chat").withId("7"));
     broadcaster.broadcast(Data.of("héllo ☃ 😀").withRetry(Duration.ofMillis(2500)));
     broadcaster.broadcast(Comment.of("ping"));
 
-    assertThat(read(channel)).isEqualTo(
-        chunk("id: 7\nevent: chat\ndata: line one\ndata: line two\ndata: three\n\n")
-            + chunk("retry: 2500\ndata: héllo ☃ 😀\n\n")
-            + chunk(": ping\n\n"));
+    assertThat(read(channel)).isEqualTo(chunk("id: 7\nevent: chat\ndata: line one\ndata: line two\ndata: three\n\n"
+        + "retry: 2500\ndata: héllo ☃ 😀\n\n"
+        + ": ping\n\n"));
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void chunkTakesQueuedEventsUntilItHoldsTheBatchBytes() {
+    EmbeddedChannel channel = streaming();
+    String payload = "x".repeat(6000);
+    String event = "data: " + payload + "\n\n";
+
+    for (int i = 0; i < 4; i++) {
+      broadcaster.broadcast(Data.of(payload));
+    }
+
+    // 6,008 bytes each: the third takes the chunk past 16 KiB, so the fourth starts the next one.
+    assertThat(read(channel)).isEqualTo(chunk(event.repeat(3)) + chunk(event));
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void chunkTakesAtMostTheBatchFramesHowEverSmallTheyAre() {
+    EmbeddedChannel channel = streaming();
+
+    for (int i = 0; i < 300; i++) {
+      broadcaster.broadcast(Comment.of(""));
+    }
+
+    assertThat(read(channel)).isEqualTo(chunk(":\n\n".repeat(256)) + chunk(":\n\n".repeat(44)));
     assertThat(channel.finishAndReleaseAll()).isFalse();
   }
 
@@ -91,7 +134,7 @@ class SseHandlerTest {
     broadcaster.broadcast(Data.of("2"));
     broadcaster.broadcast(Data.of("3"));
 
-    assertThat(read(channel)).isEqualTo(chunk("data: 1\n\n") + chunk("data: 2\n\n") + chunk("data: 3\n\n"));
+    assertThat(read(channel)).isEqualTo(chunk("data: 1\n\ndata: 2\n\ndata: 3\n\n"));
     assertThat(counting.flushes - flushes).isEqualTo(1);
     assertThat(channel.finishAndReleaseAll()).isFalse();
   }
@@ -106,7 +149,7 @@ class SseHandlerTest {
     EmbeddedChannel channel = channel();
     send(channel, get("/events", "Last-Event-ID: 1\r\n"));
 
-    assertThat(read(channel)).isEqualTo(STREAM_HEADERS + chunk("id: 2\ndata: b\n\n") + chunk("id: 3\ndata: c\n\n"));
+    assertThat(read(channel)).isEqualTo(STREAM_HEADERS + chunk("id: 2\ndata: b\n\nid: 3\ndata: c\n\n"));
     assertThat(broadcaster.stats().replayHits()).isEqualTo(1);
     assertThat(channel.finishAndReleaseAll()).isFalse();
   }
@@ -122,7 +165,7 @@ class SseHandlerTest {
     assertThat(broadcaster.stats().framesPending()).isEqualTo(2);
 
     channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
-    assertThat(read(channel)).isEqualTo(chunk("data: 1\n\n") + chunk("data: 2\n\n"));
+    assertThat(read(channel)).isEqualTo(chunk("data: 1\n\ndata: 2\n\n"));
     assertThat(broadcaster.stats().framesPending()).isZero();
     assertThat(channel.finishAndReleaseAll()).isFalse();
   }
