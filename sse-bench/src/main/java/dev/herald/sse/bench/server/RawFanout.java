@@ -1,6 +1,7 @@
 package dev.herald.sse.bench.server;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -23,8 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Each event is encoded once into a direct buffer (the same bytes Herald sends: an increasing {@code id:} and the
  * {@code data:} line) and queued for each event loop. A loop's task writes every queued event, as a retained
- * duplicate, to each of its connections, then flushes each connection once: the same batching as Herald's drain,
- * so the floor is not handicapped by a flush per event. The paced variant waits while any connection is unwritable or while more than a window of
+ * duplicate, to each of its connections as one HTTP chunk, then flushes each connection once: the same batching as
+ * Herald's drain, so the floor is not handicapped by a chunk or a flush per event. The paced variant waits while any connection is unwritable or while more than a window of
  * events is still queued on the loops, so the producer runs as fast as the clients read and the outbound buffers
  * stay bounded.
  */
@@ -114,6 +115,21 @@ final class RawFanout implements Fanout {
       }
     }
 
+    /**
+     * The whole batch as one HTTP chunk, as Herald's drain writes what a client has queued: the shared buffers as
+     * retained duplicates in one composite, which needs no copy, as they are direct.
+     */
+    private ByteBuf chunk(Channel channel) {
+      if (batch.size() == 1) {
+        return batch.get(0).retainedDuplicate();
+      }
+      CompositeByteBuf chunk = channel.alloc().compositeDirectBuffer(batch.size());
+      for (int j = 0, m = batch.size(); j < m; j++) {
+        chunk.addComponent(true, batch.get(j).retainedDuplicate());
+      }
+      return chunk;
+    }
+
     @Override
     public void run() {
       scheduled.set(false);
@@ -124,9 +140,7 @@ final class RawFanout implements Fanout {
       try {
         for (int i = 0, n = channels.size(); i < n; i++) {
           Channel channel = channels.get(i);
-          for (int j = 0, m = batch.size(); j < m; j++) {
-            channel.write(new DefaultHttpContent(batch.get(j).retainedDuplicate()), channel.voidPromise());
-          }
+          channel.write(new DefaultHttpContent(chunk(channel)), channel.voidPromise());
           channel.flush();
         }
       } finally {
