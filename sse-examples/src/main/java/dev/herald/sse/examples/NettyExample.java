@@ -3,6 +3,7 @@ package dev.herald.sse.examples;
 import dev.herald.sse.examples.ExampleApp.Reply;
 import dev.herald.sse.examples.ExampleApp.Route;
 import dev.herald.sse.netty.NettySse;
+import dev.herald.sse.netty.RequestHeadTimeoutHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -28,11 +29,18 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The example on Netty: {@code HttpServerCodec}, an aggregator for small bodies, and one router. */
+/**
+ * The example on Netty: {@code HttpServerCodec}, a request head timeout, an aggregator for small bodies, and one
+ * router.
+ */
 final class NettyExample implements RunningServer {
+  /** How long a connection may wait for its next request head. */
+  static final Duration REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(30);
+
   private final EventLoopGroup group;
   private final Channel server;
 
@@ -53,6 +61,8 @@ final class NettyExample implements RunningServer {
             protected void initChannel(SocketChannel ch) {
               ChannelPipeline p = ch.pipeline();
               p.addLast(new HttpServerCodec());
+              // Netty reads request heads with no deadline; Jetty's idle timeout is 30 s by default.
+              p.addLast(new RequestHeadTimeoutHandler(REQUEST_HEAD_TIMEOUT));
               p.addLast(new HttpObjectAggregator(ExampleApp.MAX_BODY_BYTES));
               p.addLast(router);
             }

@@ -25,6 +25,7 @@ import io.netty.util.ReferenceCountUtil;
  *       protected void initChannel(SocketChannel ch) {
  *         ChannelPipeline p = ch.pipeline();
  *         p.addLast(new HttpServerCodec());
+ *         p.addLast(new RequestHeadTimeoutHandler(Duration.ofSeconds(30))); // per connection: see its javadoc
  *         p.addLast(events);
  *         p.addLast(new YourOtherRoutes());
  *       }
