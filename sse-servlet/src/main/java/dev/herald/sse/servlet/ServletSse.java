@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Finding clients that left.</b> A failed write or the container's {@code AsyncListener} error ends the
  * client in the engine at once. But servlet containers (Jetty and Tomcat alike) do not watch the socket of an
  * async request that is neither reading nor writing, so a client that leaves an idle stream is found by the next
- * write: an event, or the broadcaster's heartbeat. Keep the heartbeat on (the default is 15 s) and shorter than
+ * write: an event, or the broadcaster's heartbeat. (A {@code ReadListener} does not help: both report the end of
+ * a {@code GET}'s empty body and stop reading the socket.) Keep the heartbeat on (the default is 15 s) and shorter than
  * the container's idle timeout.
  *
  * <p><b>Close grace.</b> When the server ends a stream (closing the {@link Sender} or the {@link Broadcaster}), what
