@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  *       client with an {@code event: reset}</td></tr>
  *   <tr><td>{@link Builder#scheduler scheduler}</td><td>one daemon thread shared by all broadcasters</td></tr>
  *   <tr><td>{@link Builder#backplane backplane}</td><td>none: one node, in memory</td></tr>
+ *   <tr><td>{@link Builder#replayRetry replayRetry}</td><td>30 s (with a backplane)</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -55,6 +56,7 @@ public final class BroadcasterConfig {
   private final ReplayMissHandler onReplayMiss;
   private final @Nullable ScheduledExecutorService scheduler;
   private final @Nullable Backplane backplane;
+  private final Duration replayRetry;
 
   private BroadcasterConfig(Builder b) {
     channel = b.channel;
@@ -69,6 +71,7 @@ public final class BroadcasterConfig {
     onReplayMiss = b.onReplayMiss;
     scheduler = b.scheduler;
     backplane = b.backplane;
+    replayRetry = b.replayRetry;
   }
 
   /**
@@ -200,6 +203,16 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns how long a client whose replay must be read from the backplane's log keeps waiting for it while the
+   * log cannot be read, before it is a replay miss.
+   *
+   * @return the time, or {@link Duration#ZERO} for a miss at the first failed read
+   */
+  public Duration replayRetry() {
+    return replayRetry;
+  }
+
+  /**
    * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
@@ -215,6 +228,7 @@ public final class BroadcasterConfig {
     private ReplayMissHandler onReplayMiss = ReplayMissHandler.sendReset();
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable Backplane backplane;
+    private Duration replayRetry = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -390,6 +404,31 @@ public final class BroadcasterConfig {
      */
     public Builder backplane(@Nullable Backplane backplane) {
       this.backplane = backplane;
+      return this;
+    }
+
+    /**
+     * Sets how long a client whose replay must be read from the backplane's log waits for the log when it cannot
+     * be read (the backplane is down, or the read failed). Default 30 s; only a broadcaster with a backplane reads
+     * replays from a log.
+     *
+     * <p>A client that reconnects with a {@code Last-Event-ID} older than this node's history gets its missed
+     * events from the log. While the log is unreachable no live events flow either, so the client waits, with its
+     * stream open, and the read is tried again (after 250 ms, then twice as long each time, at most 4 s apart)
+     * until it succeeds: then the client gets everything it missed, as if nothing had happened. Only if the log is
+     * still unreadable when this time runs out is it a replay miss ({@link #onReplayMiss}), followed by the live
+     * events from then on. {@link Duration#ZERO} makes the first failed read a miss.
+     *
+     * @param replayRetry zero or positive
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder replayRetry(Duration replayRetry) {
+      requireNonNull(replayRetry, "replayRetry");
+      if (replayRetry.isNegative()) {
+        throw new IllegalArgumentException("replayRetry must not be negative: " + replayRetry);
+      }
+      this.replayRetry = replayRetry;
       return this;
     }
 

@@ -297,6 +297,30 @@ class RedisClusterIT {
   }
 
   @Test
+  void clientThatResumesWhileRedisIsDownGetsItsReplayOnceRedisIsBack() throws Exception {
+    startRedis(true);
+    Node a = node("a");
+    HttpSseClient onA = client(a, null);
+    broadcast(a, "e", 3);
+    String firstId = received(onA, 3).get(0).lastEventId();
+    Node b = node("b"); // started after e1..e3: its replay of them must come from the stream
+
+    redis.kill();
+    Await.until(() -> b.broadcaster.stats().backplaneDown(), () -> "b did not notice Redis going away");
+    HttpSseClient resumed = client(b, firstId); // the greeting arrives; the replay cannot be read yet
+    redis.restart();
+    Await.until(() -> !a.broadcaster.stats().backplaneDown() && !b.broadcaster.stats().backplaneDown(),
+        () -> "the nodes did not reconnect");
+    a.broadcaster.broadcastPaced(Data.of("e4")).toCompletableFuture().get();
+
+    List<MessageEvent> got = receivedThrough(resumed, "e4");
+    assertThat(data(got.subList(1, got.size()))).containsExactly("e2", "e3", "e4");
+    assertThat(got).noneMatch(event -> event.type().equals("reset"));
+    assertThat(b.broadcaster.stats().replayHits()).isEqualTo(1);
+    assertThat(b.broadcaster.stats().replayMisses()).isZero();
+  }
+
+  @Test
   void redisKilledAndRestartedMidStreamLosesNothingThatWasAcknowledged() throws Exception {
     startRedis(true);
     List<Node> nodes = List.of(node("a"), node("b"), node("c"));

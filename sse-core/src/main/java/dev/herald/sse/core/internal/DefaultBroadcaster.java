@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * that resumes from an id this node's history does not hold gets a {@link Resume}: if the id is at or past what
  * this node has delivered (the client came from a node that is ahead), it only skips live entries up to that id;
  * otherwise the replay is read from the log, outside the lock, while live entries are held for the client, and
- * when it arrives the replay and then the held entries newer than it are queued. Ids are totally ordered, so
+ * when it arrives the replay and then the held entries newer than it are queued (a read that fails, the log being
+ * unreachable, is tried again until {@code replayRetry} runs out, and only then is it a miss). Ids are totally
+ * ordered, so
  * comparing them is all the deduplication needed. No network round trip ever runs under the lock.
  *
  * <p>When the backplane reports a gap (an entry whose {@link BackplaneEntry#gapAfter()} is set: the log lost
@@ -69,6 +71,10 @@ public final class DefaultBroadcaster implements Broadcaster {
   private final Frame heartbeat;
   private final long heartbeatNanos;
   private final boolean disconnectStalled;
+  /** The pause before the first retry of a replay the backplane could not read; it doubles up to the next. */
+  private static final long REPLAY_RETRY_FIRST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  private static final long REPLAY_RETRY_MAX_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(4);
+
   private final ScheduledExecutorService scheduler;
   private final boolean sharedScheduler;
   private final @Nullable ScheduledFuture<?> heartbeatTask;
@@ -546,13 +552,51 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   /** Reads a client's replay from the log, outside the lock, and settles its resume when it arrives. */
   private void readReplay(DefaultChannel channel, String lastEventId) {
+    readReplay(channel, lastEventId, 0, System.nanoTime() + config.replayRetry().toNanos());
+  }
+
+  /**
+   * Reads a client's replay from the log; a read that fails is tried again, with a growing pause, until
+   * {@code deadline}, so a client that resumes while the log is unreachable gets its replay once the log is back
+   * rather than a miss. Meanwhile the live entries this node delivers are held for the client, as for any replay.
+   */
+  private void readReplay(DefaultChannel channel, String lastEventId, int attempt, long deadline) {
     CompletionStage<@Nullable List<BackplaneEntry>> replay;
     try {
       replay = requireNonNull(backplane).replay(lastEventId, config.history());
     } catch (RuntimeException e) {
       replay = CompletableFuture.failedFuture(e);
     }
-    replay.whenComplete((entries, failure) -> settle(channel, lastEventId, entries, failure));
+    replay.whenComplete((entries, failure) -> {
+      if (failure == null || !retryReplay(channel, lastEventId, attempt, deadline, failure)) {
+        settle(channel, lastEventId, entries, failure);
+      }
+    });
+  }
+
+  /** Schedules another read of a replay that failed, if there is time left and the client still waits for it. */
+  private boolean retryReplay(DefaultChannel channel, String lastEventId, int attempt, long deadline,
+      Throwable failure) {
+    long pause = Math.min(REPLAY_RETRY_MAX_PAUSE_NANOS, REPLAY_RETRY_FIRST_PAUSE_NANOS << Math.min(attempt, 8));
+    lock.lock();
+    try {
+      Resume resume = channel.resume;
+      if (closed || channel.slot < 0 || resume == null || resume.held == null
+          || System.nanoTime() + pause - deadline > 0) {
+        return false;
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      scheduler.schedule(() -> readReplay(channel, lastEventId, attempt + 1, deadline), pause,
+          TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return false; // the scheduler is shut down: the broadcaster is closing
+    }
+    logger.debug("replay from {} could not be read from the backplane ({}); trying again in {} ms", lastEventId,
+        failure.toString(), TimeUnit.NANOSECONDS.toMillis(pause));
+    return true;
   }
 
   /** Queues a client's replay read from the log, then the live entries held meanwhile that are newer. */

@@ -15,6 +15,7 @@ import dev.herald.sse.core.ReplayMissHandler;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeBackplane;
 import dev.herald.sse.core.testing.FakeTransport;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,11 +50,13 @@ class ClusteredBroadcasterTest {
   }
 
   private Node node(int history, ReplayMissHandler onReplayMiss) {
+    return node(BroadcasterConfig.builder().history(history).onReplayMiss(onReplayMiss));
+  }
+
+  private Node node(BroadcasterConfig.Builder config) {
     FakeBackplane backplane = new FakeBackplane(log);
-    Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
-        .history(history)
+    Broadcaster broadcaster = Broadcasters.create(config
         .greeting(Data.of("connected"))
-        .onReplayMiss(onReplayMiss)
         .backplane(backplane)
         .build());
     resources.add(broadcaster);
@@ -222,6 +225,70 @@ class ClusteredBroadcasterTest {
     FakeTransport.Await.until(() -> misses.size() == 2, () -> "misses: " + misses);
     assertThat(misses).containsExactlyInAnyOrder("1", "garbage");
     assertThat(late.broadcaster().stats().replayMisses()).isEqualTo(2);
+  }
+
+  /**
+   * Has {@code a} broadcast e1..e3, then starts a node with this configuration (its history does not hold them, so
+   * a resume from 1 is read from the log) and takes the log down.
+   */
+  private Node lateNodeWhileTheLogIsDown(Node a, BroadcasterConfig.Builder config) {
+    broadcast(a, 1, 3);
+    a.pump();
+    Node late = node(config.history(100).onReplayMiss((client, id) -> misses.add(id)));
+    log.down();
+    return late;
+  }
+
+  @Test
+  void replayTheLogCannotServeWhileDownIsReadAgainOnceItIsBackAndNothingIsMissed() {
+    Node a = node(100);
+    Node late = lateNodeWhileTheLogIsDown(a, BroadcasterConfig.builder());
+
+    FakeTransport moved = client(late, "1");
+    FakeTransport.Await.until(() -> late.backplane().replayReads() >= 2,
+        () -> "the replay was not read again; reads: " + late.backplane().replayReads());
+    assertThat(moved.data()).as("waiting, told nothing yet").containsExactly("connected");
+    assertThat(misses).isEmpty();
+
+    log.up();
+    assertThat(data(moved, 3)).containsExactly("connected", "e2", "e3");
+    a.broadcaster().broadcast(Data.of("e4"));
+    late.pump();
+
+    assertThat(data(moved, 4)).containsExactly("connected", "e2", "e3", "e4");
+    assertThat(ids(moved, 4)).containsExactly("", "2", "3", "4");
+    assertThat(misses).isEmpty();
+    assertThat(late.broadcaster().stats().replayHits()).isEqualTo(1);
+    assertThat(late.broadcaster().stats().replayMisses()).isZero();
+  }
+
+  @Test
+  void replayStillUnreadableWhenTheRetryRunsOutIsAMissThenLiveEvents() {
+    Node a = node(100);
+    Node late = lateNodeWhileTheLogIsDown(a, BroadcasterConfig.builder().replayRetry(Duration.ofSeconds(1)));
+
+    FakeTransport moved = client(late, "1");
+    FakeTransport.Await.until(() -> misses.size() == 1, () -> "no miss; reads: " + late.backplane().replayReads());
+    assertThat(late.backplane().replayReads()).as("the first read and more within the second").isGreaterThan(1);
+    assertThat(misses).containsExactly("1");
+
+    log.up();
+    a.broadcaster().broadcast(Data.of("e4"));
+    late.pump();
+    assertThat(data(moved, 2)).containsExactly("connected", "e4");
+    assertThat(late.broadcaster().stats().replayMisses()).isEqualTo(1);
+  }
+
+  @Test
+  void replayRetryOfZeroMakesAnUnreadableReplayAMissAtOnce() {
+    Node late = lateNodeWhileTheLogIsDown(node(100), BroadcasterConfig.builder().replayRetry(Duration.ZERO));
+
+    client(late, "1");
+
+    FakeTransport.Await.until(() -> misses.size() == 1, () -> "no miss: " + misses);
+    assertThat(late.backplane().replayReads()).isEqualTo(1);
+    assertThatThrownBy(() -> BroadcasterConfig.builder().replayRetry(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replayRetry");
   }
 
   @Test

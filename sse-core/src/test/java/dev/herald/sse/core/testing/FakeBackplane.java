@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -33,6 +34,7 @@ public final class FakeBackplane implements Backplane {
   private final List<Runnable> heldReplays = new ArrayList<>();
   private @Nullable Executor replayExecutor;
   private boolean closed;
+  private final AtomicInteger replayReads = new AtomicInteger();
 
   /**
    * Makes a node's backplane on a shared log.
@@ -182,8 +184,18 @@ public final class FakeBackplane implements Backplane {
     }
   }
 
+  /**
+   * Returns how many replays were asked of this backplane, answered or not.
+   *
+   * @return the count
+   */
+  public int replayReads() {
+    return replayReads.get();
+  }
+
   @Override
   public CompletionStage<@Nullable List<BackplaneEntry>> replay(String afterId, int max) {
+    replayReads.incrementAndGet();
     CompletableFuture<@Nullable List<BackplaneEntry>> answer = new CompletableFuture<>();
     Runnable read = () -> {
       if (log.isDown()) {
