@@ -52,8 +52,7 @@ import org.slf4j.LoggerFactory;
  * otherwise the replay is read from the log, outside the lock, while live entries are held for the client, and
  * when it arrives the replay and then the held entries newer than it are queued (a read that fails, the log being
  * unreachable, is tried again until {@code replayRetry} runs out, and only then is it a miss). Ids are totally
- * ordered, so
- * comparing them is all the deduplication needed. No network round trip ever runs under the lock.
+ * ordered, so comparing them is all the deduplication needed. No network round trip ever runs under the lock.
  *
  * <p>When the backplane reports a gap (an entry whose {@link BackplaneEntry#gapAfter()} is set: the log lost
  * entries this node had not delivered), the node forgets its history, whose replays would now skip the gap, and
@@ -62,6 +61,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultBroadcaster implements Broadcaster {
   private static final Logger logger = LoggerFactory.getLogger(DefaultBroadcaster.class);
+  /** The pause before the first retry of a replay the backplane could not read; each next one doubles it. */
+  private static final long REPLAY_RETRY_FIRST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /** The longest pause between two reads of a replay. */
+  private static final long REPLAY_RETRY_MAX_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(4);
   private static final DefaultChannel[] NO_CLIENTS = new DefaultChannel[0];
 
   private final BroadcasterConfig config;
@@ -71,10 +74,6 @@ public final class DefaultBroadcaster implements Broadcaster {
   private final Frame heartbeat;
   private final long heartbeatNanos;
   private final boolean disconnectStalled;
-  /** The pause before the first retry of a replay the backplane could not read; it doubles up to the next. */
-  private static final long REPLAY_RETRY_FIRST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-  private static final long REPLAY_RETRY_MAX_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(4);
-
   private final ScheduledExecutorService scheduler;
   private final boolean sharedScheduler;
   private final @Nullable ScheduledFuture<?> heartbeatTask;
