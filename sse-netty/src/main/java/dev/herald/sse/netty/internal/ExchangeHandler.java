@@ -46,9 +46,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
    * A drain stops adding queued frames to a chunk once it holds this many bytes: a quarter of Netty's default high
    * water mark, and large enough that a burst of small events costs one write per few hundred.
    */
-  static final int BATCH_BYTES = 16 * 1024;
+  private static final int BATCH_BYTES = 16 * 1024;
   /** The most frames in one chunk, whatever their size: the composite's component count. */
-  static final int BATCH_FRAMES = 256;
+  private static final int BATCH_FRAMES = 256;
 
   private final @Nullable Channel stream;
   private final Exchange.@Nullable Source source;
