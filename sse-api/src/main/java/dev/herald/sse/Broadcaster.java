@@ -1,6 +1,6 @@
 package dev.herald.sse;
 
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * A set of clients that receive the same events.
  *
  * <p>A transport subscribes each client that connects ({@link #subscribe(String)}) and serves the returned
- * {@link Channel}; the application calls {@link #broadcast(Event)}. A broadcast encodes the event once and
+ * {@link SseChannel}; the application calls {@link #broadcast(Event)}. A broadcast encodes the event once and
  * offers the same bytes to every client without waiting for any of them: a client whose queue is full is handled
  * by its overflow policy at once (by default it is disconnected, and can reconnect and catch up from the replay
  * history). {@link #broadcastPaced(Event)} is for producers that must not outrun their readers.
@@ -51,7 +51,7 @@ public interface Broadcaster extends AutoCloseable {
    * @throws IllegalStateException if the broadcaster is closed
    * @throws TooManyClientsException if the broadcaster already has its configured maximum of clients
    */
-  Channel subscribe(@Nullable String lastEventId);
+  SseChannel subscribe(@Nullable String lastEventId);
 
   /**
    * Sends an event to every client, without waiting for any of them.
@@ -101,6 +101,14 @@ public interface Broadcaster extends AutoCloseable {
    * @return the number of open client streams
    */
   int clientCount();
+
+  /**
+   * Tells whether a client that subscribed now would be refused for the client limit, so that a transport can
+   * answer a {@code HEAD} request as it would answer a {@code GET}, without subscribing anyone.
+   *
+   * @return {@code true} if the broadcaster has its configured maximum of clients
+   */
+  boolean isFull();
 
   /**
    * Returns a snapshot of this broadcaster's counters.

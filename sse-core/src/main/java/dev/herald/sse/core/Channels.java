@@ -5,16 +5,16 @@ import static java.util.Objects.requireNonNull;
 import dev.herald.sse.core.internal.Counters;
 import dev.herald.sse.core.internal.DefaultChannel;
 import dev.herald.sse.core.internal.StandaloneHeartbeat;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Makes standalone {@link Channel}s: one client's stream that belongs to no broadcaster, for a transport to serve
+ * Makes standalone {@link SseChannel}s: one client's stream that belongs to no broadcaster, for a transport to serve
  * when the application talks to a single client through its {@link dev.herald.sse.Sender}.
  *
  * <pre>{@code
- * Channel channel = Channels.open(ChannelConfig.defaults(), request.getHeader("Last-Event-ID"));
+ * SseChannel channel = Channels.open(ChannelConfig.defaults(), request.getHeader("Last-Event-ID"));
  * // the transport serves channel; the application writes to channel.sender()
  * }</pre>
  *
@@ -35,7 +35,7 @@ public final class Channels {
    * @param lastEventId the client's {@code Last-Event-ID}, or {@code null}
    * @return a new open channel, not yet started
    */
-  public static Channel open(ChannelConfig config, @Nullable String lastEventId) {
+  public static SseChannel open(ChannelConfig config, @Nullable String lastEventId) {
     return open(config, DEFAULT_HEARTBEAT, lastEventId);
   }
 
@@ -49,7 +49,7 @@ public final class Channels {
    * @return a new open channel, not yet started
    * @throws IllegalArgumentException if {@code heartbeat} is negative or between zero and one millisecond
    */
-  public static Channel open(ChannelConfig config, Duration heartbeat, @Nullable String lastEventId) {
+  public static SseChannel open(ChannelConfig config, Duration heartbeat, @Nullable String lastEventId) {
     requireNonNull(config, "config");
     requireNonNull(heartbeat, "heartbeat");
     if (heartbeat.isNegative() || (!heartbeat.isZero() && heartbeat.toNanos() < 1_000_000)) {

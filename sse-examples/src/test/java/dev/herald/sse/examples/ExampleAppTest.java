@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.herald.sse.examples.ExampleApp.Reply;
 import dev.herald.sse.examples.ExampleApp.Route;
 import dev.herald.sse.examples.ExampleApp.Route.Kind;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,7 +41,7 @@ class ExampleAppTest {
 
   @Test
   void pathMessageIsPercentDecodedAsUtf8AndBroadcast() {
-    Channel channel = app.broadcaster().subscribe(null);
+    SseChannel channel = app.broadcaster().subscribe(null);
     channel.poll(); // the greeting
 
     Reply reply = app.reply(app.route("GET", "/events/caf%C3%A9%20%E2%82%AC+1%0Anext"));

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.examples.ExampleOptions.Transport;
 import dev.herald.sse.examples.browser.HeadlessChromium;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -61,7 +61,7 @@ class ExampleBrowserIT {
       browser.awaitTrue("window.heraldEvents.length >= 3", WAIT);
 
       // The server ends the stream; events broadcast while the browser is away must reach it after it reconnects.
-      for (Channel channel : recording[0].channels()) {
+      for (SseChannel channel : recording[0].channels()) {
         channel.sender().close();
       }
       browser.awaitTrue("document.body.dataset.state === 'connecting'", WAIT);
@@ -77,7 +77,7 @@ class ExampleBrowserIT {
           "connected", "missed while away 1", "missed while away 2", "live again");
       assertThat(field(events, "id")).containsExactly(
           "", "1", "2", "2", "3", "4", "5");
-      List<Channel> channels = recording[0].channels();
+      List<SseChannel> channels = recording[0].channels();
       assertThat(channels).hasSize(2);
       assertThat(channels.get(1).lastEventId()).as("the browser resumed with Last-Event-ID").isEqualTo("2");
       assertThat(browser.evaluate("document.querySelectorAll('#events li').length")).isEqualTo(7L);

@@ -3,7 +3,7 @@ package dev.herald.sse.examples;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Event;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -11,19 +11,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /** A broadcaster that remembers every channel it handed to a transport, so a test can end those streams. */
 final class RecordingBroadcaster implements Broadcaster {
   private final Broadcaster delegate;
-  private final List<Channel> channels = new CopyOnWriteArrayList<>();
+  private final List<SseChannel> channels = new CopyOnWriteArrayList<>();
 
   RecordingBroadcaster(Broadcaster delegate) {
     this.delegate = delegate;
   }
 
-  List<Channel> channels() {
+  List<SseChannel> channels() {
     return List.copyOf(channels);
   }
 
   @Override
-  public Channel subscribe(String lastEventId) {
-    Channel channel = delegate.subscribe(lastEventId);
+  public SseChannel subscribe(String lastEventId) {
+    SseChannel channel = delegate.subscribe(lastEventId);
     channels.add(channel);
     return channel;
   }
@@ -51,6 +51,11 @@ final class RecordingBroadcaster implements Broadcaster {
   @Override
   public boolean isClosed() {
     return delegate.isClosed();
+  }
+
+  @Override
+  public boolean isFull() {
+    return delegate.isFull();
   }
 
   @Override

@@ -7,7 +7,7 @@ import dev.herald.sse.Sender;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.Channels;
 import dev.herald.sse.netty.internal.Exchange;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.function.Consumer;
@@ -102,7 +102,7 @@ public final class NettySse {
       }
 
       @Override
-      public Channel open(@Nullable String lastEventId) {
+      public SseChannel open(@Nullable String lastEventId) {
         return broadcaster.subscribe(lastEventId);
       }
 
@@ -162,7 +162,7 @@ public final class NettySse {
       }
 
       @Override
-      public Channel open(@Nullable String lastEventId) {
+      public SseChannel open(@Nullable String lastEventId) {
         return Channels.open(channelConfig, lastEventId);
       }
 

@@ -9,7 +9,7 @@ import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.Channels;
 import dev.herald.sse.servlet.internal.AsyncStream;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -114,7 +114,7 @@ public final class ServletSse {
     if (!check(request, response, closeGrace)) {
       return false;
     }
-    Channel channel;
+    SseChannel channel;
     try {
       channel = broadcaster.subscribe(request.getHeader("Last-Event-ID"));
     } catch (TooManyClientsException e) {
@@ -178,7 +178,7 @@ public final class ServletSse {
     if (!check(request, response, closeGrace)) {
       return false;
     }
-    Channel channel = Channels.open(config, request.getHeader("Last-Event-ID"));
+    SseChannel channel = Channels.open(config, request.getHeader("Last-Event-ID"));
     open(request, response, channel, closeGrace);
     try {
       onOpen.accept(channel.sender());
@@ -225,7 +225,7 @@ public final class ServletSse {
   }
 
   private static void open(
-      HttpServletRequest request, HttpServletResponse response, Channel channel, Duration closeGrace)
+      HttpServletRequest request, HttpServletResponse response, SseChannel channel, Duration closeGrace)
       throws IOException {
     try {
       writeHeaders(response);

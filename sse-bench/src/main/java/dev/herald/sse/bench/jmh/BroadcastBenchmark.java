@@ -4,7 +4,7 @@ import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -57,7 +57,7 @@ public class BroadcastBenchmark {
   public String drain;
 
   private Broadcaster broadcaster;
-  private Channel[] channels;
+  private SseChannel[] channels;
   private Data event;
   private Consumer consumer;
 
@@ -65,12 +65,12 @@ public class BroadcastBenchmark {
   public void setUp() {
     broadcaster = Broadcasters.create(BroadcasterConfig.builder().heartbeat(Duration.ZERO).build());
     event = Data.of(Payloads.text(size));
-    channels = new Channel[clients];
+    channels = new SseChannel[clients];
     if (drain.equals("thread")) {
       consumer = new Consumer();
     }
     for (int i = 0; i < clients; i++) {
-      Channel channel = broadcaster.subscribe(null);
+      SseChannel channel = broadcaster.subscribe(null);
       channels[i] = channel;
       if (consumer != null) {
         Consumer c = consumer;
@@ -104,7 +104,7 @@ public class BroadcastBenchmark {
       return;
     }
     blackhole.consume(broadcaster.broadcast(event));
-    for (Channel channel : channels) {
+    for (SseChannel channel : channels) {
       Frame frame;
       while ((frame = channel.poll()) != null) {
         blackhole.consume(frame);
@@ -114,12 +114,12 @@ public class BroadcastBenchmark {
 
   /** One thread that drains woken channels, like an event loop serving every client. */
   private static final class Consumer implements Runnable {
-    private final ConcurrentLinkedQueue<Channel> ready = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<SseChannel> ready = new ConcurrentLinkedQueue<>();
     private final Thread thread = new Thread(this, "consumer");
     private volatile boolean running = true;
     private long frames;
 
-    void ready(Channel channel) {
+    void ready(SseChannel channel) {
       ready.offer(channel);
       LockSupport.unpark(thread);
     }
@@ -142,7 +142,7 @@ public class BroadcastBenchmark {
     @Override
     public void run() {
       while (running) {
-        Channel channel = ready.poll();
+        SseChannel channel = ready.poll();
         if (channel == null) {
           LockSupport.park(this);
           continue;

@@ -3,7 +3,7 @@ package dev.herald.sse.bench.jmh;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.Channels;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -38,7 +38,7 @@ public class ChannelBenchmark {
 
   @State(Scope.Group)
   public static class Shared {
-    Channel channel;
+    SseChannel channel;
     Data event;
 
     @Setup(Level.Trial)

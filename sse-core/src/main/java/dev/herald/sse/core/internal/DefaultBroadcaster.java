@@ -16,7 +16,7 @@ import dev.herald.sse.core.EventEncoder;
 import dev.herald.sse.core.OverflowPolicy;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.core.spi.BackplaneEntry;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,7 +131,7 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   @Override
-  public Channel subscribe(@Nullable String lastEventId) {
+  public SseChannel subscribe(@Nullable String lastEventId) {
     String resumeFrom = lastEventId == null || lastEventId.isEmpty() ? null : lastEventId;
     DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters);
     boolean missed = false;
@@ -296,6 +296,16 @@ public final class DefaultBroadcaster implements Broadcaster {
     lock.lock();
     try {
       return size;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public boolean isFull() {
+    lock.lock();
+    try {
+      return size >= config.maxClients();
     } finally {
       lock.unlock();
     }

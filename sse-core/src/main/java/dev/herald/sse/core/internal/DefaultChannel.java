@@ -9,7 +9,7 @@ import dev.herald.sse.Sender;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.EventEncoder;
 import dev.herald.sse.core.OverflowPolicy;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * then looks at the flag, so one of them always sees the other). The lock guards only the slow paths: sends that
  * wait for room, close listeners, and overflow handling.
  */
-public final class DefaultChannel implements Channel, Sender {
+public final class DefaultChannel implements SseChannel, Sender {
   private static final Logger log = LoggerFactory.getLogger(DefaultChannel.class);
   private static final int BYTE_BITS = 40;
   private static final long BYTE_MASK = (1L << BYTE_BITS) - 1;
@@ -150,7 +150,7 @@ public final class DefaultChannel implements Channel, Sender {
     close(CloseReason.SERVER_CLOSED);
   }
 
-  // ---- Channel: the transport's side ----
+  // ---- SseChannel: the transport's side ----
 
   @Override
   public Sender sender() {

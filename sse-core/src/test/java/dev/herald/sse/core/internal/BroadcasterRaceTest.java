@@ -10,7 +10,7 @@ import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeTransport;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,7 +128,7 @@ class BroadcasterRaceTest {
       try {
         go.countDown();
         for (int i = 0; i < 200; i++) {
-          Channel channel = broadcaster.subscribe(null);
+          SseChannel channel = broadcaster.subscribe(null);
           FakeTransport client = FakeTransport.serve(channel);
           if (i % 10 == 0) {
             stayed.add(client);

@@ -17,7 +17,7 @@ import dev.herald.sse.core.ReplayMissHandler;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeTransport;
 import dev.herald.sse.core.testing.FakeTransport.Await;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -59,13 +59,13 @@ class DefaultBroadcasterTest {
     return serve(broadcaster.subscribe(null));
   }
 
-  private FakeTransport serve(Channel channel) {
+  private FakeTransport serve(SseChannel channel) {
     FakeTransport transport = FakeTransport.serve(channel);
     resources.add(transport);
     return transport;
   }
 
-  private FakeTransport stalled(Channel channel) {
+  private FakeTransport stalled(SseChannel channel) {
     FakeTransport transport = FakeTransport.servePaused(channel);
     resources.add(transport);
     return transport;
@@ -94,7 +94,7 @@ class DefaultBroadcasterTest {
   @Test
   void broadcastsWakeIdleTransportsOnlyAfterReleasingTheLock() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().heartbeat(Duration.ZERO));
-    Channel channel = broadcaster.subscribe(null);
+    SseChannel channel = broadcaster.subscribe(null);
     List<String> wakes = new CopyOnWriteArrayList<>();
     channel.start(() -> {
       // Another thread takes the broadcaster's lock while the transport is woken: it could not if the waking
@@ -137,8 +137,8 @@ class DefaultBroadcasterTest {
   @Test
   void broadcastEncodesOnceAndEveryClientSharesTheBytes() {
     Broadcaster broadcaster = broadcaster();
-    Channel a = broadcaster.subscribe(null);
-    Channel b = broadcaster.subscribe(null);
+    SseChannel a = broadcaster.subscribe(null);
+    SseChannel b = broadcaster.subscribe(null);
 
     broadcaster.broadcast(Data.of("shared"));
 
@@ -165,7 +165,7 @@ class DefaultBroadcasterTest {
   void clientThatNeverReadsIsDisconnectedAndDoesNotHoldUpTheOthers() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().channel(smallQueue(OverflowPolicy.DISCONNECT)));
     FakeTransport reader = client(broadcaster);
-    Channel stalledChannel = broadcaster.subscribe(null);
+    SseChannel stalledChannel = broadcaster.subscribe(null);
     stalled(stalledChannel);
 
     broadcastKeepingUpWith(broadcaster, reader, 1000);
@@ -259,7 +259,7 @@ class DefaultBroadcasterTest {
         .channel(ChannelConfig.builder().maxQueuedEvents(2).build())
         .slowClientGrace(Duration.ofSeconds(1))); // long enough for the reader on a busy machine
     FakeTransport reader = client(broadcaster);
-    Channel stalledChannel = broadcaster.subscribe(null);
+    SseChannel stalledChannel = broadcaster.subscribe(null);
     stalled(stalledChannel);
 
     for (int i = 0; i < 20; i++) {
@@ -292,7 +292,7 @@ class DefaultBroadcasterTest {
   @Test
   void closedClientLeavesAtOnce() {
     Broadcaster broadcaster = broadcaster();
-    Channel channel = broadcaster.subscribe(null);
+    SseChannel channel = broadcaster.subscribe(null);
     broadcaster.subscribe(null);
     assertThat(broadcaster.clientCount()).isEqualTo(2);
 
@@ -312,7 +312,7 @@ class DefaultBroadcasterTest {
     });
     producer.start();
     for (int i = 0; i < 2_000; i++) {
-      Channel channel = broadcaster.subscribe(null);
+      SseChannel channel = broadcaster.subscribe(null);
       channel.start(() -> {});
       channel.poll();
       channel.close(i % 2 == 0 ? CloseReason.CLIENT_GONE : CloseReason.ERROR);
@@ -342,8 +342,8 @@ class DefaultBroadcasterTest {
     DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ofHours(1)));
     long interval = Duration.ofHours(1).toNanos();
-    Channel quiet = broadcaster.subscribe(null);
-    Channel chatty = broadcaster.subscribe(null);
+    SseChannel quiet = broadcaster.subscribe(null);
+    SseChannel chatty = broadcaster.subscribe(null);
     long start = System.nanoTime();
 
     broadcaster.heartbeat(start + interval / 2);
@@ -364,8 +364,8 @@ class DefaultBroadcasterTest {
     DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ofHours(1)).channel(smallQueue(OverflowPolicy.DISCONNECT)));
     long interval = Duration.ofHours(1).toNanos();
-    Channel stalled = broadcaster.subscribe(null);
-    Channel reading = broadcaster.subscribe(null);
+    SseChannel stalled = broadcaster.subscribe(null);
+    SseChannel reading = broadcaster.subscribe(null);
     for (int i = 0; i < 8; i++) {
       broadcaster.broadcast(Data.of("fills the queue " + i));
     }
@@ -388,7 +388,7 @@ class DefaultBroadcasterTest {
   void heartbeatLeavesAFullClientAloneUnderADropPolicy() {
     DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ofHours(1)).channel(smallQueue(OverflowPolicy.DROP_OLDEST)));
-    Channel stalled = broadcaster.subscribe(null);
+    SseChannel stalled = broadcaster.subscribe(null);
     for (int i = 0; i < 8; i++) {
       broadcaster.broadcast(Data.of("fills the queue " + i));
     }
@@ -403,7 +403,7 @@ class DefaultBroadcasterTest {
   void heartbeatSkipsEveryoneAfterARecentBroadcast() {
     DefaultBroadcaster broadcaster = (DefaultBroadcaster) broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ofHours(1)));
-    Channel client = broadcaster.subscribe(null);
+    SseChannel client = broadcaster.subscribe(null);
     ((DefaultChannel) client).lastSendNanos = System.nanoTime() - Duration.ofHours(2).toNanos();
 
     broadcaster.broadcast(Data.of("news"));
@@ -487,7 +487,7 @@ class DefaultBroadcasterTest {
     for (int i = 1; i <= 50; i++) {
       broadcaster.broadcast(Data.of(Integer.toString(i)));
     }
-    Channel channel = broadcaster.subscribe("10");
+    SseChannel channel = broadcaster.subscribe("10");
 
     broadcaster.broadcast(Data.of("51"));
     FakeTransport client = serve(channel);
@@ -555,7 +555,7 @@ class DefaultBroadcasterTest {
   void emptyLastEventIdMeansAFreshClient() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
 
-    Channel channel = broadcaster.subscribe("");
+    SseChannel channel = broadcaster.subscribe("");
 
     assertThat(channel.lastEventId()).isNull();
     assertThat(broadcaster.stats().replayMisses()).isZero();
@@ -594,7 +594,7 @@ class DefaultBroadcasterTest {
   void clientsBeyondTheLimitAreRefused() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().maxClients(2));
     broadcaster.subscribe(null);
-    Channel second = broadcaster.subscribe(null);
+    SseChannel second = broadcaster.subscribe(null);
 
     assertThatThrownBy(() -> broadcaster.subscribe(null)).isInstanceOf(TooManyClientsException.class)
         .hasMessageContaining("2");
@@ -634,7 +634,7 @@ class DefaultBroadcasterTest {
   @Test
   void statsCountWhatHappened() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
-    Channel a = broadcaster.subscribe(null);
+    SseChannel a = broadcaster.subscribe(null);
     broadcaster.subscribe(null);
     broadcaster.broadcast(Data.of("one"));
     broadcaster.broadcast(Data.of("two"));
@@ -659,7 +659,7 @@ class DefaultBroadcasterTest {
   void eventLargerThanTheLimitIsRejectedBeforeAnyClientSeesIt() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
         .channel(ChannelConfig.builder().maxEventBytes(16).build()));
-    Channel channel = broadcaster.subscribe(null);
+    SseChannel channel = broadcaster.subscribe(null);
 
     assertThatThrownBy(() -> broadcaster.broadcast(Data.of("far more than sixteen bytes")))
         .isInstanceOf(IllegalArgumentException.class);

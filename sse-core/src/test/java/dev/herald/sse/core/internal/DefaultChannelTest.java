@@ -11,7 +11,7 @@ import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.Channels;
 import dev.herald.sse.core.EventEncoder;
 import dev.herald.sse.core.testing.FakeTransport;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /** The channel's queue, from memory; heartbeats off, since they are tested in {@link StandaloneHeartbeatTest}. */
 class DefaultChannelTest {
 
-  private static Channel open(int maxEvents) {
+  private static SseChannel open(int maxEvents) {
     return Channels.open(ChannelConfig.builder().maxQueuedEvents(maxEvents).build(), Duration.ZERO, null);
   }
 
@@ -51,7 +51,7 @@ class DefaultChannelTest {
   @Test
   void queueRefusesEventsBeyondItsByteBound() {
     // "data: 12345678\n\n" is 16 bytes: two fit in 40, a third does not; "data:\n\n" (7 bytes) still does.
-    Channel channel = Channels.open(ChannelConfig.builder().maxQueuedBytes(40).build(), Duration.ZERO, null);
+    SseChannel channel = Channels.open(ChannelConfig.builder().maxQueuedBytes(40).build(), Duration.ZERO, null);
 
     assertThat(channel.sender().trySend(Data.of("12345678"))).isTrue();
     assertThat(channel.sender().trySend(Data.of("12345678"))).isTrue();
@@ -61,7 +61,7 @@ class DefaultChannelTest {
 
   @Test
   void takingFramesMakesRoomAgain() {
-    Channel channel = open(1);
+    SseChannel channel = open(1);
     channel.start(() -> {});
 
     assertThat(channel.sender().trySend(Data.of("a"))).isTrue();
@@ -90,7 +90,7 @@ class DefaultChannelTest {
 
   @Test
   void framesComeOutInTheOrderTheyWentIn() {
-    Channel channel = open(10);
+    SseChannel channel = open(10);
     channel.start(() -> {});
     for (int i = 0; i < 5; i++) {
       channel.sender().trySend(Data.of("e" + i));
@@ -107,7 +107,7 @@ class DefaultChannelTest {
 
   @Test
   void consumerIsWokenOnlyWhenTheQueueTurnsNonEmptyWhileIdle() {
-    Channel channel = open(100);
+    SseChannel channel = open(100);
     AtomicInteger wakeups = new AtomicInteger();
     channel.start(wakeups::incrementAndGet);
 
@@ -130,7 +130,7 @@ class DefaultChannelTest {
 
   @Test
   void hasPendingLooksWithoutTaking() {
-    Channel channel = open(10);
+    SseChannel channel = open(10);
     channel.start(() -> {});
     assertThat(channel.hasPending()).isFalse();
 
@@ -143,7 +143,7 @@ class DefaultChannelTest {
 
   @Test
   void startingTwiceFails() {
-    Channel channel = open(1);
+    SseChannel channel = open(1);
     channel.start(() -> {});
 
     assertThatThrownBy(() -> channel.start(() -> {})).isInstanceOf(IllegalStateException.class);
@@ -151,7 +151,7 @@ class DefaultChannelTest {
 
   @Test
   void sendCompletesOnlyWhenTheReaderMakesRoom() {
-    Channel channel = open(2);
+    SseChannel channel = open(2);
     channel.start(() -> {});
 
     CompletionStage<Void> first = channel.sender().send(Data.of("first"));
@@ -173,7 +173,7 @@ class DefaultChannelTest {
 
   @Test
   void trySendDoesNotJumpAheadOfWaitingSends() {
-    Channel channel = open(1);
+    SseChannel channel = open(1);
     channel.start(() -> {});
     channel.sender().send(Data.of("queued"));
     channel.sender().send(Data.of("waiting"));
@@ -185,7 +185,7 @@ class DefaultChannelTest {
 
   @Test
   void waitingSendsAreBoundedByTheQueueSize() {
-    Channel channel = open(2);
+    SseChannel channel = open(2);
     Sender sender = channel.sender();
     sender.send(Data.of("q1"));
     sender.send(Data.of("q2"));
@@ -201,7 +201,7 @@ class DefaultChannelTest {
 
   @Test
   void waitingSendsFailWithClientGoneWhenTheStreamEnds() {
-    Channel channel = open(1);
+    SseChannel channel = open(1);
     channel.sender().send(Data.of("queued"));
     CompletableFuture<Void> waiting = channel.sender().send(Data.of("waiting")).toCompletableFuture();
 
@@ -215,7 +215,7 @@ class DefaultChannelTest {
 
   @Test
   void sendAfterCloseFailsAndTrySendRefuses() {
-    Channel channel = open(10);
+    SseChannel channel = open(10);
     channel.sender().close();
 
     assertThat(channel.sender().isOpen()).isFalse();
@@ -226,7 +226,7 @@ class DefaultChannelTest {
 
   @Test
   void serverCloseKeepsWhatIsQueuedForTheTransportToWrite() {
-    Channel channel = open(10);
+    SseChannel channel = open(10);
     channel.start(() -> {});
     channel.sender().trySend(Data.of("last words"));
 
@@ -242,7 +242,7 @@ class DefaultChannelTest {
   @Test
   void anyOtherCloseDiscardsWhatIsQueued() {
     for (CloseReason reason : List.of(CloseReason.CLIENT_GONE, CloseReason.SLOW_CONSUMER, CloseReason.ERROR)) {
-      Channel channel = open(10);
+      SseChannel channel = open(10);
       channel.start(() -> {});
       channel.sender().trySend(Data.of("never written"));
 
@@ -255,7 +255,7 @@ class DefaultChannelTest {
 
   @Test
   void closeListenersRunOnceWithTheFirstReason() {
-    Channel channel = open(1);
+    SseChannel channel = open(1);
     List<CloseReason> seen = new ArrayList<>();
     channel.sender().onClose(seen::add);
     channel.sender().onClose(seen::add);
@@ -270,7 +270,7 @@ class DefaultChannelTest {
 
   @Test
   void listenerAddedAfterCloseRunsAtOnce() {
-    Channel channel = open(1);
+    SseChannel channel = open(1);
     channel.close(CloseReason.ERROR);
     List<CloseReason> seen = new ArrayList<>();
 
@@ -281,7 +281,7 @@ class DefaultChannelTest {
 
   @Test
   void failingListenerDoesNotStopTheOthers() {
-    Channel channel = open(1);
+    SseChannel channel = open(1);
     List<CloseReason> seen = new ArrayList<>();
     channel.sender().onClose(reason -> {
       throw new IllegalStateException("listener bug");
@@ -295,7 +295,7 @@ class DefaultChannelTest {
 
   @Test
   void closeWakesTheTransportEvenWhenItIsNotIdle() {
-    Channel channel = open(10);
+    SseChannel channel = open(10);
     AtomicInteger wakeups = new AtomicInteger();
     channel.start(wakeups::incrementAndGet);
 
@@ -306,7 +306,7 @@ class DefaultChannelTest {
 
   @Test
   void transportThatCannotBeWokenClosesTheClient() {
-    Channel channel = open(10);
+    SseChannel channel = open(10);
     channel.start(() -> {
       throw new java.util.concurrent.RejectedExecutionException("event loop shut down");
     });
@@ -319,7 +319,7 @@ class DefaultChannelTest {
 
   @Test
   void lastEventIdIsKept() {
-    Channel channel = Channels.open(ChannelConfig.defaults(), Duration.ZERO, "41");
+    SseChannel channel = Channels.open(ChannelConfig.defaults(), Duration.ZERO, "41");
 
     assertThat(channel.lastEventId()).isEqualTo("41");
     assertThat(channel.sender().lastEventId()).isEqualTo("41");
@@ -342,7 +342,7 @@ class DefaultChannelTest {
   void manyPacedProducersOneReaderLoseNothingAndKeepEachProducersOrder() throws Exception {
     int producers = 4;
     int perProducer = 5_000;
-    Channel channel = open(16);
+    SseChannel channel = open(16);
     try (FakeTransport transport = FakeTransport.serve(channel)) {
       List<Thread> threads = new ArrayList<>();
       for (int p = 0; p < producers; p++) {

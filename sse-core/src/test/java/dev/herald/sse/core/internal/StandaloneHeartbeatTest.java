@@ -8,7 +8,7 @@ import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.Channels;
 import dev.herald.sse.core.testing.FakeTransport;
 import dev.herald.sse.core.testing.FakeTransport.Await;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +17,7 @@ class StandaloneHeartbeatTest {
   @Test
   void idleStandaloneStreamGetsPingsUntilItCloses() {
     Duration interval = Duration.ofMillis(21);
-    Channel channel = Channels.open(ChannelConfig.defaults(), interval, null);
+    SseChannel channel = Channels.open(ChannelConfig.defaults(), interval, null);
     try (FakeTransport client = FakeTransport.serve(channel)) {
       Await.until(() -> client.comments().size() >= 2, () -> "no heartbeat: " + client.wire());
       assertThat(client.wire()).startsWith(": ping\n\n");
@@ -31,7 +31,7 @@ class StandaloneHeartbeatTest {
 
   @Test
   void streamWithoutHeartbeatRegistersNothing() {
-    Channel channel = Channels.open(ChannelConfig.defaults(), Duration.ZERO, null);
+    SseChannel channel = Channels.open(ChannelConfig.defaults(), Duration.ZERO, null);
 
     assertThat(StandaloneHeartbeat.running(Duration.ZERO)).isFalse();
     channel.close(CloseReason.SERVER_CLOSED);

@@ -2,7 +2,7 @@ package dev.herald.sse.core.testing;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * An in-memory transport for engine tests: drains a {@link Channel} on its own single "I/O" thread, as a real
+ * An in-memory transport for engine tests: drains an {@link SseChannel} on its own single "I/O" thread, as a real
  * transport does on its event loop, and reads what it drains with an {@link EventStreamParser}.
  *
  * <p>It can be paused, like a socket whose client stopped reading: a paused transport does not poll, so the
@@ -24,7 +24,7 @@ import java.util.function.BooleanSupplier;
  * return snapshots.
  */
 public final class FakeTransport implements AutoCloseable {
-  private final Channel channel;
+  private final SseChannel channel;
   private final ExecutorService loop;
   private final EventStreamParser parser = new EventStreamParser();
   private final StringBuilder wire = new StringBuilder();
@@ -32,7 +32,7 @@ public final class FakeTransport implements AutoCloseable {
   private volatile boolean paused;
   private volatile boolean ended;
 
-  private FakeTransport(Channel channel, boolean paused) {
+  private FakeTransport(SseChannel channel, boolean paused) {
     this.channel = requireNonNull(channel, "channel");
     this.paused = paused;
     this.loop = Executors.newSingleThreadExecutor(runnable -> {
@@ -48,7 +48,7 @@ public final class FakeTransport implements AutoCloseable {
    * @param channel the channel to serve
    * @return the running transport
    */
-  public static FakeTransport serve(Channel channel) {
+  public static FakeTransport serve(SseChannel channel) {
     return start(new FakeTransport(channel, false));
   }
 
@@ -58,7 +58,7 @@ public final class FakeTransport implements AutoCloseable {
    * @param channel the channel to serve
    * @return the paused transport
    */
-  public static FakeTransport servePaused(Channel channel) {
+  public static FakeTransport servePaused(SseChannel channel) {
     return start(new FakeTransport(channel, true));
   }
 

@@ -3,7 +3,7 @@ package dev.herald.sse.netty.internal;
 import dev.herald.sse.Sender;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.netty.NettySseConfig;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -59,7 +59,7 @@ public final class Exchange {
      * @throws TooManyClientsException if the source is at its client limit
      * @throws IllegalStateException if the source is closed
      */
-    Channel open(@Nullable String lastEventId);
+    SseChannel open(@Nullable String lastEventId);
 
     /**
      * Hands the application its sender once the stream is open, on the connection's event loop.
@@ -163,7 +163,7 @@ public final class Exchange {
       respond(ctx, r, response, r.keepAlive() && r.chunked());
       return;
     }
-    Channel stream;
+    SseChannel stream;
     try {
       stream = source.open(r.lastEventId());
     } catch (TooManyClientsException e) {

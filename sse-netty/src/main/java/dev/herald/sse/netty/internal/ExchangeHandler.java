@@ -3,7 +3,7 @@ package dev.herald.sse.netty.internal;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.CloseReason;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns a connection from an answered request until its response is complete: swallows the rest of that request's
- * body and, for a stream, drains the client's {@link Channel} to the socket.
+ * body and, for a stream, drains the client's {@link SseChannel} to the socket.
  *
  * <p>It sits right before the handler that answered the request, so it sees the connection's later inbound
  * events first. While a stream is open, a later (pipelined) request could only be answered after the stream ends,
@@ -50,7 +50,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   /** The most frames in one chunk, whatever their size: the composite's component count. */
   private static final int BATCH_FRAMES = 256;
 
-  private final @Nullable Channel stream;
+  private final @Nullable SseChannel stream;
   private final Exchange.@Nullable Source source;
   private final boolean keepAlive;
   private final Duration closeGrace;
@@ -85,7 +85,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
    * @param bodyDone whether the request's body was read already
    * @param closeGrace how long the end of a server-closed stream may take to write
    */
-  ExchangeHandler(Channel stream, Exchange.Source source, boolean keepAlive, boolean bodyDone, Duration closeGrace) {
+  ExchangeHandler(SseChannel stream, Exchange.Source source, boolean keepAlive, boolean bodyDone, Duration closeGrace) {
     this.stream = requireNonNull(stream, "stream");
     this.source = requireNonNull(source, "source");
     this.keepAlive = keepAlive;
@@ -104,7 +104,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
    */
   void start(HttpResponse response) {
     ChannelHandlerContext ctx = requireNonNull(this.ctx, "not in a pipeline");
-    Channel stream = requireNonNull(this.stream);
+    SseChannel stream = requireNonNull(this.stream);
     // Flushed at once, so the client sees the stream open even before the first event.
     ctx.writeAndFlush(response).addListener(onWritten);
     stream.start(this::wake);
@@ -152,7 +152,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void drainOnce() {
-    Channel stream = this.stream;
+    SseChannel stream = this.stream;
     ChannelHandlerContext ctx = this.ctx;
     if (stream == null || ctx == null || finished) {
       return;
@@ -192,7 +192,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
    * other clients and the replay history, so they are wrapped, never copied or changed; the batch is a composite of
    * those wrappers, which the socket copies once when it writes (as it would copy each frame on its own).
    */
-  private static ByteBuf batch(ChannelHandlerContext ctx, Channel stream, Frame first) {
+  private static ByteBuf batch(ChannelHandlerContext ctx, SseChannel stream, Frame first) {
     ByteBuf bytes = Unpooled.wrappedBuffer(first.buffer());
     long budget = Math.min(BATCH_BYTES, ctx.channel().bytesBeforeUnwritable());
     if (first.length() >= budget || !stream.hasPending()) {
@@ -271,7 +271,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     if (future.isSuccess()) {
       return;
     }
-    Channel stream = this.stream;
+    SseChannel stream = this.stream;
     if (stream != null && !stream.isClosed()) {
       Throwable cause = future.cause();
       if (cause instanceof IOException) {
@@ -331,7 +331,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   private void ended() {
     cancelCloseGrace();
     finished = true;
-    Channel stream = this.stream;
+    SseChannel stream = this.stream;
     if (stream != null) {
       stream.close(CloseReason.CLIENT_GONE); // does nothing if the stream had ended already
     }
@@ -339,7 +339,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    Channel stream = this.stream;
+    SseChannel stream = this.stream;
     if (stream != null && cause instanceof IOException) {
       // A reset or broken connection is how streams usually end: expected, not worth a warning.
       log.debug("a streaming client's connection failed; it is gone", cause);

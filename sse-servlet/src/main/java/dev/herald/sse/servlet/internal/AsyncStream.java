@@ -3,7 +3,7 @@ package dev.herald.sse.servlet.internal;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.CloseReason;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one {@link Channel} on a Servlet async response with non-blocking I/O: a {@link WriteListener} drains
+ * Serves one {@link SseChannel} on a Servlet async response with non-blocking I/O: a {@link WriteListener} drains
  * the channel while the output stream {@linkplain ServletOutputStream#isReady() is ready}, and an
  * {@link AsyncListener} reports the connection's end to the engine.
  *
@@ -59,7 +59,7 @@ public final class AsyncStream implements WriteListener, AsyncListener {
   /** How long a container callback waits for a drain in flight before it gives up on the lock and says so. */
   private static final long LOCK_WAIT_SECONDS = 10;
 
-  private final Channel channel;
+  private final SseChannel channel;
   private final AsyncContext async;
   private final ServletOutputStream out;
   private final long closeGraceNanos;
@@ -73,7 +73,7 @@ public final class AsyncStream implements WriteListener, AsyncListener {
   private final AtomicBoolean graceStarted = new AtomicBoolean();
   private volatile @Nullable ScheduledFuture<?> graceTimer;
 
-  private AsyncStream(Channel channel, AsyncContext async, ServletOutputStream out, Duration closeGrace) {
+  private AsyncStream(SseChannel channel, AsyncContext async, ServletOutputStream out, Duration closeGrace) {
     this.channel = channel;
     this.async = async;
     this.out = out;
@@ -91,7 +91,7 @@ public final class AsyncStream implements WriteListener, AsyncListener {
    * @throws IOException if the response's output stream cannot be had
    */
   public static void serve(
-      HttpServletRequest request, HttpServletResponse response, Channel channel, Duration closeGrace)
+      HttpServletRequest request, HttpServletResponse response, SseChannel channel, Duration closeGrace)
       throws IOException {
     requireNonNull(channel, "channel");
     requireNonNull(closeGrace, "closeGrace");

@@ -7,7 +7,7 @@ import dev.herald.sse.Data;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.testing.Probes;
 import dev.herald.sse.core.Channels;
-import dev.herald.sse.spi.Channel;
+import dev.herald.sse.spi.SseChannel;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class AsyncStreamTest {
   private final FakeOutput out = new FakeOutput();
   private final FakeAsync async = new FakeAsync();
-  private final Channel channel = Channels.open(ChannelConfig.defaults(), null);
+  private final SseChannel channel = Channels.open(ChannelConfig.defaults(), null);
 
   @Test
   void startsAsyncWithNoTimeoutAndDrainsWhenTheContainerSaysWritable() throws IOException {

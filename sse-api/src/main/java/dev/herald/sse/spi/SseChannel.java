@@ -49,7 +49,7 @@ import org.jspecify.annotations.Nullable;
  * {@link CloseReason#SERVER_CLOSED} the frames queued before the close are still handed out by {@code poll()},
  * so the transport can end the stream cleanly; for every other reason the queue is emptied at once.
  */
-public interface Channel {
+public interface SseChannel {
 
   /**
    * Returns the {@code Last-Event-ID} the client sent when it connected.
