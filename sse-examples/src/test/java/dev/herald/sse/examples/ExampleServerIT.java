@@ -227,6 +227,24 @@ class ExampleServerIT {
 
   @ParameterizedTest
   @EnumSource(Transport.class)
+  void headOnTheStreamAnswersAtOnceAndSubscribesNobody(Transport transport) throws Exception {
+    start(transport);
+
+    for (int i = 0; i < 3; i++) {
+      // With a leaked subscriber the response never ended, so each of these timed out.
+      HttpResponse<String> head = http.send(HttpRequest.newBuilder(uri("/events")).timeout(Duration.ofSeconds(10))
+          .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(head.statusCode()).isEqualTo(200);
+      assertThat(head.headers().firstValue("Content-Type")).hasValueSatisfying(
+          type -> assertThat(type).startsWith("text/event-stream"));
+      assertThat(head.body()).isEmpty();
+    }
+
+    assertThat(get("/stats").body()).startsWith("{\"clients\":0,\"clientsConnected\":0,");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
   void closingTheServerEndsEveryStreamCleanly(Transport transport) throws Exception {
     start(transport);
     HttpSseClient client = subscribe();

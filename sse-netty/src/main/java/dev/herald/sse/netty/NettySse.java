@@ -4,14 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Sender;
-import dev.herald.sse.core.ChannelConfig;
-import dev.herald.sse.core.Channels;
-import dev.herald.sse.netty.internal.Exchange;
-import dev.herald.sse.spi.SseChannel;
+import dev.herald.sse.core.Handshake;
+import dev.herald.sse.core.StreamConfig;
+import dev.herald.sse.netty.internal.NettyResponder;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.function.Consumer;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Answers HTTP requests on a Netty pipeline with Server-Sent Events streams, from a {@link Broadcaster} or for a
@@ -24,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  *     if (request.uri().startsWith("/events")) {
  *       NettySse.serve(ctx, request, broadcaster);
  *     } else if (request.uri().startsWith("/countdown")) {
- *       NettySse.stream(ctx, request, ChannelConfig.defaults(), sender -> countDown(sender));
+ *       NettySse.stream(ctx, request, sender -> countDown(sender));
  *     } else {
  *       // your other routes
  *     }
@@ -32,24 +30,20 @@ import org.jspecify.annotations.Nullable;
  * });
  * }</pre>
  *
- * <p>What a request gets:
- *
- * <ul>
- *   <li>{@code GET}: {@code 200} with {@code Content-Type: text/event-stream; charset=utf-8},
- *       {@code Cache-Control: no-cache} and {@code X-Accel-Buffering: no}, chunked on HTTP/1.1 and never a
- *       {@code Content-Length}, flushed at once; then the events. The {@code Last-Event-ID} request header goes to
- *       the engine, which replays what the client missed;
- *   <li>{@code HEAD}: the same headers and no body;
- *   <li>any other method: {@code 405} with {@code Allow: GET, HEAD};
- *   <li>an {@code Accept} header that excludes {@code text/event-stream}: {@code 406};
- *   <li>a broadcaster at its client limit: {@code 503} with {@code Retry-After}; a closed one: {@code 503}.
- * </ul>
+ * <p>What a request gets is the {@link Handshake}'s answer, the same on every transport: {@code GET} a stream
+ * ({@code 200}, {@code Content-Type: text/event-stream; charset=utf-8}, {@code Cache-Control: no-cache},
+ * {@code X-Accel-Buffering: no}, chunked on HTTP/1.1 and never a {@code Content-Length}, flushed at once, then the
+ * events, after a replay from its {@code Last-Event-ID}); {@code HEAD} the same headers and no body;
+ * {@code OPTIONS} {@code 204} and other methods {@code 405}, both with {@code Allow}; an {@code Accept} that
+ * excludes {@code text/event-stream} {@code 406}; a closed broadcaster or one at its client limit {@code 503} (the
+ * latter with {@code Retry-After}). A request the codec could not read gets {@code 400} (or {@code 431} for
+ * headers over its limit), and the connection closes.
  *
  * <p>The stream ends when the client goes away (seen at once through {@code channelInactive} or a failed write),
  * or when the server ends it ({@link Sender#close()}, {@link Broadcaster#close()}): then the events already queued
  * are written, the response is completed, and the connection is kept alive for the next request if HTTP/1.1
- * allows it, or closed. A client that does not read the end within the {@linkplain NettySseConfig#closeGrace()
- * close grace} has its connection closed. A client the engine disconnects (a slow consumer) has its connection
+ * allows it, or closed. A client that does not read the end within the {@linkplain StreamConfig.Builder#closeGrace close
+ * grace} has its connection closed. A client the engine disconnects (a slow consumer) has its connection
  * closed at once. Requests pipelined behind a stream on the same connection cannot be answered in order, so they
  * are discarded and the connection closes when the stream ends.
  *
@@ -70,15 +64,15 @@ public final class NettySse {
   private NettySse() {}
 
   /**
-   * Answers a request with a stream of a broadcaster's events, with the {@linkplain NettySseConfig#defaults()
-   * default settings}.
+   * Answers a request with a stream of a broadcaster's events, with the {@linkplain StreamConfig#defaults() default
+   * settings}.
    *
    * @param ctx the context of the handler that received the request
    * @param request the request, which the caller still owns and releases
    * @param broadcaster the broadcaster the client subscribes to
    */
   public static void serve(ChannelHandlerContext ctx, HttpRequest request, Broadcaster broadcaster) {
-    serve(ctx, request, broadcaster, NettySseConfig.defaults());
+    serve(ctx, request, broadcaster, StreamConfig.defaults());
   }
 
   /**
@@ -87,56 +81,37 @@ public final class NettySse {
    * @param ctx the context of the handler that received the request
    * @param request the request, which the caller still owns and releases
    * @param broadcaster the broadcaster the client subscribes to
-   * @param config the transport's settings
+   * @param config how the stream is served (close grace, {@code Retry-After})
    */
   public static void serve(ChannelHandlerContext ctx, HttpRequest request, Broadcaster broadcaster,
-      NettySseConfig config) {
-    requireNonNull(ctx, "ctx");
-    requireNonNull(request, "request");
-    requireNonNull(broadcaster, "broadcaster");
-    requireNonNull(config, "config");
-    Exchange.serve(ctx, request, new Exchange.Source() {
-      @Override
-      public boolean isClosed() {
-        return broadcaster.isClosed();
-      }
-
-      @Override
-      public SseChannel open(@Nullable String lastEventId) {
-        return broadcaster.subscribe(lastEventId);
-      }
-
-      @Override
-      public void opened(Sender sender) {}
-    }, config);
+      StreamConfig config) {
+    serve(ctx, request, Handshake.of(broadcaster, config));
   }
 
   /**
-   * Answers a request with a stream for this client alone, with the {@linkplain NettySseConfig#defaults() default
+   * Answers a request with a stream for this client alone, with the {@linkplain StreamConfig#defaults() default
    * settings}.
    *
    * @param ctx the context of the handler that received the request
    * @param request the request, which the caller still owns and releases
-   * @param channelConfig the limits of the client's queue
-   * @param onOpen given the client's sender once the stream is open; see {@link #stream(ChannelHandlerContext,
-   *     HttpRequest, ChannelConfig, NettySseConfig, Consumer)}
+   * @param onOpen given the client's sender once the stream is open; see
+   *     {@link #stream(ChannelHandlerContext, HttpRequest, StreamConfig, Consumer)}
    */
-  public static void stream(ChannelHandlerContext ctx, HttpRequest request, ChannelConfig channelConfig,
-      Consumer<Sender> onOpen) {
-    stream(ctx, request, channelConfig, NettySseConfig.defaults(), onOpen);
+  public static void stream(ChannelHandlerContext ctx, HttpRequest request, Consumer<? super Sender> onOpen) {
+    stream(ctx, request, StreamConfig.defaults(), onOpen);
   }
 
   /**
    * Answers a request with a stream for this client alone.
    *
    * <p>{@code onOpen} runs on the connection's event loop once the response headers are sent, and only for a
-   * {@code GET} that opens a stream. It must not block: keep the sender and send from anywhere, at any time, until
-   * it is closed. {@link Sender#lastEventId()} tells where the client wants to resume, and
-   * {@link Sender#onClose} tells when it leaves. If {@code onOpen} throws, the stream ends with
+   * request that opens a stream (not for a {@code HEAD} or a refusal). It must not block: keep the sender and send
+   * from anywhere, at any time, until it is closed. {@link Sender#lastEventId()} tells where the client wants to
+   * resume, and {@link Sender#onClose} tells when it leaves. If {@code onOpen} throws, the stream ends with
    * {@link dev.herald.sse.CloseReason#ERROR}.
    *
    * <pre>{@code
-   * NettySse.stream(ctx, request, ChannelConfig.defaults(), sender -> {
+   * NettySse.stream(ctx, request, sender -> {
    *   sender.send(Data.of("hello"));
    *   sender.send(Data.of("goodbye")).thenRun(sender::close);
    * });
@@ -144,32 +119,18 @@ public final class NettySse {
    *
    * @param ctx the context of the handler that received the request
    * @param request the request, which the caller still owns and releases
-   * @param channelConfig the limits of the client's queue
-   * @param config the transport's settings
+   * @param config how the stream is served: its queue limits, heartbeat and close grace
    * @param onOpen given the client's sender once the stream is open
    */
-  public static void stream(ChannelHandlerContext ctx, HttpRequest request, ChannelConfig channelConfig,
-      NettySseConfig config, Consumer<Sender> onOpen) {
+  public static void stream(ChannelHandlerContext ctx, HttpRequest request, StreamConfig config,
+      Consumer<? super Sender> onOpen) {
+    serve(ctx, request, Handshake.of(config, onOpen));
+  }
+
+  /** Answers a request as a handshake decides; the handshake may serve many requests (see {@link SseHandler}). */
+  static void serve(ChannelHandlerContext ctx, HttpRequest request, Handshake handshake) {
     requireNonNull(ctx, "ctx");
     requireNonNull(request, "request");
-    requireNonNull(channelConfig, "channelConfig");
-    requireNonNull(config, "config");
-    requireNonNull(onOpen, "onOpen");
-    Exchange.serve(ctx, request, new Exchange.Source() {
-      @Override
-      public boolean isClosed() {
-        return false;
-      }
-
-      @Override
-      public SseChannel open(@Nullable String lastEventId) {
-        return Channels.open(channelConfig, lastEventId);
-      }
-
-      @Override
-      public void opened(Sender sender) {
-        onOpen.accept(sender);
-      }
-    }, config);
+    NettyResponder.serve(ctx, request, requireNonNull(handshake, "handshake"));
   }
 }

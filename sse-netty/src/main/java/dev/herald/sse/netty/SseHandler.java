@@ -3,6 +3,8 @@ package dev.herald.sse.netty;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Broadcaster;
+import dev.herald.sse.core.Handshake;
+import dev.herald.sse.core.StreamConfig;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -36,8 +38,9 @@ import io.netty.util.ReferenceCountUtil;
  * }</pre>
  *
  * <p>A request whose path (the URI without its query) equals the handler's path is answered as
- * {@link NettySse#serve(io.netty.channel.ChannelHandlerContext, HttpRequest, Broadcaster, NettySseConfig)}
- * describes: {@code GET} streams, {@code HEAD} gets the headers, other methods get {@code 405}. The handler
+ * {@link NettySse#serve(io.netty.channel.ChannelHandlerContext, HttpRequest, Broadcaster, StreamConfig)}
+ * describes: {@code GET} streams, {@code HEAD} gets the headers, {@code OPTIONS} {@code 204}, other methods
+ * {@code 405}. The handler
  * consumes and releases that request; other requests and their content go to the next handler untouched. It works
  * with or without an {@code HttpObjectAggregator} before it.
  *
@@ -48,18 +51,17 @@ import io.netty.util.ReferenceCountUtil;
 @Sharable
 public final class SseHandler extends ChannelInboundHandlerAdapter {
   private final String path;
-  private final Broadcaster broadcaster;
-  private final NettySseConfig config;
+  private final Handshake handshake;
 
   /**
-   * Makes a handler that serves a broadcaster on a path, with the {@linkplain NettySseConfig#defaults() default
+   * Makes a handler that serves a broadcaster on a path, with the {@linkplain StreamConfig#defaults() default
    * settings}.
    *
    * @param path the path to answer, such as {@code /events}
    * @param broadcaster the broadcaster each client subscribes to
    */
   public SseHandler(String path, Broadcaster broadcaster) {
-    this(path, broadcaster, NettySseConfig.defaults());
+    this(path, broadcaster, StreamConfig.defaults());
   }
 
   /**
@@ -67,17 +69,16 @@ public final class SseHandler extends ChannelInboundHandlerAdapter {
    *
    * @param path the path to answer, such as {@code /events}
    * @param broadcaster the broadcaster each client subscribes to
-   * @param config the transport's settings
+   * @param config how the streams are served (close grace, {@code Retry-After})
    * @throws IllegalArgumentException if the path does not start with {@code /}
    */
-  public SseHandler(String path, Broadcaster broadcaster, NettySseConfig config) {
+  public SseHandler(String path, Broadcaster broadcaster, StreamConfig config) {
     requireNonNull(path, "path");
     if (!path.startsWith("/")) {
       throw new IllegalArgumentException("path must start with /: " + path);
     }
     this.path = path;
-    this.broadcaster = requireNonNull(broadcaster, "broadcaster");
-    this.config = requireNonNull(config, "config");
+    this.handshake = Handshake.of(broadcaster, config);
   }
 
   /**
@@ -90,7 +91,7 @@ public final class SseHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request && path.equals(new QueryStringDecoder(request.uri()).path())) {
       try {
-        NettySse.serve(ctx, request, broadcaster, config);
+        NettySse.serve(ctx, request, handshake);
       } finally {
         ReferenceCountUtil.release(msg);
       }

@@ -10,7 +10,6 @@ import dev.herald.sse.Data;
 import dev.herald.sse.Sender;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
-import dev.herald.sse.core.ChannelConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -302,7 +301,7 @@ class NettySseIT {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof HttpRequest request && request.uri().equals("/single")) {
         try {
-          NettySse.stream(ctx, request, ChannelConfig.defaults(), sender -> {
+          NettySse.stream(ctx, request, sender -> {
             singles.add(sender);
             onSingle.accept(sender);
           });

@@ -11,7 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.Data;
 import dev.herald.sse.Sender;
-import dev.herald.sse.core.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -31,7 +30,7 @@ class NettySseTest {
     return new EmbeddedChannel(new HttpServerCodec(), new SimpleChannelInboundHandler<HttpRequest>() {
       @Override
       protected void channelRead0(ChannelHandlerContext ctx, HttpRequest request) {
-        NettySse.stream(ctx, request, ChannelConfig.defaults(), onOpen);
+        NettySse.stream(ctx, request, onOpen);
       }
     });
   }

@@ -324,10 +324,34 @@ class SseHandlerTest {
     send(channel, "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello" + get("/other"));
 
     assertThat(read(channel)).isEqualTo(
-        "HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD\r\ncontent-length: 0\r\n\r\n");
+        "HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, OPTIONS\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 64\r\n\r\nthis resource is an event stream; it answers GET, HEAD, OPTIONS\n");
     assertThat(next.seen).containsExactly("GET /other", "end");
     assertThat(channel.isOpen()).isTrue();
     assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void optionsGets204WithTheMethodsAndTheConnectionGoesOn() {
+    EmbeddedChannel channel = channel();
+    send(channel, "OPTIONS /events HTTP/1.1\r\nHost: localhost\r\n\r\n" + get("/other"));
+
+    assertThat(read(channel)).isEqualTo("HTTP/1.1 204 No Content\r\nallow: GET, HEAD, OPTIONS\r\n\r\n");
+    assertThat(next.seen).containsExactly("GET /other", "end");
+    assertThat(broadcaster.stats().clientsConnected()).isZero();
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void headGetsTheRefusalAGetWouldGet() {
+    broadcaster = Broadcasters.create(config().maxClients(1).build());
+    EmbeddedChannel first = streaming();
+    EmbeddedChannel channel = new EmbeddedChannel(new HttpServerCodec(), new SseHandler("/events", broadcaster));
+    send(channel, "HEAD /events HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+    assertThat(read(channel)).startsWith("HTTP/1.1 503 Service Unavailable\r\nretry-after: 5\r\n");
+    assertThat(broadcaster.stats().clientsConnected()).isEqualTo(1);
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+    assertThat(first.finishAndReleaseAll()).isFalse();
   }
 
   @Test
@@ -339,7 +363,7 @@ class SseHandlerTest {
     send(second, get("/events"));
 
     assertThat(read(second)).isEqualTo(
-        "HTTP/1.1 503 Service Unavailable\r\nretry-after: 5\r\ncontent-length: 0\r\n\r\n");
+        "HTTP/1.1 503 Service Unavailable\r\nretry-after: 5\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 34\r\n\r\ntoo many clients; try again later\n");
     assertThat(broadcaster.clientCount()).isEqualTo(1);
     assertThat(second.finishAndReleaseAll()).isFalse();
     assertThat(first.finishAndReleaseAll()).isFalse();
@@ -352,7 +376,7 @@ class SseHandlerTest {
 
     send(channel, get("/events"));
 
-    assertThat(read(channel)).isEqualTo("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n");
+    assertThat(read(channel)).isEqualTo("HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 27\r\n\r\nthe event stream has ended\n");
     assertThat(channel.finishAndReleaseAll()).isFalse();
   }
 
@@ -362,7 +386,7 @@ class SseHandlerTest {
 
     send(channel, get("/events", "Accept: application/json\r\n"));
 
-    assertThat(read(channel)).isEqualTo("HTTP/1.1 406 Not Acceptable\r\ncontent-length: 0\r\n\r\n");
+    assertThat(read(channel)).isEqualTo("HTTP/1.1 406 Not Acceptable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 74\r\n\r\nthis resource is a text/event-stream, which the request's Accept excludes\n");
     assertThat(broadcaster.clientCount()).isZero();
     assertThat(channel.finishAndReleaseAll()).isFalse();
   }
@@ -422,7 +446,7 @@ class SseHandlerTest {
     send(channel, "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello" + get("/events"));
 
     assertThat(read(channel)).isEqualTo(
-        "HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD\r\ncontent-length: 0\r\n\r\n" + STREAM_HEADERS);
+        "HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, OPTIONS\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 64\r\n\r\nthis resource is an event stream; it answers GET, HEAD, OPTIONS\n" + STREAM_HEADERS);
     broadcaster.broadcast(Data.of("aggregated"));
     broadcaster.close();
     assertThat(read(channel)).isEqualTo(chunk("data: aggregated\n\n") + LAST_CHUNK);

@@ -3,17 +3,19 @@ package dev.herald.sse.servlet;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Broadcaster;
+import dev.herald.sse.core.Handshake;
+import dev.herald.sse.core.StreamConfig;
+import dev.herald.sse.servlet.internal.ServletResponder;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Duration;
 
 /**
- * A servlet that serves one {@link Broadcaster}'s events at its path: {@code GET} opens a stream (see
- * {@link ServletSse#serve(HttpServletRequest, HttpServletResponse, Broadcaster)} for the headers and the refusals),
- * {@code HEAD} answers with the stream's status and headers only, and other methods are answered as
- * {@link HttpServlet} does ({@code 405}).
+ * A servlet that serves one {@link Broadcaster}'s events at its path: {@code GET} opens a stream, {@code HEAD}
+ * answers with the stream's status and headers only, {@code OPTIONS} with {@code 204}, and {@code POST},
+ * {@code PUT} and {@code DELETE} with {@code 405}, as the {@link Handshake} decides (see
+ * {@link ServletSse#serve(HttpServletRequest, HttpServletResponse, Broadcaster)}).
  *
  * <pre>{@code
  * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder().history(1000).build());
@@ -24,8 +26,8 @@ import java.time.Duration;
  * }</pre>
  *
  * <p>The servlet must be registered with async support, as above, or each {@code GET} fails with an
- * {@link IllegalStateException} that says so. Subclass it to answer other methods on the same path, for example
- * a {@code POST} that broadcasts.
+ * {@link IllegalStateException} that says so. Subclass it and override {@code doPost} (or another method) to
+ * answer that method on the same path, for example with a broadcast.
  *
  * <p><b>Threading and ownership.</b> The servlet is safe for the container to call concurrently; it holds no
  * state but the broadcaster. The application owns the broadcaster and closes it (which ends every stream); the
@@ -36,33 +38,26 @@ public class SseServlet extends HttpServlet {
 
   /** Not serialized: a session-persisting container never serializes servlets, only attributes. */
   private final transient Broadcaster broadcaster;
-  /** How long a closed stream waits for a client that stopped reading. */
-  private final Duration closeGrace;
+  private final transient Handshake handshake;
 
   /**
-   * Makes a servlet that serves this broadcaster with the {@linkplain ServletSse#DEFAULT_CLOSE_GRACE default
-   * close grace}.
+   * Makes a servlet that serves this broadcaster with the {@linkplain StreamConfig#defaults() default settings}.
    *
    * @param broadcaster the broadcaster whose events every {@code GET} streams
    */
   public SseServlet(Broadcaster broadcaster) {
-    this(broadcaster, ServletSse.DEFAULT_CLOSE_GRACE);
+    this(broadcaster, StreamConfig.defaults());
   }
 
   /**
    * Makes a servlet that serves this broadcaster.
    *
    * @param broadcaster the broadcaster whose events every {@code GET} streams
-   * @param closeGrace how long a stream the server closed may wait for a client that stopped reading to take the
-   *     rest, before the connection is cut
-   * @throws IllegalArgumentException if {@code closeGrace} is negative
+   * @param config how the streams are served (close grace, {@code Retry-After})
    */
-  public SseServlet(Broadcaster broadcaster, Duration closeGrace) {
+  public SseServlet(Broadcaster broadcaster, StreamConfig config) {
     this.broadcaster = requireNonNull(broadcaster, "broadcaster");
-    this.closeGrace = requireNonNull(closeGrace, "closeGrace");
-    if (closeGrace.isNegative()) {
-      throw new IllegalArgumentException("closeGrace must not be negative: " + closeGrace);
-    }
+    this.handshake = Handshake.of(broadcaster, config);
   }
 
   /**
@@ -75,7 +70,7 @@ public class SseServlet extends HttpServlet {
   }
 
   /**
-   * Opens a stream of the broadcaster's events.
+   * Opens a stream of the broadcaster's events, or refuses it.
    *
    * @param request the request
    * @param response the response
@@ -84,7 +79,7 @@ public class SseServlet extends HttpServlet {
    */
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    ServletSse.serve(request, response, broadcaster, closeGrace);
+    ServletResponder.respond(request, response, handshake);
   }
 
   /**
@@ -92,9 +87,58 @@ public class SseServlet extends HttpServlet {
    *
    * @param request the request
    * @param response the response
+   * @throws IOException if the response cannot be written
    */
   @Override
-  protected void doHead(HttpServletRequest request, HttpServletResponse response) {
-    ServletSse.writeHeaders(response);
+  protected void doHead(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    ServletResponder.respond(request, response, handshake);
+  }
+
+  /**
+   * Answers {@code 204} with the methods the stream answers.
+   *
+   * @param request the request
+   * @param response the response
+   * @throws IOException if the response cannot be written
+   */
+  @Override
+  protected void doOptions(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    ServletResponder.respond(request, response, handshake);
+  }
+
+  /**
+   * Answers {@code 405} with the methods the stream answers; override it to take {@code POST} on this path.
+   *
+   * @param request the request
+   * @param response the response
+   * @throws IOException if the response cannot be written
+   */
+  @Override
+  protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    ServletResponder.respond(request, response, handshake);
+  }
+
+  /**
+   * Answers {@code 405} with the methods the stream answers.
+   *
+   * @param request the request
+   * @param response the response
+   * @throws IOException if the response cannot be written
+   */
+  @Override
+  protected void doPut(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    ServletResponder.respond(request, response, handshake);
+  }
+
+  /**
+   * Answers {@code 405} with the methods the stream answers.
+   *
+   * @param request the request
+   * @param response the response
+   * @throws IOException if the response cannot be written
+   */
+  @Override
+  protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    ServletResponder.respond(request, response, handshake);
   }
 }

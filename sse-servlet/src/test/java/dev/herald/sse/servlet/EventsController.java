@@ -2,7 +2,6 @@ package dev.herald.sse.servlet;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Data;
-import dev.herald.sse.core.ChannelConfig;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -34,7 +33,7 @@ class EventsController {
 
   @GetMapping("/clock")
   void clock(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    ServletSse.stream(request, response, ChannelConfig.defaults(), sender -> {
+    ServletSse.stream(request, response, sender -> {
       ScheduledFuture<?> tick = scheduler.scheduleAtFixedRate(
           () -> sender.trySend(Data.of(Instant.now().toString())), 0, 1, TimeUnit.SECONDS);
       sender.onClose(reason -> tick.cancel(false));   // the client left, or the stream was closed

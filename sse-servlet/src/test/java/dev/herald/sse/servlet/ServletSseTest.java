@@ -15,35 +15,6 @@ import org.junit.jupiter.api.Test;
 class ServletSseTest {
 
   @Test
-  void missingOrEmptyAcceptHeaderAcceptsTheStream() {
-    assertThat(ServletSse.acceptsEventStream(null)).isTrue();
-    assertThat(ServletSse.acceptsEventStream("")).isTrue();
-  }
-
-  @Test
-  void eventStreamTextWildcardAndAnyAreAccepted() {
-    assertThat(ServletSse.acceptsEventStream("text/event-stream")).isTrue();
-    assertThat(ServletSse.acceptsEventStream("Text/Event-Stream; charset=utf-8")).isTrue();
-    assertThat(ServletSse.acceptsEventStream("application/json, text/*;q=0.1")).isTrue();
-    assertThat(ServletSse.acceptsEventStream("*/*")).isTrue();
-    assertThat(ServletSse.acceptsEventStream("text/html,application/xhtml+xml,*/*;q=0.8")).isTrue();
-  }
-
-  @Test
-  void otherTypesOrZeroQualityRefuseTheStream() {
-    assertThat(ServletSse.acceptsEventStream("application/json")).isFalse();
-    assertThat(ServletSse.acceptsEventStream("text/html, application/xml")).isFalse();
-    assertThat(ServletSse.acceptsEventStream("text/event-stream;q=0")).isFalse();
-    assertThat(ServletSse.acceptsEventStream("*/*;q=0.0")).isFalse();
-  }
-
-  @Test
-  void mostSpecificRangeDecides() {
-    assertThat(ServletSse.acceptsEventStream("text/*;q=0, text/event-stream")).isTrue();
-    assertThat(ServletSse.acceptsEventStream("text/event-stream;q=0, */*")).isFalse();
-  }
-
-  @Test
   void requestWithoutAsyncSupportFailsWithAClearMessage() {
     HttpServletRequest request = (HttpServletRequest) Proxy.newProxyInstance(getClass().getClassLoader(),
         new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> {
@@ -61,15 +32,6 @@ class ServletSseTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("asyncSupported=true");
       assertThat(broadcaster.stats().clientsConnected()).isZero();
-    }
-  }
-
-  @Test
-  void negativeCloseGraceIsRefused() {
-    try (Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder().heartbeat(Duration.ZERO).build())) {
-      assertThatThrownBy(() -> new SseServlet(broadcaster, Duration.ofSeconds(-1)))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("closeGrace");
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.herald.sse.netty.internal;
+package dev.herald.sse.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +25,8 @@ class AcceptHeaderTest {
     assertThat(allows("*/*")).isTrue();
     assertThat(allows("text/html, */*;q=0.1")).isTrue();
     assertThat(allows("application/json", "text/event-stream")).isTrue();
+    assertThat(allows("application/json, text/*;q=0.1")).isTrue();
+    assertThat(allows("text/html,application/xhtml+xml,*/*;q=0.8")).isTrue();
   }
 
   @Test
@@ -44,6 +46,21 @@ class AcceptHeaderTest {
     assertThat(allows("text/event-stream;q=0, */*")).isFalse();
     assertThat(allows("*/*;q=0, text/event-stream;q=0.5")).isTrue();
     assertThat(allows("text/*;q=0, */*")).isFalse();
+    assertThat(allows("text/*;q=0, text/event-stream")).isTrue();
+    assertThat(allows("text/event-stream;q=0", "*/*")).isFalse();
+  }
+
+  @Test
+  void amongEquallySpecificRangesTheHighestWeightDecides() {
+    assertThat(allows("text/event-stream;q=0, text/event-stream")).isTrue();
+    assertThat(allows("text/event-stream", "text/event-stream;q=0")).isTrue();
+  }
+
+  @Test
+  void whitespaceAroundTheWeightIsTolerated() {
+    assertThat(allows("text/event-stream; q =0")).isFalse();
+    assertThat(allows("text/event-stream;q= 0")).isFalse();
+    assertThat(allows("text/event-stream ; Q=0")).isFalse();
   }
 
   @Test

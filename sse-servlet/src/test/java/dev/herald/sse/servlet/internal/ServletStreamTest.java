@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /** The drain and the ending rules, against an in-memory async response whose readiness the test controls. */
-class AsyncStreamTest {
+class ServletStreamTest {
   private final FakeOutput out = new FakeOutput();
   private final FakeAsync async = new FakeAsync();
   private final SseChannel channel = Channels.open(ChannelConfig.defaults(), null);
@@ -228,7 +228,7 @@ class AsyncStreamTest {
         name.equals("getOutputStream") ? out : null);
     HttpServletRequest request = proxy(HttpServletRequest.class, (name, args) ->
         name.equals("startAsync") ? async.context : null);
-    AsyncStream.serve(request, response, channel, grace);
+    ServletStream.serve(request, response, channel, grace);
     assertThat(out.listener).isNotNull();
   }
 
@@ -238,7 +238,7 @@ class AsyncStreamTest {
   }
 
   private static <T> T proxy(Class<T> type, Answer answer) {
-    return type.cast(Proxy.newProxyInstance(AsyncStreamTest.class.getClassLoader(), new Class<?>[] {type},
+    return type.cast(Proxy.newProxyInstance(ServletStreamTest.class.getClassLoader(), new Class<?>[] {type},
         (proxy, method, args) -> {
           if (method.getDeclaringClass() == Object.class) {
             return method.getName().equals("toString") ? type.getSimpleName() : null;

@@ -1,4 +1,4 @@
-package dev.herald.sse.netty.internal;
+package dev.herald.sse.core.internal;
 
 import java.util.List;
 import java.util.Locale;

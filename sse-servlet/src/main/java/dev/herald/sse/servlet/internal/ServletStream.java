@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * grace running out for a closed stream whose client stops reading. When the container completes the request
  * itself ({@code onComplete}), the stream only closes the channel. Anything here can change at any time.
  */
-public final class AsyncStream implements WriteListener, AsyncListener {
-  private static final Logger log = LoggerFactory.getLogger(AsyncStream.class);
+public final class ServletStream implements WriteListener, AsyncListener {
+  private static final Logger log = LoggerFactory.getLogger(ServletStream.class);
   /** How long a container callback waits for a drain in flight before it gives up on the lock and says so. */
   private static final long LOCK_WAIT_SECONDS = 10;
 
@@ -73,7 +73,7 @@ public final class AsyncStream implements WriteListener, AsyncListener {
   private final AtomicBoolean graceStarted = new AtomicBoolean();
   private volatile @Nullable ScheduledFuture<?> graceTimer;
 
-  private AsyncStream(SseChannel channel, AsyncContext async, ServletOutputStream out, Duration closeGrace) {
+  private ServletStream(SseChannel channel, AsyncContext async, ServletOutputStream out, Duration closeGrace) {
     this.channel = channel;
     this.async = async;
     this.out = out;
@@ -99,7 +99,7 @@ public final class AsyncStream implements WriteListener, AsyncListener {
     AsyncContext async = request.startAsync(request, response);
     // An event stream lives until one side ends it; the container's default async timeout (30 s) must not cut it.
     async.setTimeout(0);
-    AsyncStream stream = new AsyncStream(channel, async, out, closeGrace);
+    ServletStream stream = new ServletStream(channel, async, out, closeGrace);
     async.addListener(stream);
     channel.start(stream::wake);
     // The container calls onWritePossible once the write listener is set: that is the first drain, which

@@ -3,6 +3,7 @@ package dev.herald.sse.netty.internal;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.CloseReason;
+import dev.herald.sse.core.Handshake;
 import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import io.netty.buffer.ByteBuf;
@@ -40,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threading.</b> Everything runs on the connection's event loop except the engine's wake-up callback, which
  * only schedules a drain there.
  */
-final class ExchangeHandler extends ChannelInboundHandlerAdapter {
-  private static final Logger log = LoggerFactory.getLogger(ExchangeHandler.class);
+final class NettyStream extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(NettyStream.class);
   /**
    * A drain stops adding queued frames to a chunk once it holds this many bytes: a quarter of Netty's default high
    * water mark, and large enough that a burst of small events costs one write per few hundred.
@@ -51,7 +52,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   private static final int BATCH_FRAMES = 256;
 
   private final @Nullable SseChannel stream;
-  private final Exchange.@Nullable Source source;
+  private final Handshake.@Nullable Open open;
   private final boolean keepAlive;
   private final Duration closeGrace;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -68,9 +69,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   private @Nullable ScheduledFuture<?> graceTimer;
 
   /** Makes a handler that only swallows the rest of a request's body, then removes itself. */
-  ExchangeHandler() {
+  NettyStream() {
     this.stream = null;
-    this.source = null;
+    this.open = null;
     this.keepAlive = true;
     this.bodyDone = false;
     this.closeGrace = Duration.ZERO;
@@ -79,15 +80,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
   /**
    * Makes a handler that serves a stream.
    *
-   * @param stream the client's channel, not started
-   * @param source told when the stream opens
+   * @param open the handshake's answer: the client's channel, not started, and whom to tell once it is
    * @param keepAlive whether the connection may serve another request after a clean end
    * @param bodyDone whether the request's body was read already
    * @param closeGrace how long the end of a server-closed stream may take to write
    */
-  ExchangeHandler(SseChannel stream, Exchange.Source source, boolean keepAlive, boolean bodyDone, Duration closeGrace) {
-    this.stream = requireNonNull(stream, "stream");
-    this.source = requireNonNull(source, "source");
+  NettyStream(Handshake.Open open, boolean keepAlive, boolean bodyDone, Duration closeGrace) {
+    this.open = requireNonNull(open, "open");
+    this.stream = open.channel();
     this.keepAlive = keepAlive;
     this.bodyDone = bodyDone;
     this.closeGrace = requireNonNull(closeGrace, "closeGrace");
@@ -108,12 +108,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     // Flushed at once, so the client sees the stream open even before the first event.
     ctx.writeAndFlush(response).addListener(onWritten);
     stream.start(this::wake);
-    try {
-      requireNonNull(source).opened(stream.sender());
-    } catch (RuntimeException e) {
-      log.warn("the application failed to open a stream; closing it", e);
-      stream.close(CloseReason.ERROR);
-    }
+    requireNonNull(open).opened();
     drain();
   }
 

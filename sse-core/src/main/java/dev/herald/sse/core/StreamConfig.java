@@ -1,0 +1,212 @@
+package dev.herald.sse.core;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.herald.sse.Comment;
+import java.time.Duration;
+
+/**
+ * How a transport serves event streams: the settings that mean the same on every transport, configured once.
+ *
+ * <pre>{@code
+ * StreamConfig config = StreamConfig.builder()
+ *     .closeGrace(Duration.ofSeconds(2))
+ *     .heartbeat(Duration.ofSeconds(10))
+ *     .build();
+ * ServletSse.serve(request, response, broadcaster, config);    // or NettySse.serve, new SseHandler(...)
+ * }</pre>
+ *
+ * <p>A broadcaster's streams take their queue limits, heartbeat and greeting from the broadcaster's own
+ * {@link BroadcasterConfig}; {@link #heartbeat()}, {@link #heartbeatComment()} and {@link #channel()} apply to
+ * streams that serve one client through its {@link dev.herald.sse.Sender} ({@code stream(...)} on each transport).
+ *
+ * <p>Instances are immutable and safe to share between threads.
+ */
+public final class StreamConfig {
+  private static final StreamConfig DEFAULTS = builder().build();
+
+  private final Duration closeGrace;
+  private final Duration retryAfter;
+  private final Duration heartbeat;
+  private final String heartbeatComment;
+  private final ChannelConfig channel;
+
+  private StreamConfig(Builder builder) {
+    this.closeGrace = builder.closeGrace;
+    this.retryAfter = builder.retryAfter;
+    this.heartbeat = builder.heartbeat;
+    this.heartbeatComment = builder.heartbeatComment;
+    this.channel = builder.channel;
+  }
+
+  /**
+   * Returns the default settings, each as its builder method describes.
+   *
+   * @return the default configuration
+   */
+  public static StreamConfig defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * Returns a builder that starts from the defaults.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the close grace; see {@link Builder#closeGrace(Duration)}.
+   *
+   * @return the close grace
+   */
+  public Duration closeGrace() {
+    return closeGrace;
+  }
+
+  /**
+   * Returns the {@code Retry-After} of a refusal for the client limit; see {@link Builder#retryAfter(Duration)}.
+   *
+   * @return whole seconds
+   */
+  public Duration retryAfter() {
+    return retryAfter;
+  }
+
+  /**
+   * Returns the heartbeat interval of single-client streams; see {@link Builder#heartbeat(Duration)}.
+   *
+   * @return the interval, or zero for none
+   */
+  public Duration heartbeat() {
+    return heartbeat;
+  }
+
+  /**
+   * Returns the heartbeat comment of single-client streams; see {@link Builder#heartbeatComment(String)}.
+   *
+   * @return the comment's text
+   */
+  public String heartbeatComment() {
+    return heartbeatComment;
+  }
+
+  /**
+   * Returns the queue limits of single-client streams; see {@link Builder#channel(ChannelConfig)}.
+   *
+   * @return the limits
+   */
+  public ChannelConfig channel() {
+    return channel;
+  }
+
+  @Override
+  public String toString() {
+    return "StreamConfig{closeGrace=" + closeGrace + ", retryAfter=" + retryAfter + ", heartbeat=" + heartbeat
+        + ", heartbeatComment=" + heartbeatComment + ", channel=" + channel + '}';
+  }
+
+  /**
+   * Builds a {@link StreamConfig}.
+   *
+   * <p>A builder is not thread-safe; the configuration it builds is.
+   */
+  public static final class Builder {
+    private Duration closeGrace = Duration.ofSeconds(5);
+    private Duration retryAfter = Duration.ofSeconds(5);
+    private Duration heartbeat = Duration.ofSeconds(15);
+    private String heartbeatComment = "ping";
+    private ChannelConfig channel = ChannelConfig.defaults();
+
+    private Builder() {}
+
+    /**
+     * Sets how long a stream that the server ended (with {@link dev.herald.sse.Sender#close()} or
+     * {@link dev.herald.sse.Broadcaster#close()}) may take to write its queued events and the end of the response.
+     * A client that does not read them within the grace has its connection cut, so a client that stopped reading
+     * cannot hold a finished stream's connection forever. Default 5 s.
+     *
+     * @param closeGrace zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder closeGrace(Duration closeGrace) {
+      requireNonNull(closeGrace, "closeGrace");
+      if (closeGrace.isNegative()) {
+        throw new IllegalArgumentException("closeGrace must not be negative: " + closeGrace);
+      }
+      this.closeGrace = closeGrace;
+      return this;
+    }
+
+    /**
+     * Sets the {@code Retry-After} sent with the {@code 503} that refuses a client over a broadcaster's
+     * {@linkplain BroadcasterConfig.Builder#maxClients(int) client limit}. Default 5 s.
+     *
+     * @param retryAfter zero or more whole seconds
+     * @return this builder
+     * @throws IllegalArgumentException if negative or not a whole number of seconds
+     */
+    public Builder retryAfter(Duration retryAfter) {
+      requireNonNull(retryAfter, "retryAfter");
+      if (retryAfter.isNegative() || retryAfter.getNano() != 0) {
+        throw new IllegalArgumentException("retryAfter must be zero or more whole seconds: " + retryAfter);
+      }
+      this.retryAfter = retryAfter;
+      return this;
+    }
+
+    /**
+     * Sets how long a single-client stream may stay silent before it gets a heartbeat comment, which keeps proxies
+     * from closing an idle stream and finds a client that vanished by the failing write. Streams that were written
+     * to within the interval are skipped. Default 15 s, as for broadcasters; zero turns it off.
+     *
+     * @param heartbeat zero, or at least one millisecond
+     * @return this builder
+     * @throws IllegalArgumentException if negative or between zero and one millisecond
+     */
+    public Builder heartbeat(Duration heartbeat) {
+      requireNonNull(heartbeat, "heartbeat");
+      if (heartbeat.isNegative() || (!heartbeat.isZero() && heartbeat.toNanos() < 1_000_000)) {
+        throw new IllegalArgumentException("heartbeat must be zero (off) or at least 1 ms: " + heartbeat);
+      }
+      this.heartbeat = heartbeat;
+      return this;
+    }
+
+    /**
+     * Sets the text of a single-client stream's heartbeat comment ({@code : ping} on the wire by default).
+     *
+     * @param heartbeatComment the comment's text; line breaks make one comment line each
+     * @return this builder
+     */
+    public Builder heartbeatComment(String heartbeatComment) {
+      this.heartbeatComment = Comment.of(requireNonNull(heartbeatComment, "heartbeatComment")).text();
+      return this;
+    }
+
+    /**
+     * Sets the queue limits of single-client streams. Default {@link ChannelConfig#defaults()}; the overflow
+     * policy does not apply to them, since only broadcasts use it (a {@link dev.herald.sse.Sender#send} waits for
+     * room instead).
+     *
+     * @param channel the limits
+     * @return this builder
+     */
+    public Builder channel(ChannelConfig channel) {
+      this.channel = requireNonNull(channel, "channel");
+      return this;
+    }
+
+    /**
+     * Builds the configuration.
+     *
+     * @return a new immutable configuration
+     */
+    public StreamConfig build() {
+      return new StreamConfig(this);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+package dev.herald.sse.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.CloseReason;
+import dev.herald.sse.Sender;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HandshakeTest {
+  private final Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+      .heartbeat(Duration.ZERO).assignIds(true).history(10).maxClients(2).build());
+  private final Handshake handshake = Handshake.of(broadcaster, StreamConfig.defaults());
+
+  @AfterEach
+  void close() {
+    broadcaster.close();
+  }
+
+  private static SseRequest request(String method, String... headerNamesAndValues) {
+    Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < headerNamesAndValues.length; i += 2) {
+      headers.computeIfAbsent(headerNamesAndValues[i], name -> new ArrayList<>()).add(headerNamesAndValues[i + 1]);
+    }
+    return SseRequest.of(method, headers);
+  }
+
+  @Test
+  void getOpensAStreamWithTheEventStreamHeaders() {
+    Handshake.Answer answer = handshake.answer(request("GET"));
+
+    assertThat(answer).isInstanceOf(Handshake.Open.class);
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.headers()).containsExactly(
+        Map.entry("content-type", "text/event-stream; charset=utf-8"),
+        Map.entry("cache-control", "no-cache"),
+        Map.entry("x-accel-buffering", "no"));
+    assertThat(broadcaster.clientCount()).isEqualTo(1);
+  }
+
+  @Test
+  void headAnswersTheStreamHeadersAndSubscribesNobody() {
+    Handshake.Open get = (Handshake.Open) handshake.answer(request("GET"));
+    get.channel().close(CloseReason.CLIENT_GONE);
+    for (int i = 0; i < 5; i++) {
+      Handshake.Answer answer = handshake.answer(request("HEAD"));
+      assertThat(answer).isInstanceOf(Handshake.HeadersOnly.class);
+      assertThat(answer.status()).isEqualTo(200);
+      assertThat(answer.headers()).isEqualTo(get.headers());
+    }
+    assertThat(broadcaster.stats().clientsConnected()).isEqualTo(1); // the GET only
+    assertThat(broadcaster.clientCount()).isZero();
+  }
+
+  @Test
+  void headGetsTheRefusalsAGetWouldGet() {
+    assertThat(handshake.answer(request("HEAD", "Accept", "application/json")).status()).isEqualTo(406);
+    handshake.answer(request("GET"));
+    handshake.answer(request("GET"));
+    Handshake.Answer full = handshake.answer(request("HEAD"));
+    assertThat(full).isInstanceOf(Handshake.Refusal.class);
+    assertThat(full.status()).isEqualTo(503);
+    assertThat(full.headers()).containsEntry("retry-after", "5");
+    broadcaster.close();
+    assertThat(handshake.answer(request("HEAD")).status()).isEqualTo(503);
+  }
+
+  @Test
+  void optionsListsTheMethodsAndOtherMethodsAreNotAllowed() {
+    Handshake.Answer options = handshake.answer(request("OPTIONS"));
+    assertThat(options).isInstanceOf(Handshake.HeadersOnly.class);
+    assertThat(options.status()).isEqualTo(204);
+    assertThat(options.headers()).containsEntry("allow", "GET, HEAD, OPTIONS");
+    for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT", "get", "BREW")) {
+      Handshake.Answer answer = handshake.answer(request(method));
+      assertThat(answer.status()).as(method).isEqualTo(405);
+      assertThat(answer.headers()).containsEntry("allow", "GET, HEAD, OPTIONS");
+    }
+    assertThat(broadcaster.stats().clientsConnected()).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"text/event-stream", "*/*", "text/*", "text/event-stream;q=0, text/event-stream",
+      "application/json, */*;q=0.1", "TEXT/EVENT-STREAM"})
+  void acceptThatAllowsTheStreamOpensIt(String accept) {
+    assertThat(handshake.answer(request("GET", "Accept", accept))).isInstanceOf(Handshake.Open.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"application/json", "text/event-stream;q=0", "text/event-stream; q =0",
+      "text/html, application/xml"})
+  void acceptThatExcludesTheStreamIsRefusedWithAReason(String accept) {
+    Handshake.Answer answer = handshake.answer(request("GET", "Accept", accept));
+
+    assertThat(answer).isInstanceOf(Handshake.Refusal.class);
+    assertThat(answer.status()).isEqualTo(406);
+    assertThat(answer.headers()).containsEntry("content-type", "text/plain; charset=utf-8");
+    assertThat(((Handshake.Refusal) answer).body()).isNotEmpty();
+    assertThat(broadcaster.clientCount()).isZero();
+  }
+
+  @Test
+  void everyAcceptLineCounts() {
+    assertThat(handshake.answer(request("GET", "Accept", "application/json", "Accept", "text/event-stream")))
+        .isInstanceOf(Handshake.Open.class);
+    assertThat(handshake.answer(request("GET", "Accept", "text/event-stream;q=0", "Accept", "*/*")).status())
+        .isEqualTo(406);
+  }
+
+  @Test
+  void emptyLastEventIdIsTheSameAsNone() {
+    broadcaster.broadcast(dev.herald.sse.Data.of("one"));
+    Handshake.Open open = (Handshake.Open) handshake.answer(request("GET", "Last-Event-ID", ""));
+
+    assertThat(open.channel().lastEventId()).isNull();
+    assertThat(broadcaster.stats().replayMisses()).isZero();
+    assertThat(open.channel().poll()).isNull(); // no replay, no reset
+  }
+
+  @Test
+  void lastEventIdReachesTheEngine() {
+    broadcaster.broadcast(dev.herald.sse.Data.of("one"));
+    broadcaster.broadcast(dev.herald.sse.Data.of("two"));
+    Handshake.Open open = (Handshake.Open) handshake.answer(request("GET", "last-event-id", "1"));
+
+    assertThat(open.channel().lastEventId()).isEqualTo("1");
+    assertThat(broadcaster.stats().replayHits()).isEqualTo(1);
+  }
+
+  @Test
+  void overTheClientLimitIsRefusedWithRetryAfter() {
+    Handshake custom = Handshake.of(broadcaster, StreamConfig.builder().retryAfter(Duration.ofSeconds(9)).build());
+    custom.answer(request("GET"));
+    custom.answer(request("GET"));
+
+    Handshake.Answer answer = custom.answer(request("GET"));
+    assertThat(answer.status()).isEqualTo(503);
+    assertThat(answer.headers()).containsEntry("retry-after", "9");
+    assertThat(broadcaster.clientCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aClosedBroadcasterRefusesWith503() {
+    broadcaster.close();
+    assertThat(handshake.answer(request("GET")).status()).isEqualTo(503);
+  }
+
+  @Test
+  void singleClientStreamsHandTheSenderOverOnlyWhenOpened() {
+    AtomicReference<Sender> opened = new AtomicReference<>();
+    Handshake single = Handshake.of(StreamConfig.builder().heartbeat(Duration.ZERO).build(), opened::set);
+
+    assertThat(single.answer(request("HEAD"))).isInstanceOf(Handshake.HeadersOnly.class);
+    Handshake.Open open = (Handshake.Open) single.answer(request("GET", "Last-Event-ID", "7"));
+    assertThat(opened).hasValue(null);
+    open.channel().start(() -> {});
+    open.opened();
+
+    assertThat(opened.get()).isSameAs(open.channel().sender());
+    assertThat(opened.get().lastEventId()).isEqualTo("7");
+  }
+
+  @Test
+  void anOnOpenThatThrowsEndsTheStreamWithAnError() {
+    Handshake single = Handshake.of(StreamConfig.builder().heartbeat(Duration.ZERO).build(), sender -> {
+      throw new IllegalStateException("boom");
+    });
+    Handshake.Open open = (Handshake.Open) single.answer(request("GET"));
+    open.channel().start(() -> {});
+    open.opened();
+
+    assertThat(open.channel().closeReason()).isEqualTo(CloseReason.ERROR);
+  }
+}
