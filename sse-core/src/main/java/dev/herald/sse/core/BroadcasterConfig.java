@@ -93,7 +93,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns the limits of each client's queue.
+   * Returns the limits of each client's queue; see {@link Builder#channel(ChannelConfig)}.
    *
    * @return the channel configuration
    */
@@ -102,8 +102,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns how long {@link dev.herald.sse.Broadcaster#broadcastPaced} waits for a full client before applying
-   * its overflow policy.
+   * Returns how long a paced broadcast waits for a full client; see {@link Builder#slowClientGrace(Duration)}.
    *
    * @return the grace, positive
    */
@@ -112,7 +111,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns the heartbeat interval.
+   * Returns the heartbeat interval; see {@link Builder#heartbeat(Duration)}.
    *
    * @return the interval, or {@link Duration#ZERO} when heartbeats are off
    */
@@ -121,7 +120,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns the text of the heartbeat comment.
+   * Returns the text of the heartbeat comment; see {@link Builder#heartbeatComment(String)}.
    *
    * @return the comment text
    */
@@ -130,7 +129,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns the event every new client gets first.
+   * Returns the event every new client gets first; see {@link Builder#greeting(Event)}.
    *
    * @return the greeting, or {@code null} for none
    */
@@ -139,7 +138,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Tells whether the broadcaster gives increasing ids to broadcast events that have none.
+   * Tells whether the broadcaster assigns ids; see {@link Builder#assignIds(boolean)}.
    *
    * @return {@code true} if ids are assigned
    */
@@ -148,7 +147,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns how many recent events the replay history keeps.
+   * Returns how many recent events the replay history keeps; see {@link Builder#history(int)}.
    *
    * @return the history size; 0 means no history
    */
@@ -157,7 +156,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns how long an event stays in the replay history.
+   * Returns how long an event stays in the replay history; see {@link Builder#historyMaxAge(Duration)}.
    *
    * @return the maximum age, or {@code null} for no age limit
    */
@@ -166,7 +165,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns how many clients may be connected at once.
+   * Returns how many clients may be connected at once; see {@link Builder#maxClients(int)}.
    *
    * @return the client limit
    */
@@ -175,8 +174,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns the handler for clients whose {@code Last-Event-ID} is not in the history, or who missed entries the
-   * backplane's log lost.
+   * Returns the replay-miss handler; see {@link Builder#onReplayMiss(ReplayMissHandler)}.
    *
    * @return the handler
    */
@@ -185,7 +183,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns the scheduler for heartbeats and paced-broadcast timeouts.
+   * Returns the scheduler; see {@link Builder#scheduler(ScheduledExecutorService)}.
    *
    * @return the application's scheduler, or {@code null} for Herald's shared one
    */
@@ -194,7 +192,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns the backplane that makes the broadcaster one node of a cluster.
+   * Returns the backplane; see {@link Builder#backplane(Backplane)}.
    *
    * @return the backplane, or {@code null} for a single-node broadcaster
    */
@@ -203,8 +201,7 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns how long a client whose replay must be read from the backplane's log keeps waiting for it while the
-   * log cannot be read, before it is a replay miss.
+   * Returns how long a replay from the backplane's log waits for the log; see {@link Builder#replayRetry(Duration)}.
    *
    * @return the time, or {@link Duration#ZERO} for a miss at the first failed read
    */
@@ -233,7 +230,7 @@ public final class BroadcasterConfig {
     private Builder() {}
 
     /**
-     * Sets the limits of each client's queue and the overflow policy.
+     * Sets the limits of each client's queue and the overflow policy. Default {@link ChannelConfig#defaults()}.
      *
      * @param channel the channel configuration
      * @return this builder
@@ -244,7 +241,8 @@ public final class BroadcasterConfig {
     }
 
     /**
-     * Sets how long a paced broadcast waits for a full client before applying its overflow policy. Default 5 s.
+     * Sets how long a paced broadcast ({@link dev.herald.sse.Broadcaster#broadcastPaced}) waits for a full client
+     * before applying its overflow policy. Default 5 s.
      *
      * @param slowClientGrace positive
      * @return this builder
@@ -376,7 +374,8 @@ public final class BroadcasterConfig {
 
     /**
      * Runs heartbeats and paced-broadcast timeouts on the application's scheduler instead of Herald's shared
-     * daemon thread. The application owns it and shuts it down after closing the broadcaster.
+     * daemon thread. Default none: the shared thread, one for all broadcasters. The application owns its scheduler
+     * and shuts it down after closing the broadcaster.
      *
      * @param scheduler the scheduler, or {@code null} for Herald's shared one
      * @return this builder

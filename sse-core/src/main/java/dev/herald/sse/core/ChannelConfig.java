@@ -45,11 +45,7 @@ public final class ChannelConfig {
   }
 
   /**
-   * Returns the default limits: 4,096 events, 1 MiB, events up to 1 MiB, {@link OverflowPolicy#DISCONNECT}.
-   *
-   * <p>The byte bound is what bounds a client's memory; the event bound only caps the per-event bookkeeping
-   * (a few dozen bytes each), and is high enough that a client which falls a second behind a producer of 1,000
-   * small events per second is not cut off for it.
+   * Returns the configuration a new builder starts from; each {@link Builder} method names its default.
    *
    * @return the default configuration
    */
@@ -67,7 +63,7 @@ public final class ChannelConfig {
   }
 
   /**
-   * Returns how many events a client's queue holds at most.
+   * Returns how many events a client's queue holds at most; see {@link Builder#maxQueuedEvents(int)}.
    *
    * @return the event bound of each queue
    */
@@ -76,7 +72,7 @@ public final class ChannelConfig {
   }
 
   /**
-   * Returns how many bytes a client's queue holds at most.
+   * Returns how many bytes a client's queue holds at most; see {@link Builder#maxQueuedBytes(long)}.
    *
    * @return the byte bound of each queue
    */
@@ -85,7 +81,7 @@ public final class ChannelConfig {
   }
 
   /**
-   * Returns the largest encoded event accepted; a larger one is refused with an {@link IllegalArgumentException}.
+   * Returns the largest encoded event accepted; see {@link Builder#maxEventBytes(int)}.
    *
    * @return the largest event size in bytes
    */
@@ -94,7 +90,8 @@ public final class ChannelConfig {
   }
 
   /**
-   * Returns what a broadcast does with a client whose queue is full.
+   * Returns what a broadcast does with a client whose queue is full; see
+   * {@link Builder#overflowPolicy(OverflowPolicy)}.
    *
    * @return the overflow policy
    */
@@ -121,6 +118,10 @@ public final class ChannelConfig {
 
     /**
      * Sets how many events a client's queue holds at most. Default 4,096.
+     *
+     * <p>The byte bound ({@link #maxQueuedBytes}) is what bounds a client's memory; this one only caps the
+     * per-event bookkeeping (a few dozen bytes each), and the default is high enough that a client which falls a
+     * second behind a producer of 1,000 small events per second is not cut off for it.
      *
      * @param maxQueuedEvents from 1 to {@link #MAX_QUEUED_EVENTS_LIMIT}
      * @return this builder
@@ -152,9 +153,11 @@ public final class ChannelConfig {
     }
 
     /**
-     * Sets the largest encoded event accepted. Default: {@code maxQueuedBytes}.
+     * Sets the largest encoded event accepted: sending or broadcasting a larger one is refused with an
+     * {@link IllegalArgumentException}. Default: {@code maxQueuedBytes}, or {@link Integer#MAX_VALUE} if that is
+     * larger.
      *
-     * @param maxEventBytes at least 1 and at most {@code maxQueuedBytes}
+     * @param maxEventBytes at least 1 and at most {@code maxQueuedBytes}, which {@link #build()} checks
      * @return this builder
      * @throws IllegalArgumentException if less than 1
      */

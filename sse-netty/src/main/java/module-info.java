@@ -1,0 +1,19 @@
+/**
+ * Herald's Netty transport: streams to a Netty HTTP/1.1 response on the channel's event loop. Its
+ * {@code internal} package is not exported.
+ */
+module dev.herald.sse.netty {
+  requires transitive dev.herald.sse.core;
+  // The API takes Netty's ChannelHandlerContext and HttpRequest and its handlers are Netty handlers, whose
+  // methods name types from each of these modules; Netty's own descriptors require one another without
+  // "transitive", so Herald passes on every one its users meet.
+  requires transitive io.netty.buffer;
+  requires transitive io.netty.codec;
+  requires transitive io.netty.codec.http;
+  requires transitive io.netty.common;
+  requires transitive io.netty.transport;
+  requires static transitive org.jspecify;
+  requires org.slf4j;
+
+  exports dev.herald.sse.netty;
+}
