@@ -3,7 +3,7 @@ package dev.herald.sse.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.Broadcaster;
-import dev.herald.sse.core.testing.ReliabilityScenarios;
+import dev.herald.sse.testkit.ReliabilityScenarios;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

@@ -1,7 +1,7 @@
 package dev.herald.sse.servlet;
 
 import dev.herald.sse.Broadcaster;
-import dev.herald.sse.core.testing.ReliabilityScenarios;
+import dev.herald.sse.testkit.ReliabilityScenarios;
 import java.time.Duration;
 import java.util.Map;
 

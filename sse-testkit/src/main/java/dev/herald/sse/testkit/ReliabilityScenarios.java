@@ -1,4 +1,4 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +8,7 @@ import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,6 +117,11 @@ public abstract class ReliabilityScenarios {
 
   // ---- faults and load ----
 
+  /**
+   * Stalled clients are cut as slow consumers while 500 readers get every event, in order, with bounded memory.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void stalledClientsAreDisconnectedAndReadersGetEveryEventWithBoundedMemory() throws Exception {
     int readers = 500;
@@ -174,6 +179,11 @@ public abstract class ReliabilityScenarios {
         maxPendingBytes, maxDirect, slowestBroadcastNanos / 1000);
   }
 
+  /**
+   * 20,000 connects and disconnects of every kind leave no client, thread, descriptor or heap behind.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void twentyThousandConnectsAndDisconnectsLeaveNothingBehind() throws Exception {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
@@ -294,6 +304,12 @@ public abstract class ReliabilityScenarios {
     }
   }
 
+  /**
+   * Closing the broadcaster under load ends every stream cleanly; a restarted server resets the clients it cannot
+   * resume.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void shutdownUnderLoadEndsEveryStreamCleanlyAndARestartTellsReconnectingClientsTheirIdIsUnknown()
       throws Exception {
@@ -353,6 +369,11 @@ public abstract class ReliabilityScenarios {
     }
   }
 
+  /**
+   * Clients that reconnect with {@code Last-Event-ID} while threads broadcast get every event once and in order.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void clientsResumingWithLastEventIdWhileThreadsBroadcastGetEveryEventOnceInOrder() throws Exception {
     int producers = 3;
@@ -424,6 +445,11 @@ public abstract class ReliabilityScenarios {
 
   // ---- bad input and limits ----
 
+  /**
+   * Bad requests get a clear status and do not disturb the clients already streaming.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void badRequestsGetAClearStatusAndDoNotDisturbOtherClients() throws Exception {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
@@ -496,6 +522,11 @@ public abstract class ReliabilityScenarios {
     assertThat(reader.awaitEvents(expected + 1, SHORT).get(expected).data()).isEqualTo("and still");
   }
 
+  /**
+   * Over the client limit, clients are refused with {@code 503} and {@code Retry-After}; the event size limit holds.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void clientLimitRefusesTheRestWith503AndRetryAfterAndEventSizeLimitHolds() throws Exception {
     int limit = 50;

@@ -1,8 +1,9 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.testkit.parser.EventStreamParser;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
