@@ -12,6 +12,7 @@ import dev.herald.sse.servlet.AbstractServletSseIT.Recorder;
 import dev.herald.sse.testkit.LogCapture;
 import dev.herald.sse.testkit.Probes;
 import dev.herald.sse.testkit.RawSseClient;
+import dev.herald.sse.testkit.TestServer;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import jakarta.servlet.http.HttpServlet;
 import java.time.Duration;

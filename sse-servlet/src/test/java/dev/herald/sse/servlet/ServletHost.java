@@ -1,0 +1,49 @@
+package dev.herald.sse.servlet;
+
+import dev.herald.sse.Sender;
+import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.testkit.ServerSetup;
+import dev.herald.sse.testkit.SseHost;
+import dev.herald.sse.testkit.TestServer;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The servlet transport in a container, for the test kit's suites, as a servlet application writes it:
+ * {@link SseServlet} at {@code /events}, and at {@code /stream} a servlet whose {@code doGet} calls
+ * {@link ServletSse#stream}.
+ */
+final class ServletHost implements SseHost {
+  private final Containers.Container container;
+
+  ServletHost(Containers.Container container) {
+    this.container = container;
+  }
+
+  @Override
+  public TestServer start(ServerSetup setup) throws Exception {
+    return container.start(Map.of(
+        "/events", new SseServlet(setup.broadcaster()),
+        "/stream", new StreamServlet(setup.onStream())), setup.sendBuffer());
+  }
+
+  /** Streams to each client alone, as the javadoc of {@link ServletSse} shows a servlet doing it. */
+  private static final class StreamServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Consumer<? super Sender> onOpen;
+
+    StreamServlet(Consumer<? super Sender> onOpen) {
+      this.onOpen = onOpen;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+      ServletSse.stream(request, response, ChannelConfig.defaults(), onOpen);
+    }
+  }
+}
