@@ -9,7 +9,7 @@ class JettyReliabilityIT extends ReliabilityScenarios {
 
   @Override
   protected SseHost host() {
-    return new ServletHost(Containers::jetty);
+    return ServletHost.servlets(Containers::jetty);
   }
 
   @Override

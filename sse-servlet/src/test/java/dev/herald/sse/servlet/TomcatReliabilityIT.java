@@ -9,7 +9,7 @@ class TomcatReliabilityIT extends ReliabilityScenarios {
 
   @Override
   protected SseHost host() {
-    return new ServletHost(Containers::tomcat);
+    return ServletHost.servlets(Containers::tomcat);
   }
 
   @Override

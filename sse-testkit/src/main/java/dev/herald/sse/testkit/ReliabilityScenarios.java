@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The reliability suite, written once and run on every transport: faults, bad input and load over real sockets on
  * 127.0.0.1. A transport's test class extends it and names its {@link SseHost}, which starts a server that serves a
- * broadcaster at {@code /events}; the same host runs the conformance suite. Clients are raw sockets
+ * broadcaster at {@code /events}; the same host runs {@link TransportConformance}. Clients are raw sockets
  * ({@link RawSseClient}, {@link SseLoad}) so they can misbehave on purpose and stay cheap by the thousand. Every loop
  * is bounded in count and time; nothing asserts a duration. See {@code docs/reliability.md}.
  */
