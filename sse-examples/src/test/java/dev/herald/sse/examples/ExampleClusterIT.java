@@ -2,11 +2,11 @@ package dev.herald.sse.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
-import dev.herald.sse.core.testing.FakeTransport.Await;
-import dev.herald.sse.core.testing.HttpSseClient;
 import dev.herald.sse.examples.ExampleOptions.Transport;
 import dev.herald.sse.redis.testing.RedisServer;
+import dev.herald.sse.testkit.HttpSseClient;
+import dev.herald.sse.testkit.Probes;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +24,8 @@ import org.junit.jupiter.api.Test;
  * client can tell, like one server: broadcast on either, resume on either.
  */
 class ExampleClusterIT {
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
   private final HttpClient http = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
@@ -99,7 +101,8 @@ class ExampleClusterIT {
     onA.close();
     get(a, "/events/three"); // missed while away
     get(b, "/events/four");
-    Await.until(() -> b.app().broadcaster().stats().eventsBroadcast() == 4, () -> "b did not deliver four events");
+    Probes.await(DEADLINE, () -> b.app().broadcaster().stats().eventsBroadcast() == 4,
+        () -> "b did not deliver four events");
 
     HttpSseClient onB = subscribe(b, seen.get(2).lastEventId());
     get(a, "/events/five");

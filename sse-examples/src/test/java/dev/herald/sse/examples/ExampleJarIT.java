@@ -2,8 +2,8 @@ package dev.herald.sse.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
-import dev.herald.sse.core.testing.HttpSseClient;
+import dev.herald.sse.testkit.HttpSseClient;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;

@@ -2,9 +2,9 @@ package dev.herald.sse.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
-import dev.herald.sse.core.testing.HttpSseClient;
 import dev.herald.sse.examples.ExampleOptions.Transport;
+import dev.herald.sse.testkit.HttpSseClient;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;

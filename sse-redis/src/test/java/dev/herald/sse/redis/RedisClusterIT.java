@@ -7,12 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Data;
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
-import dev.herald.sse.core.testing.FakeTransport.Await;
-import dev.herald.sse.core.testing.HttpSseClient;
-import dev.herald.sse.core.testing.LogCapture;
-import dev.herald.sse.core.testing.Probes;
 import dev.herald.sse.redis.testing.RedisServer;
+import dev.herald.sse.testkit.HttpSseClient;
+import dev.herald.sse.testkit.LogCapture;
+import dev.herald.sse.testkit.Probes;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -41,6 +40,8 @@ import org.junit.jupiter.api.Test;
  * real HTTP clients: the cluster behaves like one server, and survives Redis going away.
  */
 class RedisClusterIT {
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
   private static EventLoopGroup group;
 
   private final HttpClient http = HttpClient.newBuilder()
@@ -107,7 +108,7 @@ class RedisClusterIT {
   private static String holdUp(Node lagging, Node from) {
     lagging.pause();
     from.broadcaster.broadcastPaced(Data.of("held")).toCompletableFuture().join();
-    Probes.await(Duration.ofSeconds(10), () -> lagging.heldAt() != null, () -> "the lagging node did not read");
+    Probes.await(DEADLINE, () -> lagging.heldAt() != null, () -> "the lagging node did not read");
     return requireNonNull(lagging.heldAt());
   }
 
@@ -264,7 +265,7 @@ class RedisClusterIT {
     List<MessageEvent> seen = received(onA, 5);
     onA.close();
     String lastSeen = seen.get(4).lastEventId();
-    Await.until(() -> b.broadcaster.stats().eventsBroadcast() == 5, () -> "b did not deliver e1..e5");
+    Probes.await(DEADLINE, () -> b.broadcaster.stats().eventsBroadcast() == 5, () -> "b did not deliver e1..e5");
     for (int i = 6; i <= 8; i++) { // missed while reconnecting
       b.broadcaster.broadcastPaced(Data.of("e" + i)).toCompletableFuture().get();
     }
@@ -306,10 +307,10 @@ class RedisClusterIT {
     Node b = node("b"); // started after e1..e3: its replay of them must come from the stream
 
     redis.kill();
-    Await.until(() -> b.broadcaster.stats().backplaneDown(), () -> "b did not notice Redis going away");
+    Probes.await(DEADLINE, () -> b.broadcaster.stats().backplaneDown(), () -> "b did not notice Redis going away");
     HttpSseClient resumed = client(b, firstId); // the greeting arrives; the replay cannot be read yet
     redis.restart();
-    Await.until(() -> !a.broadcaster.stats().backplaneDown() && !b.broadcaster.stats().backplaneDown(),
+    Probes.await(DEADLINE, () -> !a.broadcaster.stats().backplaneDown() && !b.broadcaster.stats().backplaneDown(),
         () -> "the nodes did not reconnect");
     a.broadcaster.broadcastPaced(Data.of("e4")).toCompletableFuture().get();
 
@@ -349,16 +350,16 @@ class RedisClusterIT {
     }, "producer");
     producer.start();
     try {
-      Await.until(() -> acknowledged.size() >= 50, () -> "the producer did not get going");
+      Probes.await(DEADLINE, () -> acknowledged.size() >= 50, () -> "the producer did not get going");
 
       redis.kill();
-      Await.until(() -> nodes.stream().allMatch(n -> n.broadcaster.stats().backplaneDown()),
+      Probes.await(DEADLINE, () -> nodes.stream().allMatch(n -> n.broadcaster.stats().backplaneDown()),
           () -> "the nodes did not notice Redis going away");
       assertThatThrownBy(() -> producerNode.broadcaster.broadcast(Data.of("while down")))
           .isInstanceOf(BackplaneUnavailableException.class)
           .hasMessageContaining("unreachable");
       int failedWhileDown = refused.get();
-      Await.until(() -> refused.get() > failedWhileDown, () -> "paced broadcasts did not fail while down");
+      Probes.await(DEADLINE, () -> refused.get() > failedWhileDown, () -> "paced broadcasts did not fail while down");
       for (Node node : nodes) {
         BroadcasterStats stats = node.broadcaster.stats();
         assertThat(stats.backplaneOutages()).as(node.name).isEqualTo(1);
@@ -367,10 +368,10 @@ class RedisClusterIT {
       assertThat(clients).noneMatch(HttpSseClient::ended);
 
       redis.restart();
-      Await.until(() -> nodes.stream().noneMatch(n -> n.broadcaster.stats().backplaneDown()),
+      Probes.await(DEADLINE, () -> nodes.stream().noneMatch(n -> n.broadcaster.stats().backplaneDown()),
           () -> "the nodes did not reconnect by themselves");
       int before = acknowledged.size();
-      Await.until(() -> acknowledged.size() >= before + 50, () -> "the producer did not resume");
+      Probes.await(DEADLINE, () -> acknowledged.size() >= before + 50, () -> "the producer did not resume");
     } finally {
       producing.set(false);
       producer.join(10_000);
@@ -382,7 +383,8 @@ class RedisClusterIT {
     String last = expected.get(expected.size() - 1);
     List<String> reference = null;
     for (HttpSseClient client : clients) {
-      Await.until(() -> data(client.events()).contains(last), () -> "the last acknowledged event did not arrive");
+      Probes.await(DEADLINE, () -> data(client.events()).contains(last),
+          () -> "the last acknowledged event did not arrive");
       List<String> got = data(client.events().subList(1, client.events().size()));
       assertThat(got).doesNotHaveDuplicates().containsAll(expected);
       assertThat(got.stream().filter(expected::contains).toList()).containsExactlyElementsOf(expected);
@@ -411,10 +413,10 @@ class RedisClusterIT {
     }
 
     redis.kill();
-    Await.until(() -> nodes.stream().allMatch(n -> n.broadcaster.stats().backplaneDown()),
+    Probes.await(DEADLINE, () -> nodes.stream().allMatch(n -> n.broadcaster.stats().backplaneDown()),
         () -> "the nodes did not notice Redis going away");
     redis.restart();
-    Await.until(() -> nodes.stream().noneMatch(n -> n.broadcaster.stats().backplaneDown()),
+    Probes.await(DEADLINE, () -> nodes.stream().noneMatch(n -> n.broadcaster.stats().backplaneDown()),
         () -> "the nodes did not reconnect");
     nodes.get(1).broadcaster.broadcastPaced(Data.of("after")).toCompletableFuture().join();
 

@@ -10,6 +10,7 @@ import dev.herald.sse.Sender;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.testkit.TestServer;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;

@@ -1,5 +1,6 @@
 package dev.herald.sse.servlet;
 
+import dev.herald.sse.testkit.TestServer;
 import jakarta.servlet.http.HttpServlet;
 import java.util.Map;
 
@@ -7,6 +8,6 @@ import java.util.Map;
 class TomcatServletSseIT extends AbstractServletSseIT {
   @Override
   TestServer start(Map<String, HttpServlet> servlets) throws Exception {
-    return TestServer.tomcat(servlets);
+    return Containers.tomcat(servlets);
   }
 }

@@ -2,8 +2,9 @@ package dev.herald.sse.core.testing;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
+import dev.herald.sse.spi.SseChannel;
+import dev.herald.sse.testkit.parser.EventStreamParser;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

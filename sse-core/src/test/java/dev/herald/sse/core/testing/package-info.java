@@ -1,4 +1,4 @@
-/** Test support: a spec-following {@code text/event-stream} parser, raw-socket clients and resource probes. */
+/** Engine test support: an in-memory transport and an in-memory backplane. */
 @NullMarked
 package dev.herald.sse.core.testing;
 

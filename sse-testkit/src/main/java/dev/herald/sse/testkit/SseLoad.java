@@ -1,4 +1,4 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 

@@ -1,4 +1,4 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,7 +8,7 @@ import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,14 +23,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The reliability suite, written once and run on every transport: faults, bad input and load over real sockets on
- * 127.0.0.1. A transport's test class extends it and says how to start a server that serves a broadcaster at
- * {@code /events}. Clients are raw sockets ({@link RawSseClient}, {@link SseLoad}) so they can misbehave on purpose
- * and stay cheap by the thousand. Every loop is bounded in count and time; nothing asserts a duration. See
- * {@code docs/reliability.md}.
+ * 127.0.0.1. A transport's test class extends it and names its {@link SseHost}, which starts a server that serves a
+ * broadcaster at {@code /events}; the same host runs {@link TransportConformance}. Clients are raw sockets
+ * ({@link RawSseClient}, {@link SseLoad}) so they can misbehave on purpose and stay cheap by the thousand. Every loop
+ * is bounded in count and time; nothing asserts a duration. See {@code docs/reliability.md}.
  */
 public abstract class ReliabilityScenarios {
   private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -38,37 +39,14 @@ public abstract class ReliabilityScenarios {
 
   private final List<AutoCloseable> cleanup = new ArrayList<>();
 
-  /** A running server under test. */
-  protected interface TestServer {
-
-    /**
-     * Returns the port it listens on.
-     *
-     * @return the port
-     */
-    int port();
-
-    /**
-     * Stops it: no more connections, and every open one closed.
-     *
-     * @throws Exception if stopping fails
-     */
-    void stop() throws Exception;
-  }
+  private SseHost host;
 
   /**
-   * Starts a server on 127.0.0.1, any port, that serves this broadcaster at {@code /events} and answers anything
-   * else with an error status. The suite stops it after the test.
+   * Returns the transport under test, in its host.
    *
-   * @param broadcaster the broadcaster to serve
-   * @param sendBuffer the accepted sockets' send buffer, or 0 for the default
-   * @param smallOutputBuffer whether the transport should also keep its own output buffering small, so that a
-   *     client that stops reading backs up at once
-   * @return the running server
-   * @throws Exception if it does not start
+   * @return the host, asked to start a server for each test
    */
-  protected abstract TestServer start(Broadcaster broadcaster, int sendBuffer, boolean smallOutputBuffer)
-      throws Exception;
+  protected abstract SseHost host();
 
   /**
    * Returns the heartbeat with which this transport notices a client that closed an idle stream: zero where the
@@ -99,12 +77,10 @@ public abstract class ReliabilityScenarios {
     return 431;
   }
 
-  /**
-   * Checks what the transport must not leave behind after each test (Netty's leaked buffers, say).
-   *
-   * @throws Exception if the check fails
-   */
-  protected void afterEachTest() throws Exception {}
+  @BeforeEach
+  void startHost() {
+    host = host();
+  }
 
   @AfterEach
   void cleanUp() throws Exception {
@@ -112,11 +88,16 @@ public abstract class ReliabilityScenarios {
       cleanup.get(i).close();
     }
     cleanup.clear();
-    afterEachTest();
+    host.afterEachTest();
   }
 
   // ---- faults and load ----
 
+  /**
+   * Stalled clients are cut as slow consumers while 500 readers get every event, in order, with bounded memory.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void stalledClientsAreDisconnectedAndReadersGetEveryEventWithBoundedMemory() throws Exception {
     int readers = 500;
@@ -174,6 +155,11 @@ public abstract class ReliabilityScenarios {
         maxPendingBytes, maxDirect, slowestBroadcastNanos / 1000);
   }
 
+  /**
+   * 20,000 connects and disconnects of every kind leave no client, thread, descriptor or heap behind.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void twentyThousandConnectsAndDisconnectsLeaveNothingBehind() throws Exception {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
@@ -294,6 +280,12 @@ public abstract class ReliabilityScenarios {
     }
   }
 
+  /**
+   * Closing the broadcaster under load ends every stream cleanly; a restarted server resets the clients it cannot
+   * resume.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void shutdownUnderLoadEndsEveryStreamCleanlyAndARestartTellsReconnectingClientsTheirIdIsUnknown()
       throws Exception {
@@ -353,6 +345,11 @@ public abstract class ReliabilityScenarios {
     }
   }
 
+  /**
+   * Clients that reconnect with {@code Last-Event-ID} while threads broadcast get every event once and in order.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void clientsResumingWithLastEventIdWhileThreadsBroadcastGetEveryEventOnceInOrder() throws Exception {
     int producers = 3;
@@ -424,6 +421,11 @@ public abstract class ReliabilityScenarios {
 
   // ---- bad input and limits ----
 
+  /**
+   * Bad requests get a clear status and do not disturb the clients already streaming.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void badRequestsGetAClearStatusAndDoNotDisturbOtherClients() throws Exception {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
@@ -496,6 +498,11 @@ public abstract class ReliabilityScenarios {
     assertThat(reader.awaitEvents(expected + 1, SHORT).get(expected).data()).isEqualTo("and still");
   }
 
+  /**
+   * Over the client limit, clients are refused with {@code 503} and {@code Retry-After}; the event size limit holds.
+   *
+   * @throws Exception if the scenario fails to run
+   */
   @Test
   public void clientLimitRefusesTheRestWith503AndRetryAfterAndEventSizeLimitHolds() throws Exception {
     int limit = 50;
@@ -570,7 +577,7 @@ public abstract class ReliabilityScenarios {
   }
 
   private TestServer server(Broadcaster broadcaster, int sendBuffer, boolean smallOutputBuffer) throws Exception {
-    TestServer server = start(broadcaster, sendBuffer, smallOutputBuffer);
+    TestServer server = host.start(ServerSetup.of(broadcaster).withBuffers(sendBuffer, smallOutputBuffer));
     cleanup.add(server::stop);
     return server;
   }

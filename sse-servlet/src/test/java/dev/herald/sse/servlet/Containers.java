@@ -1,5 +1,6 @@
 package dev.herald.sse.servlet;
 
+import dev.herald.sse.testkit.TestServer;
 import jakarta.servlet.http.HttpServlet;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,18 +19,20 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * A real servlet container on an ephemeral port, with servlets mapped by path, all async-supported and initialized
+ * Real servlet containers on an ephemeral port, with servlets mapped by path, all async-supported and initialized
  * when the server starts (so a servlet that fails to initialize fails the start, and a framework servlet such as
  * Spring's {@code DispatcherServlet} has its application context ready before the first request). Its request
  * threads are a fixed pool, so that tests can compare thread counts before and after.
  */
-interface TestServer {
+final class Containers {
+  private Containers() {}
 
-  /** Returns the port the server listens on. */
-  int port();
-
-  /** Stops the server. */
-  void stop() throws Exception;
+  /** Starts a container with these servlets, each mapped at its path. */
+  @FunctionalInterface
+  interface Container {
+    /** Starts it; its accepted sockets have this send buffer (0 for the default). */
+    TestServer start(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception;
+  }
 
   /** Starts Jetty 12 with its ee10 (Servlet 6) environment. */
   static TestServer jetty(Map<String, HttpServlet> servlets) throws Exception {

@@ -1,4 +1,4 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;

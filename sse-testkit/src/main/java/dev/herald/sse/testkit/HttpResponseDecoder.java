@@ -1,4 +1,4 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit;
 
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reads an HTTP/1.1 response incrementally, from bytes split anywhere: the status line and headers, then the body,
  * de-chunked when it is chunked, handed to a sink as it arrives. Knows whether the body ended cleanly (the last
- * chunk, or all of a {@code Content-Length}).
+ * chunk, or all of a {@code Content-Length}). It reads one response: what follows its end is left unread in the
+ * buffer fed to it, for the next response on the connection.
  *
  * <p><b>Threading.</b> Not thread-safe.
  */
@@ -36,6 +37,7 @@ public final class HttpResponseDecoder {
   private volatile int status = -1;
   private long remaining = -1;
   private boolean chunkExtension;
+  private boolean noBody;
 
   /**
    * Makes a decoder at the start of a response.
@@ -47,12 +49,25 @@ public final class HttpResponseDecoder {
   }
 
   /**
-   * Decodes the next bytes: from the buffer's position to its limit, leaving the position at the limit.
+   * Tells this decoder that the response answers a {@code HEAD} request, so it has no body whatever its headers
+   * say (RFC 9110, section 9.3.2). Call it before the head arrives.
+   *
+   * @return this decoder
+   */
+  public HttpResponseDecoder noBody() {
+    noBody = true;
+    return this;
+  }
+
+  /**
+   * Decodes the next bytes: from the buffer's position up to the end of this response, leaving the position after
+   * the last byte it took (at the limit, unless the response ended before it).
    *
    * @param in the bytes
+   * @throws IllegalStateException if the response does not start with an HTTP status line
    */
   public void feed(ByteBuffer in) {
-    while (in.hasRemaining()) {
+    while (in.hasRemaining() && state != State.DONE) {
       switch (state) {
         case HEAD -> headLine(in);
         case CHUNK_SIZE -> chunkSize(in);
@@ -88,7 +103,6 @@ public final class HttpResponseDecoder {
             }
           }
         }
-        case DONE -> in.position(in.limit()); // nothing may follow on a stream; ignore
         default -> throw new AssertionError(state);
       }
     }
@@ -163,6 +177,9 @@ public final class HttpResponseDecoder {
     line.setLength(0);
     if (status < 0) {
       String[] parts = text.split(" ", 3);
+      if (parts.length < 2 || !parts[0].startsWith("HTTP/") || !parts[1].matches("[0-9]{3}")) {
+        throw new IllegalStateException("not an HTTP status line: " + text);
+      }
       status = Integer.parseInt(parts[1]);
       return;
     }
@@ -172,7 +189,9 @@ public final class HttpResponseDecoder {
       return;
     }
     String length = header("content-length");
-    if ("chunked".equalsIgnoreCase(header("transfer-encoding"))) {
+    if (noBody) {
+      state = State.DONE;
+    } else if ("chunked".equalsIgnoreCase(header("transfer-encoding"))) {
       state = State.CHUNK_SIZE;
     } else if (length != null) {
       remaining = Long.parseLong(length);

@@ -1,9 +1,9 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit.parser;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit.parser;
 
 import static java.util.Objects.requireNonNull;
 

@@ -1,8 +1,10 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
+import dev.herald.sse.testkit.parser.EventStreamParser;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,14 +12,17 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Predicate;
 
 /**
  * A client on one raw socket to 127.0.0.1, for tests where a client must misbehave: it sends any bytes as its
  * request, reads the response with a {@link HttpResponseDecoder} and the body with an {@link EventStreamParser},
- * and can stop reading, close cleanly, or reset the connection.
+ * and can stop reading, close cleanly, or reset the connection. It reads one response at a time; on a kept-alive
+ * connection, {@link #nextResponse()} moves on to the next (the response to a {@code HEAD} is read as bodiless).
  *
  * <pre>{@code
  * try (RawSseClient client = RawSseClient.connect(port, 0)) {
@@ -33,10 +38,17 @@ public final class RawSseClient implements AutoCloseable {
   private final Socket socket;
   private final InputStream in;
   private final OutputStream out;
-  private final EventStreamParser parser = new EventStreamParser();
-  private final HttpResponseDecoder response = new HttpResponseDecoder((bytes, offset, length) ->
-      parser.feed(ByteBuffer.wrap(bytes, offset, length)));
+  private static final int MAX_BODY_KEPT = 64 * 1024;
+
   private final byte[] buffer = new byte[16 * 1024];
+  /** For each request sent whose response has not started yet: whether it was a {@code HEAD}. */
+  private final ArrayDeque<Boolean> unanswered = new ArrayDeque<>();
+  /** What arrived after the end of the current response: the start of the next one. */
+  private final ByteArrayOutputStream leftover = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+  private EventStreamParser parser = new EventStreamParser();
+  private HttpResponseDecoder response = newDecoder();
+  private boolean requestAssigned;
   private boolean eof;
 
   private RawSseClient(Socket socket) throws IOException {
@@ -70,6 +82,23 @@ public final class RawSseClient implements AutoCloseable {
   }
 
   /**
+   * Builds a request with exactly these header lines besides {@code Host}, and no body.
+   *
+   * @param method the method, such as {@code HEAD}
+   * @param path the path
+   * @param headerLines the header lines, without line ends
+   * @return the request's bytes, as ISO-8859-1 text
+   */
+  public static String request(String method, String path, String... headerLines) {
+    StringBuilder request = new StringBuilder(method).append(' ').append(path)
+        .append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    for (String header : headerLines) {
+      request.append(header).append("\r\n");
+    }
+    return request.append("\r\n").toString();
+  }
+
+  /**
    * Builds a {@code GET} request for an event stream.
    *
    * @param path the path
@@ -93,6 +122,13 @@ public final class RawSseClient implements AutoCloseable {
    * @throws IOException if the write fails
    */
   public RawSseClient send(String request) throws IOException {
+    // The response to a HEAD has no body whatever its headers say; the decoder must know which one it reads.
+    boolean head = request.startsWith("HEAD ");
+    if (requestAssigned) {
+      unanswered.add(head);
+    } else {
+      assign(head);
+    }
     out.write(request.getBytes(ISO_8859_1));
     out.flush();
     return this;
@@ -168,12 +204,46 @@ public final class RawSseClient implements AutoCloseable {
     try {
       int n = in.read(buffer, 0, Math.min(maxBytes, buffer.length));
       if (n > 0) {
-        response.feed(ByteBuffer.wrap(buffer, 0, n));
+        feed(buffer, n);
       }
       return n;
     } catch (SocketTimeoutException e) {
       return 0;
     }
+  }
+
+  /**
+   * Starts reading the next response on this connection, once the current one has ended: a new decoder and parser,
+   * given first what already arrived after the current response.
+   *
+   * @return this client
+   * @throws IllegalStateException if the current response has not ended
+   */
+  public RawSseClient nextResponse() {
+    if (!response.ended()) {
+      throw new IllegalStateException("the current response has not ended: " + response);
+    }
+    parser = new EventStreamParser();
+    body.reset();
+    response = newDecoder();
+    requestAssigned = false;
+    Boolean head = unanswered.poll();
+    if (head != null) {
+      assign(head);
+    }
+    byte[] next = leftover.toByteArray();
+    leftover.reset();
+    feed(next, next.length);
+    return this;
+  }
+
+  /**
+   * Returns the current response's body so far (its first 64 KiB), de-chunked, as UTF-8 text.
+   *
+   * @return the body
+   */
+  public String body() {
+    return body.toString(StandardCharsets.UTF_8);
   }
 
   /**
@@ -236,8 +306,28 @@ public final class RawSseClient implements AutoCloseable {
       if (n < 0) {
         eof = true;
       } else {
-        response.feed(ByteBuffer.wrap(buffer, 0, n));
+        feed(buffer, n);
       }
     }
+  }
+
+  private void feed(byte[] bytes, int length) {
+    ByteBuffer chunk = ByteBuffer.wrap(bytes, 0, length);
+    response.feed(chunk);
+    leftover.write(bytes, chunk.position(), chunk.remaining());
+  }
+
+  private HttpResponseDecoder newDecoder() {
+    return new HttpResponseDecoder((bytes, offset, length) -> {
+      parser.feed(ByteBuffer.wrap(bytes, offset, length));
+      body.write(bytes, offset, Math.max(0, Math.min(length, MAX_BODY_KEPT - body.size())));
+    });
+  }
+
+  private void assign(boolean head) {
+    if (head) {
+      response.noBody();
+    }
+    requestAssigned = true;
   }
 }

@@ -1,7 +1,7 @@
-package dev.herald.sse.core.testing;
+package dev.herald.sse.testkit;
 
-import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
-import dev.herald.sse.core.testing.FakeTransport.Await;
+import dev.herald.sse.testkit.parser.EventStreamParser;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -22,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * and return snapshots.
  */
 public final class HttpSseClient implements AutoCloseable {
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
   private final EventStreamParser parser = new EventStreamParser();
   private final HttpResponse<InputStream> response;
   private final Thread reader;
@@ -122,7 +124,7 @@ public final class HttpSseClient implements AutoCloseable {
    * @throws AssertionError if they do not arrive within ten seconds
    */
   public List<MessageEvent> awaitEvents(int count) {
-    Await.until(() -> events().size() >= count,
+    Probes.await(DEADLINE, () -> events().size() >= count,
         () -> "expected " + count + " events, got " + events().size() + ": " + events());
     return events();
   }
@@ -133,7 +135,7 @@ public final class HttpSseClient implements AutoCloseable {
    * @throws AssertionError if it does not end within ten seconds
    */
   public void awaitEnded() {
-    Await.until(() -> ended, () -> "the stream did not end; got " + events());
+    Probes.await(DEADLINE, () -> ended, () -> "the stream did not end; got " + events());
   }
 
   /** Stops reading and closes the response. */

@@ -1,0 +1,70 @@
+package dev.herald.sse.testkit;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.Sender;
+import java.util.function.Consumer;
+
+/**
+ * What a server under test serves, and how its buffers are sized; see {@link SseHost}.
+ *
+ * @param broadcaster the broadcaster served at {@code /events}
+ * @param onStream given the sender of each stream opened at {@code /stream}, on the transport's thread, so it must
+ *     not block
+ * @param sendBuffer the accepted sockets' send buffer in bytes, or 0 for the system default
+ * @param smallOutputBuffer whether the transport should also keep its own output buffering small, so that a
+ *     client that stops reading backs up at once (where the host can say so)
+ */
+public record ServerSetup(
+    Broadcaster broadcaster, Consumer<? super Sender> onStream, int sendBuffer, boolean smallOutputBuffer) {
+
+  /**
+   * Makes a setup.
+   *
+   * @param broadcaster the broadcaster served at {@code /events}
+   * @param onStream given the sender of each stream opened at {@code /stream}
+   * @param sendBuffer the send buffer, or 0
+   * @param smallOutputBuffer whether to keep the transport's output buffering small
+   * @throws IllegalArgumentException if {@code sendBuffer} is negative
+   */
+  public ServerSetup {
+    requireNonNull(broadcaster, "broadcaster");
+    requireNonNull(onStream, "onStream");
+    if (sendBuffer < 0) {
+      throw new IllegalArgumentException("sendBuffer must not be negative: " + sendBuffer);
+    }
+  }
+
+  /**
+   * Makes a setup that serves a broadcaster, with default buffers, and streams at {@code /stream} that stay open
+   * and send nothing.
+   *
+   * @param broadcaster the broadcaster served at {@code /events}
+   * @return the setup
+   */
+  public static ServerSetup of(Broadcaster broadcaster) {
+    return new ServerSetup(broadcaster, sender -> {}, 0, false);
+  }
+
+  /**
+   * Returns this setup with another handler for the streams at {@code /stream}.
+   *
+   * @param onStream given the sender of each stream opened at {@code /stream}
+   * @return the new setup
+   */
+  public ServerSetup withOnStream(Consumer<? super Sender> onStream) {
+    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer);
+  }
+
+  /**
+   * Returns this setup with other buffer sizes.
+   *
+   * @param sendBuffer the accepted sockets' send buffer in bytes, or 0 for the system default
+   * @param smallOutputBuffer whether the transport should keep its own output buffering small
+   * @return the new setup
+   */
+  public ServerSetup withBuffers(int sendBuffer, boolean smallOutputBuffer) {
+    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer);
+  }
+}

@@ -1,0 +1,451 @@
+package dev.herald.sse.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.Data;
+import dev.herald.sse.Sender;
+import dev.herald.sse.core.BroadcasterConfig;
+import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The conformance suite, written once and run on every transport: what any transport must answer to any request
+ * for a stream, whatever its host. A transport's test class extends it and names its {@link SseHost}; each test
+ * starts its own server (with {@code /events} and {@code /stream}, as {@link SseHost} describes) and talks to it on
+ * raw sockets, so that every method and header line is sent exactly.
+ *
+ * <pre>{@code
+ * class NettyConformanceIT extends TransportConformance {
+ *   @Override
+ *   protected SseHost host() {
+ *     return new NettyHost();
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>What it pins: a stream's status and headers; {@code HEAD} answered as a {@code GET} would be (the same status
+ * and headers, refusals included) but with no body, at once, and without subscribing anyone; {@code 405} with
+ * {@code Allow} for other methods and an {@code Allow} list for {@code OPTIONS}; one reading of {@code Accept}
+ * (RFC 9110, section 12.5.1) over every header line; an empty {@code Last-Event-ID} read as none; {@code 503} with
+ * {@code Retry-After} over the client limit and after the broadcaster closed. Every check that nobody subscribed
+ * runs after the server answered, so it cannot pass before the server did anything.
+ */
+public abstract class TransportConformance {
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+  private static final String GREETING = "connected";
+  private static final String HELLO = "hello";
+
+  private final List<RawSseClient> clients = new ArrayList<>();
+  private final List<Broadcaster> broadcasters = new ArrayList<>();
+  private final List<TestServer> servers = new ArrayList<>();
+  /** The {@code Last-Event-ID} of each stream opened at {@code /stream}, in the order they opened. */
+  private final Queue<Optional<String>> streamsOpened = new ConcurrentLinkedQueue<>();
+  private SseHost host;
+
+  /**
+   * Returns the transport under test, in its host.
+   *
+   * @return the host, asked to start a server for each test
+   */
+  protected abstract SseHost host();
+
+  @BeforeEach
+  void startHost() {
+    host = host();
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    clients.forEach(RawSseClient::close);
+    broadcasters.forEach(Broadcaster::close);
+    for (TestServer server : servers) {
+      server.stop();
+    }
+    host.afterEachTest();
+  }
+
+  // ---- GET ----
+
+  /**
+   * A {@code GET} without {@code Accept} opens a stream with the event-stream headers, and its client is subscribed.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void getWithoutAcceptOpensAStreamWithTheEventStreamHeaders() throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting());
+    RawSseClient client = send(serve(broadcaster), "GET", "/events");
+
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
+    assertEventStreamHeaders(client);
+    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly(GREETING);
+    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 1, () -> "clients: " + broadcaster.stats());
+    broadcaster.broadcast(Data.of("news"));
+    assertThat(client.awaitEvents(2, DEADLINE)).extracting(MessageEvent::data).containsExactly(GREETING, "news");
+  }
+
+  /**
+   * A {@code GET} on the per-client path opens a stream with the event-stream headers and gives the application
+   * its sender.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void getOnTheSenderPathOpensAStreamToThatClient() throws Exception {
+    RawSseClient client = send(serve(broadcaster(greeting())), "GET", "/stream");
+
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
+    assertEventStreamHeaders(client);
+    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly(HELLO);
+    assertThat(streamsOpened).hasSize(1);
+  }
+
+  // ---- HEAD ----
+
+  /**
+   * {@code HEAD} gets the stream's status and headers and no body, and the response ends at once: the same
+   * kept-alive connection answers the next request.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void headGetsTheStreamHeadersWithoutABodyAndTheConnectionAnswersTheNextRequest() throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting());
+    RawSseClient client = send(serve(broadcaster), "HEAD", "/events");
+
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
+    assertEventStreamHeaders(client);
+    // Had the HEAD's response gone on (a body, or a stream never ended), what follows would not be the next
+    // response's status line, or would never come.
+    client.send(RawSseClient.request("GET", "/events")).nextResponse();
+    assertThat(client.awaitHead(DEADLINE)).as("the answer to the next request on the connection").isEqualTo(200);
+    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly(GREETING);
+  }
+
+  /**
+   * {@code HEAD} with {@code Connection: close} gets the stream's headers, and then the server closes the
+   * connection.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void headWithConnectionCloseIsAnsweredAndTheConnectionClosed() throws Exception {
+    RawSseClient client = send(serve(broadcaster(greeting())), "HEAD", "/events", "Connection: close");
+
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
+    assertEventStreamHeaders(client);
+    client.awaitClosedByServer(DEADLINE);
+  }
+
+  /**
+   * Twenty {@code HEAD} requests subscribe nobody: no client is counted, then or ever.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void headRequestsSubscribeNobody() throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting());
+    int port = serve(broadcaster);
+    List<RawSseClient> heads = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      RawSseClient head = send(port, "HEAD", "/events", "Connection: close");
+      assertThat(head.awaitHead(DEADLINE)).isEqualTo(200);
+      heads.add(head);
+    }
+
+    assertThat(broadcaster.clientCount()).as("clients after 20 HEAD requests").isZero();
+    assertThat(broadcaster.stats().clientsConnected()).as("subscriptions after 20 HEAD requests").isZero();
+    heads.forEach(head -> head.awaitClosedByServer(DEADLINE));
+    // A GET after them is counted, once: the counter works, and no HEAD was counted late.
+    send(port, "GET", "/events").awaitEvents(1, DEADLINE);
+    assertThat(broadcaster.stats().clientsConnected()).as("subscriptions after one GET").isEqualTo(1);
+  }
+
+  /**
+   * {@code HEAD} on the per-client path gets the stream's headers, and the application's {@code onOpen} is never
+   * called for it.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void headOnTheSenderPathNeverOpensAStream() throws Exception {
+    int port = serve(broadcaster(greeting()));
+    RawSseClient head = send(port, "HEAD", "/stream", "Connection: close");
+    assertThat(head.awaitHead(DEADLINE)).isEqualTo(200);
+    assertEventStreamHeaders(head);
+
+    // A GET after it opens a stream, so onOpen has run for every request before it that would call it.
+    send(port, "GET", "/stream").awaitEvents(1, DEADLINE);
+    assertThat(streamsOpened).as("streams opened: the GET's, and none for the HEAD").hasSize(1);
+    head.awaitClosedByServer(DEADLINE);
+  }
+
+  /**
+   * {@code HEAD} is refused with {@code 406} when {@code Accept} excludes event streams, as {@code GET} is.
+   *
+   * @param path the path asked for
+   * @throws Exception if the test cannot run
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"/events", "/stream"})
+  public void headIsRefusedWith406WhenAcceptExcludesEventStreams(String path) throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting());
+    RawSseClient head = send(serve(broadcaster), "HEAD", path, "Accept: application/json", "Connection: close");
+
+    assertThat(head.awaitHead(DEADLINE)).isEqualTo(406);
+    assertThat(broadcaster.stats().clientsConnected()).isZero();
+    assertThat(streamsOpened).isEmpty();
+  }
+
+
+
+  // ---- other methods ----
+
+  /**
+   * Methods other than {@code GET}, {@code HEAD} and {@code OPTIONS} get {@code 405} with an {@code Allow} header
+   * that lists {@code GET} and {@code HEAD}, and subscribe nobody.
+   *
+   * @param method the method
+   * @throws Exception if the test cannot run
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"POST", "PUT", "DELETE", "PATCH"})
+  public void otherMethodsGet405WithAnAllowHeaderAndSubscribeNobody(String method) throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting());
+    RawSseClient client = send(serve(broadcaster), method, "/events", "Content-Length: 0", "Connection: close");
+
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(405);
+    assertThat(allowed(client)).contains("GET", "HEAD");
+    assertThat(broadcaster.stats().clientsConnected()).isZero();
+  }
+
+  /**
+   * {@code OPTIONS} gets a success with an {@code Allow} header that lists {@code GET} and {@code HEAD}, and
+   * subscribes nobody.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void optionsListsGetAndHeadAndSubscribesNobody() throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting());
+    RawSseClient client = send(serve(broadcaster), "OPTIONS", "/events", "Connection: close");
+
+    assertThat(client.awaitHead(DEADLINE)).isBetween(200, 299);
+    assertThat(allowed(client)).contains("GET", "HEAD");
+    assertThat(broadcaster.stats().clientsConnected()).isZero();
+  }
+
+  // ---- Accept ----
+
+  static Stream<Arguments> acceptHeaders() {
+    return Stream.of(
+        accept(200),
+        accept(200, "text/event-stream"),
+        accept(200, "*/*"),
+        accept(200, "text/*"),
+        accept(406, "application/json"),
+        accept(406, "text/event-stream;q=0"),
+        accept(200, "text/event-stream;q=0, text/event-stream"), // equally specific: the highest q wins
+        accept(406, "text/event-stream; q =0"), // whitespace around '=' is tolerated
+        accept(200, "application/json, */*;q=0.1"),
+        accept(200, "application/json", "text/event-stream"), // every header line counts
+        accept(406, "text/event-stream;q=0", "*/*")); // the most specific range decides
+  }
+
+  private static Arguments accept(int status, String... values) {
+    List<String> lines = Arrays.stream(values).map(value -> "Accept: " + value).toList();
+    return Arguments.of(Named.of(lines.isEmpty() ? "no Accept" : String.join(" + ", lines), lines), status);
+  }
+
+  /**
+   * {@code Accept} decides between a stream and {@code 406}, read the same way on every transport; a {@code 406}
+   * says why in a line of plain text, and subscribes nobody.
+   *
+   * @param acceptLines the request's {@code Accept} header lines
+   * @param status the status it must get
+   * @throws Exception if the test cannot run
+   */
+  @ParameterizedTest(name = "{0} -> {1}")
+  @MethodSource("acceptHeaders")
+  public void acceptHeaderDecidesBetweenAStreamAnd406(List<String> acceptLines, int status) throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting());
+    RawSseClient client = send(serve(broadcaster), "GET", "/events", acceptLines.toArray(String[]::new));
+
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(status);
+    if (status == 200) {
+      assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly(GREETING);
+      Probes.await(DEADLINE, () -> broadcaster.clientCount() == 1, () -> "clients: " + broadcaster.stats());
+    } else {
+      assertThat(mediaType(client.response().header("Content-Type"))).isEqualTo("text/plain");
+      assertThat(client.awaitEnd(DEADLINE)).as("the refusal's body ends").isTrue();
+      assertThat(client.body()).as("the refusal's reason").isNotBlank();
+      assertThat(broadcaster.stats().clientsConnected()).isZero();
+    }
+  }
+
+  // ---- Last-Event-ID ----
+
+  /**
+   * An empty {@code Last-Event-ID} is no resume point: no replay is missed and no {@code reset} is sent.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void emptyLastEventIdIsTheSameAsNone() throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting().assignIds(true).history(10));
+    RawSseClient client = send(serve(broadcaster), "GET", "/events", "Last-Event-ID:");
+
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
+    assertThat(client.awaitEvents(1, DEADLINE)).first().isEqualTo(new MessageEvent("message", GREETING, ""));
+    broadcaster.broadcast(Data.of("live"));
+    assertThat(client.awaitEvents(2, DEADLINE)).containsExactly(
+        new MessageEvent("message", GREETING, ""), new MessageEvent("message", "live", "1"));
+    assertThat(broadcaster.stats().replayMisses()).isZero();
+  }
+
+  /**
+   * An empty {@code Last-Event-ID} reaches the application's sender as none.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void emptyLastEventIdReachesTheSenderAsNone() throws Exception {
+    RawSseClient client = send(serve(broadcaster(greeting())), "GET", "/stream", "Last-Event-ID:");
+
+    client.awaitEvents(1, DEADLINE);
+    assertThat(streamsOpened).containsExactly(Optional.empty());
+  }
+
+  /**
+   * A {@code Last-Event-ID} reaches the application's sender unchanged.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void lastEventIdReachesTheSenderUnchanged() throws Exception {
+    RawSseClient client = send(serve(broadcaster(greeting())), "GET", "/stream", "Last-Event-ID: 42 a:b");
+
+    client.awaitEvents(1, DEADLINE);
+    assertThat(streamsOpened).containsExactly(Optional.of("42 a:b"));
+  }
+
+  // ---- limits ----
+
+
+
+  /**
+   * Over the client limit, {@code GET} and {@code HEAD} are refused with {@code 503} and {@code Retry-After: 5};
+   * a {@code GET}'s refusal says why in its body.
+   *
+   * @param method the method
+   * @throws Exception if the test cannot run
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"GET", "HEAD"})
+  public void overTheClientLimitRequestsAreRefusedWith503AndRetryAfter(String method) throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting().maxClients(1));
+    int port = serve(broadcaster);
+    send(port, "GET", "/events").awaitEvents(1, DEADLINE);
+
+    RawSseClient refused = send(port, method, "/events", "Connection: close");
+    assertThat(refused.awaitHead(DEADLINE)).isEqualTo(503);
+    assertThat(refused.response().header("Retry-After")).isEqualTo("5");
+    assertThat(refused.awaitEnd(DEADLINE)).as("the refusal ends").isTrue();
+    if (method.equals("GET")) {
+      assertThat(refused.body()).as("the refusal's reason").isNotBlank();
+    }
+    assertThat(broadcaster.stats().clientsConnected()).isEqualTo(1);
+  }
+
+  /**
+   * After the broadcaster closed, {@code GET} and {@code HEAD} are refused with {@code 503}.
+   *
+   * @param method the method
+   * @throws Exception if the test cannot run
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"GET", "HEAD"})
+  public void afterTheBroadcasterClosedRequestsAreRefusedWith503(String method) throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting());
+    int port = serve(broadcaster);
+    broadcaster.close();
+
+    assertThat(send(port, method, "/events", "Connection: close").awaitHead(DEADLINE)).isEqualTo(503);
+  }
+
+  // ---- helpers ----
+
+  private static BroadcasterConfig.Builder greeting() {
+    return BroadcasterConfig.builder().greeting(Data.of(GREETING));
+  }
+
+  private Broadcaster broadcaster(BroadcasterConfig.Builder config) {
+    Broadcaster broadcaster = Broadcasters.create(config.build());
+    broadcasters.add(broadcaster);
+    return broadcaster;
+  }
+
+  /** Starts a server for the broadcaster whose {@code /stream} records each stream and says hello to it. */
+  private int serve(Broadcaster broadcaster) throws Exception {
+    TestServer server = host.start(ServerSetup.of(broadcaster).withOnStream(this::opened));
+    servers.add(server);
+    return server.port();
+  }
+
+  private void opened(Sender sender) {
+    streamsOpened.add(Optional.ofNullable(sender.lastEventId()));
+    sender.trySend(Data.of(HELLO));
+  }
+
+  private RawSseClient send(int port, String method, String path, String... headerLines) throws IOException {
+    RawSseClient client = RawSseClient.connect(port, 0);
+    clients.add(client);
+    return client.send(RawSseClient.request(method, path, headerLines));
+  }
+
+  private static void assertEventStreamHeaders(RawSseClient client) {
+    HttpResponseDecoder response = client.response();
+    assertThat(normalized(response.header("Content-Type"))).as("Content-Type")
+        .isEqualTo("text/event-stream;charset=utf-8");
+    assertThat(response.header("Cache-Control")).as("Cache-Control").isEqualToIgnoringCase("no-cache");
+    assertThat(response.header("X-Accel-Buffering")).as("X-Accel-Buffering").isEqualToIgnoringCase("no");
+    assertThat(response.header("Content-Length")).as("Content-Length").isNull();
+  }
+
+  /** A media type with its parameters, lower case, without spaces or quotes: {@code text/x;charset=utf-8}. */
+  private static @Nullable String normalized(@Nullable String contentType) {
+    return contentType == null ? null
+        : contentType.toLowerCase(Locale.ROOT).replace(" ", "").replace("\t", "").replace("\"", "");
+  }
+
+  private static @Nullable String mediaType(@Nullable String contentType) {
+    String normalized = normalized(contentType);
+    return normalized == null ? null : normalized.split(";", 2)[0];
+  }
+
+  private static List<String> allowed(RawSseClient client) {
+    String allow = client.response().header("Allow");
+    assertThat(allow).as("the Allow header").isNotNull();
+    return Arrays.stream(allow.split(",")).map(method -> method.trim().toUpperCase(Locale.ROOT)).toList();
+  }
+}
