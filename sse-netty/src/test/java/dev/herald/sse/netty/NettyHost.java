@@ -2,7 +2,6 @@ package dev.herald.sse.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.testkit.ServerSetup;
 import dev.herald.sse.testkit.SseHost;
 import dev.herald.sse.testkit.TestServer;
@@ -103,7 +102,7 @@ final class NettyHost implements SseHost {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof HttpRequest request && new QueryStringDecoder(request.uri()).path().equals("/stream")) {
         try {
-          NettySse.stream(ctx, request, ChannelConfig.defaults(), setup.onStream()::accept);
+          NettySse.stream(ctx, request, setup.onStream()::accept);
         } finally {
           ReferenceCountUtil.release(msg);
         }

@@ -6,6 +6,7 @@ import dev.herald.sse.Broadcaster;
 import dev.herald.sse.core.Handshake;
 import dev.herald.sse.core.StreamConfig;
 import dev.herald.sse.servlet.internal.ServletResponder;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -67,6 +68,24 @@ public class SseServlet extends HttpServlet {
    */
   public Broadcaster broadcaster() {
     return broadcaster;
+  }
+
+  /**
+   * Dispatches the methods {@link HttpServlet} knows to their {@code do…} methods, and answers any other (such as
+   * {@code PATCH}, for which containers answer {@code 501}) with the handshake's {@code 405}.
+   *
+   * @param request the request
+   * @param response the response
+   * @throws ServletException if a {@code do…} method fails
+   * @throws IOException if the response cannot be written
+   */
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    switch (request.getMethod()) {
+      case "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE" -> super.service(request, response);
+      default -> ServletResponder.respond(request, response, handshake);
+    }
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.herald.sse.servlet;
 
 import dev.herald.sse.Sender;
-import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.testkit.ServerSetup;
 import dev.herald.sse.testkit.SseHost;
 import dev.herald.sse.testkit.TestServer;
@@ -58,7 +57,7 @@ final class ServletHost implements SseHost {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-      ServletSse.stream(request, response, ChannelConfig.defaults(), onOpen);
+      ServletSse.stream(request, response, onOpen);
     }
   }
 }

@@ -2,7 +2,6 @@ package dev.herald.sse.servlet;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Sender;
-import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.testkit.ServerSetup;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -59,7 +58,7 @@ final class SpringMvcApp {
 
     @GetMapping("/stream")
     void stream(HttpServletRequest request, HttpServletResponse response) throws IOException {
-      ServletSse.stream(request, response, ChannelConfig.defaults(), onOpen);
+      ServletSse.stream(request, response, onOpen);
     }
   }
 }

@@ -39,6 +39,9 @@ public abstract class ReliabilityScenarios {
 
   private final List<AutoCloseable> cleanup = new ArrayList<>();
 
+  /** For subclasses: a transport's test class that says which host to run the suite on. */
+  protected ReliabilityScenarios() {}
+
   private SseHost host;
 
   /**

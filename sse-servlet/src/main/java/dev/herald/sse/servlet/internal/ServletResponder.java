@@ -61,7 +61,10 @@ public final class ServletResponder {
       return false;
     }
     if (!(answer instanceof Handshake.Open open)) {
-      return false; // headers only: the container ends the response when the request returns
+      // Headers only. Committed now, so the container does not add the Content-Length: 0 of an empty body (Jetty
+      // does) to the headers of a HEAD, which must be those of the GET: an endless stream has no length.
+      response.flushBuffer();
+      return false;
     }
     try {
       ServletStream.serve(request, response, open.channel(), handshake.config().closeGrace());
