@@ -142,6 +142,7 @@ public final class DefaultBroadcaster implements Broadcaster {
       if (size >= config.maxClients()) {
         throw new TooManyClientsException(config.maxClients());
       }
+      // Its transport has not started yet, so queuing wakes no one under the lock.
       if (greeting != null && channel.tryOffer(greeting)) {
         counters.framesQueued.increment();
       }
@@ -631,7 +632,7 @@ public final class DefaultBroadcaster implements Broadcaster {
         for (BackplaneEntry entry : entries) {
           if (entry.event() instanceof Data data) { // the history keeps data events only
             try {
-              channel.offerLateReplay(encode(data.withId(entry.id())));
+              channel.offerReplay(encode(data.withId(entry.id())));
               queued++;
             } catch (IllegalArgumentException e) {
               logger.warn("skipping log entry {} in a replay: {}", entry.id(), e.getMessage());
@@ -646,7 +647,7 @@ public final class DefaultBroadcaster implements Broadcaster {
       }
       for (Resume.Held entry : held) {
         if (missed || order.compare(entry.id(), resume.skipThrough) > 0) {
-          channel.offerLateReplay(entry.frame());
+          channel.offerReplay(entry.frame());
           queued++;
         }
       }
@@ -657,6 +658,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     } finally {
       lock.unlock();
     }
+    channel.wakeIfPending(null); // outside the lock, as every wake-up
     if (missed) {
       replayMissed(channel, lastEventId);
     }
@@ -757,6 +759,11 @@ public final class DefaultBroadcaster implements Broadcaster {
       // A periodic task that throws is never run again: keep the heartbeat alive whatever happens.
       logger.warn("heartbeat failed", e);
     }
+  }
+
+  /** For tests: whether the calling thread holds this broadcaster's lock. */
+  boolean lockHeldByCurrentThread() {
+    return lock.isHeldByCurrentThread();
   }
 
   private void checkOpen() {

@@ -15,6 +15,7 @@ import dev.herald.sse.core.ReplayMissHandler;
 import dev.herald.sse.core.testing.EventStreamParser.MessageEvent;
 import dev.herald.sse.core.testing.FakeBackplane;
 import dev.herald.sse.core.testing.FakeTransport;
+import dev.herald.sse.spi.SseChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -205,6 +206,28 @@ class ClusteredBroadcasterTest {
     late.pump();
 
     assertThat(data(moved, 3)).containsExactly("connected", "e2", "e3");
+  }
+
+  @Test
+  void aReplayReadFromTheLogWakesTheTransportOnlyAfterTheBroadcasterLockIsReleased() {
+    Node a = node(100);
+    broadcast(a, 1, 3);
+    a.pump();
+    Node late = node(100);
+    late.backplane().holdReplays();
+    DefaultBroadcaster broadcaster = (DefaultBroadcaster) late.broadcaster();
+    SseChannel channel = broadcaster.subscribe("1");
+    List<String> wakes = new CopyOnWriteArrayList<>();
+    // A container's wake-up takes the container's own lock, which its completion callback holds while it needs the
+    // broadcaster's lock: waking under the broadcaster's lock is a lock-order inversion.
+    channel.start(() -> wakes.add(broadcaster.lockHeldByCurrentThread() ? "under the lock" : "lock free"));
+    assertThat(channel.poll()).as("the greeting").isNotNull();
+    assertThat(channel.poll()).as("the transport is idle").isNull();
+
+    late.backplane().releaseReplays(); // settles the replay on this thread, waking the idle transport
+
+    assertThat(wakes).containsExactly("lock free");
+    assertThat(channel.poll()).hasToString("id: 2\ndata: e2\n\n");
   }
 
   @Test
