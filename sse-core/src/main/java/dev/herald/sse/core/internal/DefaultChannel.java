@@ -37,11 +37,11 @@ import org.slf4j.LoggerFactory;
  * transport only if it had gone idle. A full queue is the broadcast's overflow policy's business; a full queue
  * under {@link #send} parks the frame until the transport makes room.
  *
- * <p><b>Threading.</b> Thread-safe. No transport callback ({@code onReady}) and no future runs while any engine
- * lock is held (this channel's, its parked sends', or a broadcaster's): a wake-up schedules work with the host
+ * <p><b>Threading.</b> Thread-safe. The transport's callback ({@code onReady}) never runs while any engine lock is
+ * held (this channel's, its parked sends', or a broadcaster's): a wake-up schedules work with the host
  * (an event loop, a servlet container's {@code AsyncContext}), which may take the host's own lock, and the host may
  * hold that lock while it closes this channel. So every slow path queues under its lock and wakes after it, and a
- * broadcaster passes a {@link Wakes} that it runs once its lock is released.
+ * broadcaster passes its {@link Fanout}, which wakes them once its lock is released.
  */
 public final class DefaultChannel implements SseChannel, Sender {
   private static final Logger log = LoggerFactory.getLogger(DefaultChannel.class);
@@ -79,7 +79,7 @@ public final class DefaultChannel implements SseChannel, Sender {
    * On a clustered broadcaster, where this client resumes in the shared log while that is being settled; guarded
    * by the broadcaster's lock, and {@code null} (the only state a single-node broadcaster knows) once settled.
    */
-  @Nullable Resume resume;
+  ClusterNode.@Nullable Resume resume;
 
   /**
    * Makes an open channel.
@@ -262,7 +262,7 @@ public final class DefaultChannel implements SseChannel, Sender {
     if (!enqueue(frame)) {
       return false;
     }
-    wake((Wakes) null);
+    wake((Fanout) null);
     return true;
   }
 
@@ -273,15 +273,15 @@ public final class DefaultChannel implements SseChannel, Sender {
 
   /**
    * Queues a frame for a broadcast, applying the overflow policy when the queue is full. If the transport was idle,
-   * its wake-up goes to {@code wakes}, for the broadcaster to run once it has released its lock.
+   * its wake-up goes to {@code fanout}, for the broadcaster to run once it has released its lock.
    *
    * @param frame the frame
-   * @param wakes where to defer the wake-up to
+   * @param fanout where to defer the wake-up to
    * @return what happened to it
    */
-  Offer offer(Frame frame, Wakes wakes) {
+  Offer offer(Frame frame, Fanout fanout) {
     if (parked.isEmpty() && enqueue(frame)) {
-      wake(wakes);
+      wake(fanout);
       return Offer.QUEUED;
     }
     if (closeReason.get() != null) {
@@ -293,7 +293,7 @@ public final class DefaultChannel implements SseChannel, Sender {
         return Offer.DROPPED;
       case DROP_OLDEST:
         boolean dropped = parked.dropOldestFor(frame);
-        wakeIfPending(wakes);
+        wakeIfPending(fanout);
         return dropped ? Offer.DROPPED : Offer.QUEUED;
       default:
         return Offer.FULL;
@@ -310,20 +310,20 @@ public final class DefaultChannel implements SseChannel, Sender {
 
   /**
    * Queues a frame now, or parks it behind earlier parked frames until there is room. If it is queued at once and
-   * the transport was idle, the wake-up goes to {@code wakes} when given.
+   * the transport was idle, the wake-up goes to {@code fanout} when given.
    *
    * @param frame the frame
-   * @param wakes where to defer the wake-up to, or {@code null} to wake at once (holding no engine lock)
+   * @param fanout where to defer the wake-up to, or {@code null} to wake at once (holding no engine lock)
    * @return {@code null} if queued now; otherwise a future that completes when it is queued, or fails with
    *     {@link ClientGoneException} if the channel closes first
    */
-  @Nullable CompletableFuture<Void> offerOrPark(Frame frame, @Nullable Wakes wakes) {
+  @Nullable CompletableFuture<Void> offerOrPark(Frame frame, @Nullable Fanout fanout) {
     if (parked.isEmpty() && enqueue(frame)) {
-      wake(wakes);
+      wake(fanout);
       return null;
     }
     CompletableFuture<Void> waiting = parked.park(frame);
-    wakeIfPending(wakes);
+    wakeIfPending(fanout);
     return waiting;
   }
 
@@ -365,19 +365,19 @@ public final class DefaultChannel implements SseChannel, Sender {
 
   /**
    * After a slow path that may have queued frames: wakes the transport if it is idle with frames queued, now or
-   * (when {@code wakes} is given) once the broadcaster's lock is released. Call it holding no lock of this channel.
+   * (when {@code fanout} is given) once the broadcaster's lock is released. Call it holding no lock of this channel.
    */
-  void wakeIfPending(@Nullable Wakes wakes) {
+  void wakeIfPending(@Nullable Fanout fanout) {
     if (!queue.isEmpty()) {
-      wake(wakes);
+      wake(fanout);
     }
   }
 
-  /** After queuing: if the transport was idle, claims the wake-up and wakes it now or adds it to {@code wakes}. */
-  private void wake(@Nullable Wakes wakes) {
+  /** After queuing: if the transport was idle, claims the wake-up and wakes it now or adds it to {@code fanout}. */
+  private void wake(@Nullable Fanout fanout) {
     if (queue.claimWake()) {
-      if (wakes != null) {
-        wakes.add(this);
+      if (fanout != null) {
+        fanout.wake(this);
       } else {
         wakeTransport();
       }

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
-/** The channel's queue, from memory; heartbeats off, since they are tested in {@link StandaloneHeartbeatTest}. */
+/** The channel's queue, from memory; heartbeats off, since they are tested in {@link HeartbeatTest}. */
 class DefaultChannelTest {
 
   private static SseChannel open(int maxEvents) {
