@@ -21,7 +21,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Like a broadcaster's clients, a standalone channel gets a heartbeat comment ({@code : ping} unless given)
  * whenever it has received nothing for a whole heartbeat interval, so proxies keep an idle stream open and a client
- * that vanished is found by the failing write. The pings run on Herald's one shared timer thread, only while such channels are open.
+ * that vanished is found by the failing write. The heartbeats run on Herald's one shared timer thread, only while
+ * such channels are open.
  */
 public final class Channels {
   /** The heartbeat interval of {@link #open(ChannelConfig, String)}: 15 seconds, as for broadcasters. */
