@@ -131,7 +131,7 @@ public final class Handshake {
 
       @Override
       public SseChannel open(@Nullable String lastEventId) {
-        return Channels.open(config.channel(), config.heartbeat(), lastEventId);
+        return Channels.open(config.channel(), config.heartbeat(), config.heartbeatComment(), lastEventId);
       }
 
       @Override

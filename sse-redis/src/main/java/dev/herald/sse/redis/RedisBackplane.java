@@ -85,12 +85,13 @@ public final class RedisBackplane implements Backplane {
   private static final long MIN_DEFAULT_LENGTH = 10_000;
   /** Where a node that found the stream empty starts reading: before any id. */
   private static final String EMPTY = "0-0";
+  /** How long one blocking read waits on Redis for new entries before the reader asks again. */
+  private static final Duration READ_BLOCK = Duration.ofSeconds(1);
 
   private final RedisURI uri;
   private final String stream;
   private final int maxLength;
   private final Duration commandTimeout;
-  private final Duration readBlock;
   private final Duration minReconnectDelay;
   private final Duration maxReconnectDelay;
   private final RedisClient client;
@@ -115,7 +116,6 @@ public final class RedisBackplane implements Backplane {
     this.stream = b.stream;
     this.maxLength = b.maxLength;
     this.commandTimeout = b.commandTimeout;
-    this.readBlock = b.readBlock;
     this.minReconnectDelay = b.minReconnectDelay;
     this.maxReconnectDelay = b.maxReconnectDelay;
     this.client = RedisClient.create(uri);
@@ -289,7 +289,7 @@ public final class RedisBackplane implements Backplane {
   /** Opens both connections and, the first time, finds where the stream ends now. Reader thread or start. */
   private void connect() {
     StatefulRedisConnection<String, String> reads = client.connect();
-    reads.setTimeout(readBlock.plus(commandTimeout)); // a blocking read takes up to readBlock by design
+    reads.setTimeout(READ_BLOCK.plus(commandTimeout)); // a blocking read takes up to READ_BLOCK by design
     reading = reads;
     if (closed) {
       closeQuietly(reads);
@@ -332,7 +332,7 @@ public final class RedisBackplane implements Backplane {
           reads = requireNonNull(reading);
         }
         delayNanos = minReconnectDelay.toNanos();
-        XReadArgs args = XReadArgs.Builder.block(readBlock).count(BATCH);
+        XReadArgs args = XReadArgs.Builder.block(READ_BLOCK).count(BATCH);
         while (!closed) {
           String last = requireNonNull(lastId);
           List<StreamMessage<String, String>> batch = xread(reads.sync(), args, last);
@@ -488,7 +488,6 @@ public final class RedisBackplane implements Backplane {
     private String stream = "herald:events";
     private int maxLength;
     private Duration commandTimeout = Duration.ofSeconds(2);
-    private Duration readBlock = Duration.ofSeconds(1);
     private Duration minReconnectDelay = Duration.ofMillis(100);
     private Duration maxReconnectDelay = Duration.ofSeconds(2);
 

@@ -30,22 +30,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bounded queue between a client's producers and its transport, and the {@link Sender} that fills it.
+ * One client's stream: the {@link Sender} the application writes to, the {@link SseChannel} its transport drains,
+ * and, between them, a bounded {@link FrameQueue} and the {@link ParkedSends} waiting for room in it.
  *
- * <p>Hot path without locks: {@link #tryOffer} reserves room with one CAS on a word that packs the queued event
- * count and byte count, appends to a lock-free queue, and wakes the consumer only if it had gone idle (the
- * classic "idle flag" handshake: the consumer sets the flag and looks at the queue again; the producer appends and
- * then looks at the flag, so one of them always sees the other). The lock guards only the slow paths: sends that
- * wait for room, close listeners, and overflow handling.
+ * <p>The hot path takes no lock: a broadcast's {@link #offer} reserves room in the queue with one CAS and wakes the
+ * transport only if it had gone idle. A full queue is the broadcast's overflow policy's business; a full queue
+ * under {@link #send} parks the frame until the transport makes room.
+ *
+ * <p><b>Threading.</b> Thread-safe. The transport's callback ({@code onReady}) never runs while any engine lock is
+ * held (this channel's, its parked sends', or a broadcaster's): a wake-up schedules work with the host
+ * (an event loop, a servlet container's {@code AsyncContext}), which may take the host's own lock, and the host may
+ * hold that lock while it closes this channel. So every slow path queues under its lock and wakes after it, and a
+ * broadcaster passes its {@link Fanout}, which wakes them once its lock is released.
  */
 public final class DefaultChannel implements SseChannel, Sender {
   private static final Logger log = LoggerFactory.getLogger(DefaultChannel.class);
-  private static final int BYTE_BITS = 40;
-  private static final long BYTE_MASK = (1L << BYTE_BITS) - 1;
-  private static final long ONE_EVENT = 1L << BYTE_BITS;
   private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
 
-  /** What {@link #offer(Frame)} did with a frame. */
+  /** What {@link #offer} did with a frame. */
   public enum Offer {
     /** The frame is queued. */
     QUEUED,
@@ -57,23 +59,16 @@ public final class DefaultChannel implements SseChannel, Sender {
     CLOSED
   }
 
-  private final int maxEvents;
-  private final long maxBytes;
   private final int maxEventBytes;
   private final OverflowPolicy policy;
   private final @Nullable String lastEventId;
   private final Counters counters;
-
-  private final ConcurrentLinkedQueue<Frame> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicLong queued = new AtomicLong(); // events << BYTE_BITS | bytes
-  private final AtomicLong replaying = new AtomicLong(); // the same, for replayed frames outside the bounds
-  private final AtomicBoolean idle = new AtomicBoolean();
+  private final FrameQueue queue;
+  private final ParkedSends parked;
   private final AtomicReference<@Nullable CloseReason> closeReason = new AtomicReference<>();
   private volatile @Nullable Runnable onReady;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(); // guarded by lock
-  private volatile int waiterCount; // written under lock, read without
+  private final ReentrantLock lock = new ReentrantLock(); // guards onReady's setting and the listeners
   private @Nullable List<Consumer<CloseReason>> listeners = new ArrayList<>(2); // guarded by lock; null once closed
 
   /** When a producer last queued something for this client alone; the heartbeat reads it. */
@@ -84,7 +79,7 @@ public final class DefaultChannel implements SseChannel, Sender {
    * On a clustered broadcaster, where this client resumes in the shared log while that is being settled; guarded
    * by the broadcaster's lock, and {@code null} (the only state a single-node broadcaster knows) once settled.
    */
-  @Nullable Resume resume;
+  ClusterNode.@Nullable Resume resume;
 
   /**
    * Makes an open channel.
@@ -94,12 +89,12 @@ public final class DefaultChannel implements SseChannel, Sender {
    * @param counters where to count drops and slow disconnects
    */
   public DefaultChannel(ChannelConfig config, @Nullable String lastEventId, Counters counters) {
-    this.maxEvents = config.maxQueuedEvents();
-    this.maxBytes = config.maxQueuedBytes();
     this.maxEventBytes = config.maxEventBytes();
     this.policy = config.overflowPolicy();
     this.lastEventId = lastEventId;
     this.counters = requireNonNull(counters, "counters");
+    this.queue = new FrameQueue(config.maxQueuedEvents(), config.maxQueuedBytes());
+    this.parked = new ParkedSends(config.maxQueuedEvents(), counters, closeReason, this::enqueue, this::dropOne);
   }
 
   // ---- Sender: the application's side ----
@@ -108,15 +103,15 @@ public final class DefaultChannel implements SseChannel, Sender {
   public CompletionStage<Void> send(Event event) {
     Frame frame = encode(event);
     lastSendNanos = System.nanoTime();
-    CompletableFuture<Void> parked = offerOrPark(frame);
-    return parked == null ? DONE : parked;
+    CompletableFuture<Void> waiting = offerOrPark(frame, null);
+    return waiting == null ? DONE : waiting;
   }
 
   @Override
   public boolean trySend(Event event) {
     Frame frame = encode(event);
     lastSendNanos = System.nanoTime();
-    return waiterCount == 0 && tryOffer(frame);
+    return parked.isEmpty() && tryOffer(frame);
   }
 
   @Override
@@ -175,19 +170,14 @@ public final class DefaultChannel implements SseChannel, Sender {
   public @Nullable Frame poll() {
     CloseReason reason = closeReason.get();
     if (reason != null && reason != CloseReason.SERVER_CLOSED) {
-      discardQueued();
+      queue.clear();
       return null;
     }
     Frame frame = queue.poll();
-    if (frame == null) {
-      idle.set(true);
-      frame = queue.poll(); // a producer may have appended before it could see the flag
-      if (frame == null) {
-        return null;
-      }
-      idle.set(false);
+    if (frame != null && !parked.isEmpty() && parked.pump()) {
+      wakeIfPending(null);
     }
-    return taken(frame);
+    return frame;
   }
 
   @Override
@@ -216,25 +206,18 @@ public final class DefaultChannel implements SseChannel, Sender {
       counters.slowClientsDisconnected.increment();
     }
     if (reason != CloseReason.SERVER_CLOSED) {
-      discardQueued();
+      queue.clear();
     }
-    List<Waiter> abandoned;
     List<Consumer<CloseReason>> toNotify;
     lock.lock();
     try {
-      abandoned = new ArrayList<>(waiters);
-      waiters.clear();
-      waiterCount = 0;
       toNotify = listeners;
       listeners = null;
     } finally {
       lock.unlock();
     }
     log.debug("client stream closed: {}", reason);
-    ClientGoneException gone = new ClientGoneException(reason);
-    for (Waiter waiter : abandoned) {
-      waiter.fail(gone);
-    }
+    parked.abandon(reason);
     if (toNotify != null) {
       for (Consumer<CloseReason> listener : toNotify) {
         notify(listener, reason);
@@ -242,7 +225,7 @@ public final class DefaultChannel implements SseChannel, Sender {
     }
     Runnable ready = onReady;
     if (ready != null) {
-      wake(ready);
+      run(ready);
     }
   }
 
@@ -269,7 +252,8 @@ public final class DefaultChannel implements SseChannel, Sender {
   }
 
   /**
-   * Queues a frame if there is room, ignoring waiting sends (the caller checks them).
+   * Queues a frame if there is room, ignoring waiting sends (the caller checks them), and wakes an idle transport.
+   * Call it holding no engine lock.
    *
    * @param frame the frame
    * @return whether it was queued
@@ -278,48 +262,26 @@ public final class DefaultChannel implements SseChannel, Sender {
     if (!enqueue(frame)) {
       return false;
     }
-    signal();
+    wake((Fanout) null);
     return true;
   }
 
-  /** Queues a frame if there is room, without waking the transport; the caller signals or defers the wake. */
+  /** Queues a frame if the channel is open and there is room, without waking the transport. */
   private boolean enqueue(Frame frame) {
-    if (closeReason.get() != null) {
-      return false;
-    }
-    int length = frame.length();
-    long s;
-    do {
-      s = queued.get();
-      if ((s >>> BYTE_BITS) >= maxEvents || (s & BYTE_MASK) + length > maxBytes) {
-        return false;
-      }
-    } while (!queued.compareAndSet(s, s + ONE_EVENT + length));
-    queue.offer(frame);
-    return true;
+    return closeReason.get() == null && queue.offer(frame);
   }
 
   /**
-   * Queues a frame for a broadcast, applying the overflow policy when the queue is full.
+   * Queues a frame for a broadcast, applying the overflow policy when the queue is full. If the transport was idle,
+   * its wake-up goes to {@code fanout}, for the broadcaster to run once it has released its lock.
    *
    * @param frame the frame
+   * @param fanout where to defer the wake-up to
    * @return what happened to it
    */
-  Offer offer(Frame frame) {
-    return offer(frame, null);
-  }
-
-  /**
-   * Queues a frame for a broadcast like {@link #offer(Frame)}, but if the transport was idle, adds this channel to
-   * {@code wakes} instead of waking it here, so that a broadcaster wakes transports after releasing its lock.
-   *
-   * @param frame the frame
-   * @param wakes where to defer the wake-up to, or {@code null} to wake at once
-   * @return what happened to it
-   */
-  Offer offer(Frame frame, @Nullable Wakes wakes) {
-    if (waiterCount == 0 && enqueue(frame)) {
-      signal(wakes);
+  Offer offer(Frame frame, Fanout fanout) {
+    if (parked.isEmpty() && enqueue(frame)) {
+      wake(fanout);
       return Offer.QUEUED;
     }
     if (closeReason.get() != null) {
@@ -330,228 +292,107 @@ public final class DefaultChannel implements SseChannel, Sender {
         counters.framesDropped.increment();
         return Offer.DROPPED;
       case DROP_OLDEST:
-        return dropOldestFor(frame, null) ? Offer.DROPPED : Offer.QUEUED;
+        boolean dropped = parked.dropOldestFor(frame);
+        wakeIfPending(fanout);
+        return dropped ? Offer.DROPPED : Offer.QUEUED;
       default:
         return Offer.FULL;
     }
   }
 
   /**
-   * Queues a replay frame at the back of a channel nobody else sees yet, outside its bounds: the replay is bounded
-   * by the history, and its bytes are shared with it.
+   * Queues a replay frame outside the bounds, without waking the transport: on a channel nobody else sees yet, or
+   * under a broadcaster's lock, whose holder calls {@link #wakeIfPending} once it has released it.
    */
   void offerReplay(Frame frame) {
-    replaying.addAndGet(ONE_EVENT + frame.length());
-    queue.offer(new ReplayFrame(frame));
+    queue.offerUnbounded(frame);
   }
 
   /**
-   * Queues a replay frame outside the bounds, like {@link #offerReplay}, on a channel its transport may already be
-   * draining, so waking the transport if it is idle.
-   */
-  void offerLateReplay(Frame frame) {
-    offerReplay(frame);
-    signal();
-  }
-
-  /**
-   * Queues a frame now, or parks it behind earlier parked frames until there is room.
+   * Queues a frame now, or parks it behind earlier parked frames until there is room. If it is queued at once and
+   * the transport was idle, the wake-up goes to {@code fanout} when given.
    *
    * @param frame the frame
+   * @param fanout where to defer the wake-up to, or {@code null} to wake at once (holding no engine lock)
    * @return {@code null} if queued now; otherwise a future that completes when it is queued, or fails with
    *     {@link ClientGoneException} if the channel closes first
    */
-  @Nullable CompletableFuture<Void> offerOrPark(Frame frame) {
-    return offerOrPark(frame, null);
-  }
-
-  /**
-   * Queues a frame now or parks it, like {@link #offerOrPark(Frame)}, but defers waking an idle transport to
-   * {@code wakes} when the frame is queued at once.
-   *
-   * @param frame the frame
-   * @param wakes where to defer the wake-up to, or {@code null} to wake at once
-   * @return {@code null} if queued now; otherwise a future as {@link #offerOrPark(Frame)} returns
-   */
-  @Nullable CompletableFuture<Void> offerOrPark(Frame frame, @Nullable Wakes wakes) {
-    if (waiterCount == 0 && enqueue(frame)) {
-      signal(wakes);
+  @Nullable CompletableFuture<Void> offerOrPark(Frame frame, @Nullable Fanout fanout) {
+    if (parked.isEmpty() && enqueue(frame)) {
+      wake(fanout);
       return null;
     }
-    Waiter waiter = new Waiter(frame);
-    List<Waiter> ready;
-    lock.lock();
-    try {
-      CloseReason reason = closeReason.get();
-      if (reason != null) {
-        return CompletableFuture.failedFuture(new ClientGoneException(reason));
-      }
-      if (waiters.size() >= maxEvents) {
-        return CompletableFuture.failedFuture(new IllegalStateException(
-            "too many sends are waiting for this client (" + maxEvents + "); await each send's stage"));
-      }
-      waiters.addLast(waiter);
-      waiterCount = waiters.size();
-      ready = pumpLocked();
-    } finally {
-      lock.unlock();
-    }
-    completeAll(ready);
-    return waiter.done;
+    CompletableFuture<Void> waiting = parked.park(frame);
+    wakeIfPending(fanout);
+    return waiting;
   }
 
   /**
    * Gives up waiting for room for a parked frame and applies the overflow policy to it.
    *
-   * @param parked the future {@link #offerOrPark} returned
+   * @param waiting the future {@link #offerOrPark} returned
    */
-  void expire(CompletableFuture<Void> parked) {
-    Waiter waiter = null;
-    lock.lock();
-    try {
-      for (Waiter w : waiters) {
-        if (w.done == parked) {
-          waiter = w;
-          break;
-        }
-      }
-      if (waiter == null) {
-        return; // queued or failed meanwhile
-      }
-      if (policy == OverflowPolicy.DROP_NEWEST) {
-        waiters.remove(waiter);
-        waiterCount = waiters.size();
-        counters.framesDropped.increment();
-      }
-    } finally {
-      lock.unlock();
+  void expire(CompletableFuture<Void> waiting) {
+    if (parked.expire(waiting, policy)) {
+      close(CloseReason.SLOW_CONSUMER);
+    } else {
+      wakeIfPending(null);
     }
-    switch (policy) {
-      case DROP_NEWEST -> waiter.done.complete(null);
-      case DROP_OLDEST -> dropOldestFor(waiter.frame, waiter);
-      default -> close(CloseReason.SLOW_CONSUMER);
-    }
-  }
-
-  /**
-   * Makes room for a frame by dropping the oldest queued ones, then queues it (or keeps it parked in order behind
-   * other parked frames, dropping the oldest parked one beyond the bound).
-   *
-   * @return whether anything was dropped
-   */
-  private boolean dropOldestFor(Frame frame, @Nullable Waiter parked) {
-    List<Waiter> ready;
-    boolean dropped = false;
-    lock.lock();
-    try {
-      if (closeReason.get() != null) {
-        return false;
-      }
-      if (parked != null) {
-        waiters.remove(parked);
-      }
-      if (parked == null && !waiters.isEmpty()) {
-        // Stay behind the frames already waiting: take the oldest queued frame's place for the first of them.
-        if (waiters.size() >= maxEvents) {
-          Waiter oldest = waiters.pollFirst();
-          counters.framesDropped.increment();
-          oldest.done.complete(null);
-        }
-        waiters.addLast(new Waiter(frame));
-        dropped = dropOne() || dropped;
-      } else {
-        while (!tryOffer(frame)) {
-          if (!dropOne()) {
-            break; // nothing left to drop: the channel closed
-          }
-          dropped = true;
-        }
-        if (parked != null) {
-          parked.done.complete(null);
-        }
-      }
-      waiterCount = waiters.size();
-      ready = pumpLocked();
-    } finally {
-      lock.unlock();
-    }
-    completeAll(ready);
-    return dropped;
   }
 
   private boolean dropOne() {
-    Frame oldest = queue.poll();
-    if (oldest == null) {
+    if (!queue.dropOldest()) {
       return false;
     }
-    release(oldest);
     counters.framesDropped.increment();
     return true;
   }
 
   /** Whether no send is waiting for room. */
   boolean waiterCountIsZero() {
-    return waiterCount == 0;
+    return parked.isEmpty();
   }
 
   /** Frames queued now, for stats. */
   long queuedFrames() {
-    return (queued.get() >>> BYTE_BITS) + (replaying.get() >>> BYTE_BITS);
+    return queue.frames();
   }
 
   /** Bytes queued now, for stats. */
   long queuedBytes() {
-    return (queued.get() & BYTE_MASK) + (replaying.get() & BYTE_MASK);
+    return queue.bytes();
   }
 
-  // ---- internals ----
-
-  private Frame taken(Frame frame) {
-    release(frame);
-    if (frame instanceof ReplayFrame replay) {
-      return replay.frame;
-    }
-    if (waiterCount != 0) {
-      pump();
-    }
-    return frame;
-  }
-
-  private void release(Frame frame) {
-    (frame instanceof ReplayFrame ? replaying : queued).addAndGet(-(ONE_EVENT + frame.length()));
-  }
-
-  private void discardQueued() {
-    Frame frame;
-    while ((frame = queue.poll()) != null) {
-      release(frame);
+  /**
+   * After a slow path that may have queued frames: wakes the transport if it is idle with frames queued, now or
+   * (when {@code fanout} is given) once the broadcaster's lock is released. Call it holding no lock of this channel.
+   */
+  void wakeIfPending(@Nullable Fanout fanout) {
+    if (!queue.isEmpty()) {
+      wake(fanout);
     }
   }
 
-  private void signal() {
-    signal(null);
-  }
-
-  /** After queuing: if the transport was idle, claims the wake-up and wakes it now or adds it to {@code wakes}. */
-  private void signal(@Nullable Wakes wakes) {
-    if (idle.get() && idle.compareAndSet(true, false)) {
-      if (wakes != null) {
-        wakes.add(this);
+  /** After queuing: if the transport was idle, claims the wake-up and wakes it now or adds it to {@code fanout}. */
+  private void wake(@Nullable Fanout fanout) {
+    if (queue.claimWake()) {
+      if (fanout != null) {
+        fanout.wake(this);
       } else {
         wakeTransport();
       }
     }
   }
 
-  /** Wakes the transport for a wake-up this channel claimed (see {@link #offer(Frame, Wakes)}). */
+  /** Wakes the transport for a wake-up this channel claimed; call it holding no engine lock. */
   void wakeTransport() {
     Runnable ready = onReady;
     if (ready != null) {
-      wake(ready);
+      run(ready);
     }
   }
 
-  private void wake(Runnable ready) {
+  private void run(Runnable ready) {
     try {
       ready.run();
     } catch (RuntimeException e) {
@@ -561,38 +402,9 @@ public final class DefaultChannel implements SseChannel, Sender {
     }
   }
 
-  private void pump() {
-    List<Waiter> ready;
-    lock.lock();
-    try {
-      ready = pumpLocked();
-    } finally {
-      lock.unlock();
-    }
-    completeAll(ready);
-  }
-
-  /** Moves parked frames into the queue while they fit; returns those whose futures to complete. */
-  private @Nullable List<Waiter> pumpLocked() {
-    List<Waiter> ready = null;
-    Waiter head;
-    while ((head = waiters.peekFirst()) != null && tryOffer(head.frame)) {
-      waiters.pollFirst();
-      if (ready == null) {
-        ready = new ArrayList<>();
-      }
-      ready.add(head);
-    }
-    waiterCount = waiters.size();
-    return ready;
-  }
-
-  private static void completeAll(@Nullable List<Waiter> ready) {
-    if (ready != null) {
-      for (Waiter waiter : ready) {
-        waiter.done.complete(null);
-      }
-    }
+  /** For tests: whether the calling thread holds one of this channel's locks. */
+  boolean lockHeldByCurrentThread() {
+    return lock.isHeldByCurrentThread() || parked.lockHeldByCurrentThread();
   }
 
   private static void notify(Consumer<CloseReason> listener, CloseReason reason) {
@@ -605,45 +417,7 @@ public final class DefaultChannel implements SseChannel, Sender {
 
   @Override
   public String toString() {
-    return "DefaultChannel{queued=" + queuedFrames() + " frames/" + queuedBytes() + " bytes, parked=" + waiterCount
-        + ", closed=" + closeReason.get() + '}';
-  }
-
-  /** A send waiting for room. */
-  private static final class Waiter {
-    final Frame frame;
-    final CompletableFuture<Void> done = new CompletableFuture<>();
-
-    Waiter(Frame frame) {
-      this.frame = frame;
-    }
-
-    void fail(Throwable cause) {
-      done.completeExceptionally(cause);
-    }
-  }
-
-  /** A replayed frame, queued outside the channel's bounds. */
-  private static final class ReplayFrame implements Frame {
-    final Frame frame;
-
-    ReplayFrame(Frame frame) {
-      this.frame = frame;
-    }
-
-    @Override
-    public int length() {
-      return frame.length();
-    }
-
-    @Override
-    public ByteBuffer buffer() {
-      return frame.buffer();
-    }
-
-    @Override
-    public void writeTo(OutputStream out) throws IOException {
-      frame.writeTo(out);
-    }
+    return "DefaultChannel{queued=" + queuedFrames() + " frames/" + queuedBytes() + " bytes, parked="
+        + parked.count() + ", closed=" + closeReason.get() + '}';
   }
 }

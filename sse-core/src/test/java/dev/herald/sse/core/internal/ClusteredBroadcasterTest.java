@@ -6,14 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
+import dev.herald.sse.CloseReason;
 import dev.herald.sse.Comment;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.core.OverflowPolicy;
 import dev.herald.sse.core.ReplayMissHandler;
 import dev.herald.sse.core.testing.FakeBackplane;
 import dev.herald.sse.core.testing.FakeTransport;
+import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +27,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Broadcasters as nodes of a cluster, on an in-memory backplane whose delivery the test drives. */
 class ClusteredBroadcasterTest {
@@ -205,6 +210,55 @@ class ClusteredBroadcasterTest {
     late.pump();
 
     assertThat(data(moved, 3)).containsExactly("connected", "e2", "e3");
+  }
+
+  @Test
+  void aReplayReadFromTheLogWakesTheTransportOnlyAfterTheBroadcasterLockIsReleased() {
+    Node a = node(100);
+    broadcast(a, 1, 3);
+    a.pump();
+    Node late = node(100);
+    late.backplane().holdReplays();
+    DefaultBroadcaster broadcaster = (DefaultBroadcaster) late.broadcaster();
+    SseChannel channel = broadcaster.subscribe("1");
+    List<String> wakes = new CopyOnWriteArrayList<>();
+    // A container's wake-up takes the container's own lock, which its completion callback holds while it needs the
+    // broadcaster's lock: waking under the broadcaster's lock is a lock-order inversion.
+    channel.start(() -> wakes.add(broadcaster.lockHeldByCurrentThread() ? "under the lock" : "lock free"));
+    assertThat(channel.poll()).as("the greeting").isNotNull();
+    assertThat(channel.poll()).as("the transport is idle").isNull();
+
+    late.backplane().releaseReplays(); // settles the replay on this thread, waking the idle transport
+
+    assertThat(wakes).containsExactly("lock free");
+    assertThat(channel.poll()).hasToString("id: 2\ndata: e2\n\n");
+  }
+
+  @ParameterizedTest
+  @EnumSource(OverflowPolicy.class)
+  void liveEntriesHeldBeyondTheQueueDuringAReplayFollowTheOverflowPolicy(OverflowPolicy policy) {
+    Node a = node(100);
+    broadcast(a, 1, 3);
+    a.pump();
+    Node late = node(BroadcasterConfig.builder().history(100).onReplayMiss((client, id) -> misses.add(id))
+        .channel(ChannelConfig.builder().maxQueuedEvents(2).overflowPolicy(policy).build()));
+    late.backplane().holdReplays();
+    SseChannel channel = late.broadcaster().subscribe("1");
+
+    broadcast(a, 4, 7);
+    late.pump(); // four live entries held while the replay is read, in a queue of two
+
+    if (policy == OverflowPolicy.DISCONNECT) {
+      assertThat(channel.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
+      return;
+    }
+    assertThat(channel.isClosed()).as("a drop policy keeps the client").isFalse();
+    assertThat(late.broadcaster().stats().framesDropped()).isEqualTo(2);
+    late.backplane().releaseReplays(); // reads e2..e7: the replay gives what was dropped from the held entries
+    FakeTransport moved = FakeTransport.serve(channel);
+    resources.add(moved);
+    assertThat(data(moved, 7)).containsExactly("connected", "e2", "e3", "e4", "e5", "e6", "e7");
+    assertThat(misses).isEmpty();
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.herald.sse.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.herald.sse.ClientGoneException;
 import dev.herald.sse.CloseReason;
@@ -20,12 +21,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
-/** The channel's queue, from memory; heartbeats off, since they are tested in {@link StandaloneHeartbeatTest}. */
+/** The channel's queue, from memory; heartbeats off, since they are tested in {@link HeartbeatTest}. */
 class DefaultChannelTest {
 
   private static SseChannel open(int maxEvents) {
@@ -369,5 +371,54 @@ class DefaultChannelTest {
       }
       assertThat(next).containsOnly(perProducer);
     }
+  }
+
+  @Test
+  void aSendThatWaitedForRoomWakesTheTransportOnlyOutsideTheChannelsLocks() {
+    // A wake-up schedules a drain with the transport's host, which may take the host's lock; the host may hold that
+    // lock while it closes the channel, which takes the channel's locks. Parked sends are moved into the queue under
+    // the channel's lock, racing the reader that empties the queue and goes idle, so this runs many rounds.
+    int producers = 3;
+    int perProducer = 20_000;
+    // Room for one event by bytes, so nearly every send waits for room; many may wait at once.
+    DefaultChannel channel = (DefaultChannel) Channels.open(
+        ChannelConfig.builder().maxQueuedEvents(16).maxQueuedBytes(16).build(), Duration.ZERO, null);
+    AtomicInteger underLock = new AtomicInteger();
+    Semaphore woken = new Semaphore(0);
+    channel.start(() -> {
+      if (channel.lockHeldByCurrentThread()) {
+        underLock.incrementAndGet();
+      }
+      woken.release();
+    });
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+      Thread reader = new Thread(() -> {
+        int read = 0;
+        while (read < producers * perProducer) {
+          if (channel.poll() != null) {
+            read++;
+          } else {
+            woken.acquireUninterruptibly();
+          }
+        }
+      }, "reader");
+      reader.start();
+      List<Thread> threads = new ArrayList<>();
+      for (int p = 0; p < producers; p++) {
+        Thread thread = new Thread(() -> {
+          for (int i = 0; i < perProducer; i++) {
+            channel.send(Data.of("e")).toCompletableFuture().join();
+          }
+        }, "producer-" + p);
+        thread.start();
+        threads.add(thread);
+      }
+      for (Thread thread : threads) {
+        thread.join();
+      }
+      reader.join();
+    });
+
+    assertThat(underLock).as("wake-ups under the channel's lock").hasValue(0);
   }
 }

@@ -12,7 +12,7 @@ import dev.herald.sse.spi.SseChannel;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-class StandaloneHeartbeatTest {
+class HeartbeatTest {
 
   @Test
   void idleStandaloneStreamGetsPingsUntilItCloses() {
@@ -21,19 +21,31 @@ class StandaloneHeartbeatTest {
     try (FakeTransport client = FakeTransport.serve(channel)) {
       Await.until(() -> client.comments().size() >= 2, () -> "no heartbeat: " + client.wire());
       assertThat(client.wire()).startsWith(": ping\n\n");
-      assertThat(StandaloneHeartbeat.running(interval)).isTrue();
+      assertThat(Heartbeat.running(interval)).isTrue();
 
       channel.close(CloseReason.CLIENT_GONE);
 
-      assertThat(StandaloneHeartbeat.running(interval)).as("the last channel of an interval stops its task").isFalse();
+      assertThat(Heartbeat.running(interval)).as("the last channel of an interval stops its task").isFalse();
     }
+  }
+
+  @Test
+  void standaloneStreamGetsTheHeartbeatCommentItWasOpenedWith() {
+    SseChannel channel = Channels.open(ChannelConfig.defaults(), Duration.ofMillis(22), "keep-alive", null);
+    try (FakeTransport client = FakeTransport.serve(channel)) {
+      Await.until(() -> !client.comments().isEmpty(), () -> "no heartbeat: " + client.wire());
+      assertThat(client.wire()).startsWith(": keep-alive\n\n");
+      channel.close(CloseReason.CLIENT_GONE);
+    }
+    assertThatThrownBy(() -> Channels.open(ChannelConfig.defaults(), Duration.ofSeconds(1), null, null))
+        .isInstanceOf(NullPointerException.class).hasMessage("text");
   }
 
   @Test
   void streamWithoutHeartbeatRegistersNothing() {
     SseChannel channel = Channels.open(ChannelConfig.defaults(), Duration.ZERO, null);
 
-    assertThat(StandaloneHeartbeat.running(Duration.ZERO)).isFalse();
+    assertThat(Heartbeat.running(Duration.ZERO)).isFalse();
     channel.close(CloseReason.SERVER_CLOSED);
   }
 

@@ -1,0 +1,389 @@
+package dev.herald.sse.core.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.herald.sse.BackplaneUnavailableException;
+import dev.herald.sse.Comment;
+import dev.herald.sse.Data;
+import dev.herald.sse.Event;
+import dev.herald.sse.core.BroadcasterConfig;
+import dev.herald.sse.core.OverflowPolicy;
+import dev.herald.sse.core.spi.Backplane;
+import dev.herald.sse.core.spi.BackplaneEntry;
+import dev.herald.sse.spi.Frame;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A broadcaster's side of a cluster: publishes its broadcasts to the {@link Backplane}'s shared log, delivers the
+ * log's entries to its clients, reports the log's gaps, and resumes clients from ids only the log still holds.
+ *
+ * <p>A broadcast only publishes (no lock, no waiting: the backplane's client is asynchronous). The backplane delivers
+ * every entry of the log back, in log order, to {@link #deliver}, which under the broadcaster's lock does what a
+ * single-node broadcast does: encode once (with the log's id), record in the local history, fan out. A client
+ * that resumes from an id this node's history does not hold gets a {@link Resume}: if the id is at or past what
+ * this node has delivered (the client came from a node that is ahead), it only skips live entries up to that id;
+ * otherwise the replay is read from the log, outside the lock, while live entries are held for the client, and
+ * when it arrives the replay and then the held entries newer than it are queued (a read that fails, the log being
+ * unreachable, is tried again until {@code replayRetry} runs out, and only then is it a miss). Ids are totally
+ * ordered, so comparing them is all the deduplication needed. No network round trip ever runs under the lock.
+ *
+ * <p>When the backplane reports a gap (an entry whose {@link BackplaneEntry#gapAfter()} is set: the log lost
+ * entries this node had not delivered), the node forgets its history, whose replays would now skip the gap, and
+ * hands each client to the replay-miss handler before it delivers that entry, as it does for a client whose
+ * {@code Last-Event-ID} it cannot replay from.
+ *
+ * <p><b>Threading.</b> Its state is guarded by the broadcaster's lock, which it takes itself; the backplane calls
+ * {@link #deliver} from one thread at a time, and replays complete on the backplane's threads.
+ */
+final class ClusterNode {
+  private static final Logger logger = LoggerFactory.getLogger(ClusterNode.class);
+  /** The pause before the first retry of a replay the backplane could not read; each next one doubles it. */
+  private static final long REPLAY_RETRY_FIRST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /** The longest pause between two reads of a replay. */
+  private static final long REPLAY_RETRY_MAX_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(4);
+
+  /** How a client that resumes from an id not in this node's history picks up. */
+  enum Resumed {
+    /** The id is not one of the log's, or is from before a gap: a miss. */
+    MISSED,
+    /** The client has every entry this node delivered: live entries up to its id are skipped. */
+    SKIPPING,
+    /** The replay is to be read from the log with {@link #readReplay}; live entries are held meanwhile. */
+    READING
+  }
+
+  private final DefaultBroadcaster broadcaster;
+  private final Backplane backplane;
+  private final BroadcasterConfig config;
+  private final Comparator<String> idOrder;
+  private @Nullable String lastDeliveredId; // guarded by the lock: the newest log entry this node has delivered
+  private @Nullable String gapBefore; // guarded by the lock: the entry after a gap, from its report to its delivery
+
+  ClusterNode(DefaultBroadcaster broadcaster, Backplane backplane, BroadcasterConfig config) {
+    this.broadcaster = broadcaster;
+    this.backplane = backplane;
+    this.config = config;
+    this.idOrder = requireNonNull(backplane.idOrder(), "idOrder");
+  }
+
+  /** Starts delivery from the log; after this, {@link #deliver} may be called at any time. */
+  void start() {
+    backplane.start(config.history(), this::deliver);
+  }
+
+  Backplane backplane() {
+    return backplane;
+  }
+
+  /**
+   * Publishes an event to the shared log: checks it as a local broadcast would, then hands it over without waiting.
+   */
+  CompletableFuture<String> publish(Event event) {
+    if (event instanceof Data data && data.id() != null) {
+      throw new IllegalArgumentException("a clustered broadcaster gives every event the backplane's id; this event"
+          + " has its own: " + data.id());
+    }
+    if (mayExceedMaxSize(event)) {
+      broadcaster.encode(event); // throws if too large, before any node sees it
+    }
+    CompletableFuture<String> published;
+    try {
+      published = backplane.publish(event).toCompletableFuture();
+    } catch (RuntimeException e) {
+      published = CompletableFuture.failedFuture(e);
+    }
+    published.whenComplete((id, failure) -> {
+      if (failure != null) {
+        broadcaster.counters.publishFailures.increment();
+      }
+    });
+    return published;
+  }
+
+  /**
+   * Tells whether an event may encode (without its id) to more than the size limit, from a bound that needs no
+   * encoding: a char is at most 3 UTF-8 bytes, and a line break becomes at most the 7 bytes {@code "\ndata: "}.
+   */
+  private boolean mayExceedMaxSize(Event event) {
+    long bound = event instanceof Data data
+        ? 7L * data.data().length() + 3L * (data.name() == null ? 0 : data.name().length()) + 64
+        : 7L * ((Comment) event).text().length() + 16;
+    return bound > config.channel().maxEventBytes();
+  }
+
+  /** The failure of a publication known to have failed, as the exception a broadcast throws. */
+  static RuntimeException unwrap(CompletableFuture<?> failed) {
+    try {
+      failed.join();
+      throw new IllegalStateException("not failed");
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      return cause instanceof RuntimeException runtime
+          ? runtime
+          : new BackplaneUnavailableException("the backplane failed", cause);
+    } catch (CancellationException e) {
+      return new BackplaneUnavailableException("the publication was cancelled", e);
+    }
+  }
+
+  /**
+   * Delivers one entry of the shared log to this node's clients: the clustered counterpart of a broadcast. Called
+   * by the backplane, one entry at a time, in log order.
+   */
+  void deliver(BackplaneEntry entry) {
+    String gapAfter = entry.gapAfter();
+    if (gapAfter != null) {
+      gap(gapAfter, entry.id());
+    }
+    String id = entry.id();
+    Event event = entry.event() instanceof Data data ? data.withId(id) : entry.event();
+    try {
+      broadcaster.fanOut(event, false, fanout -> {
+        lastDeliveredId = id;
+        gapBefore = null;
+        return channel -> admit(channel, id, fanout);
+      });
+    } catch (IllegalArgumentException e) {
+      logger.warn("skipping log entry {}: {}", id, e.getMessage());
+    }
+  }
+
+  /**
+   * The cluster's route for one entry, under the lock: a client whose replay is being read holds the entry; one
+   * that has it already (up to its resume point) skips it; any other hears it.
+   */
+  private boolean admit(DefaultChannel channel, String id, Fanout fanout) {
+    Resume resume = channel.resume;
+    if (resume == null) {
+      return true;
+    }
+    ArrayDeque<Resume.Held> held = resume.held;
+    if (held != null) { // its replay is still being read: this entry waits behind it
+      hold(channel, held, new Resume.Held(id, fanout.frame()), fanout);
+      return false;
+    }
+    if (idOrder.compare(id, resume.skipThrough) <= 0) {
+      return false; // the client has it already
+    }
+    channel.resume = null;
+    return true;
+  }
+
+  /**
+   * Holds an entry for a client whose replay is being read, within the queue's event bound; beyond it, the
+   * client's overflow policy decides, as for a full queue: drop this entry, drop the oldest held one, or
+   * disconnect. (A dropped held entry may still reach the client: the replay, read later, may include it.)
+   */
+  private void hold(DefaultChannel channel, ArrayDeque<Resume.Held> held, Resume.Held entry, Fanout fanout) {
+    if (held.size() < config.channel().maxQueuedEvents()) {
+      held.addLast(entry);
+      return;
+    }
+    OverflowPolicy policy = config.channel().overflowPolicy();
+    switch (policy) {
+      case DROP_NEWEST -> broadcaster.counters.framesDropped.increment();
+      case DROP_OLDEST -> {
+        held.pollFirst();
+        broadcaster.counters.framesDropped.increment();
+        held.addLast(entry);
+      }
+      default -> fanout.disconnect(channel);
+    }
+  }
+
+  /**
+   * Tells this node's clients that the log lost the entries between {@code lastId} and {@code nextId} before this
+   * node delivered them: the cluster's form of a replay miss. Runs on the backplane's thread, before the entry
+   * {@code nextId} is delivered, so each client is told before it gets that entry.
+   */
+  private void gap(String lastId, String nextId) {
+    List<DefaultChannel> missed = new ArrayList<>();
+    broadcaster.lock.lock();
+    try {
+      if (broadcaster.isClosed()) {
+        return;
+      }
+      broadcaster.counters.backplaneGaps.increment();
+      // The history holds entries from both sides of the gap: a replay from before it would skip it silently.
+      // Forgotten, a resume from such an id is a miss (the log no longer has it either), and until nextId is
+      // delivered, gapBefore turns away a client that resumes from before it but at or past lastDeliveredId.
+      broadcaster.forgetHistory();
+      gapBefore = nextId;
+      ClientSet clients = broadcaster.clients;
+      for (int i = 0; i < clients.size(); i++) {
+        DefaultChannel channel = clients.get(i);
+        Resume resume = channel.resume;
+        if (resume != null && resume.held == null && idOrder.compare(resume.skipThrough, nextId) >= 0) {
+          continue; // it came from a node that is ahead and already has the entries this node lost
+        }
+        missed.add(channel);
+      }
+    } finally {
+      broadcaster.lock.unlock();
+    }
+    logger.debug("the backplane lost the entries between {} and {}; telling {} clients", lastId, nextId,
+        missed.size());
+    for (DefaultChannel channel : missed) {
+      broadcaster.replayMissed(channel, lastId);
+    }
+  }
+
+  /**
+   * Decides, under the lock, how a client that resumes from an id not in this node's history picks up, and sets
+   * its resume point.
+   */
+  Resumed resumeAt(DefaultChannel channel, String lastEventId) {
+    String last = lastDeliveredId;
+    String gap = gapBefore;
+    try {
+      if (gap != null && idOrder.compare(lastEventId, gap) < 0) {
+        return Resumed.MISSED; // from before a gap being reported: it missed entries that no one can give it
+      }
+      if (last != null && idOrder.compare(lastEventId, last) >= 0) {
+        channel.resume = new Resume(lastEventId, false); // it has everything this node delivered
+        return Resumed.SKIPPING;
+      }
+      idOrder.compare(lastEventId, lastEventId); // is it an id at all?
+    } catch (IllegalArgumentException e) {
+      return Resumed.MISSED;
+    }
+    channel.resume = new Resume(lastEventId, true); // older than this node's history: read it from the log
+    return Resumed.READING;
+  }
+
+  /** Reads a client's replay from the log, outside the lock, and settles its resume when it arrives. */
+  void readReplay(DefaultChannel channel, String lastEventId) {
+    readReplay(channel, lastEventId, 0, System.nanoTime() + config.replayRetry().toNanos());
+  }
+
+  /**
+   * Reads a client's replay from the log; a read that fails is tried again, with a growing pause, until
+   * {@code deadline}, so a client that resumes while the log is unreachable gets its replay once the log is back
+   * rather than a miss. Meanwhile the live entries this node delivers are held for the client, as for any replay.
+   */
+  private void readReplay(DefaultChannel channel, String lastEventId, int attempt, long deadline) {
+    CompletionStage<@Nullable List<BackplaneEntry>> replay;
+    try {
+      replay = backplane.replay(lastEventId, config.history());
+    } catch (RuntimeException e) {
+      replay = CompletableFuture.failedFuture(e);
+    }
+    replay.whenComplete((entries, failure) -> {
+      if (failure == null || !retryReplay(channel, lastEventId, attempt, deadline, failure)) {
+        settle(channel, lastEventId, entries, failure);
+      }
+    });
+  }
+
+  /** Schedules another read of a replay that failed, if there is time left and the client still waits for it. */
+  private boolean retryReplay(DefaultChannel channel, String lastEventId, int attempt, long deadline,
+      Throwable failure) {
+    long pause = Math.min(REPLAY_RETRY_MAX_PAUSE_NANOS, REPLAY_RETRY_FIRST_PAUSE_NANOS << Math.min(attempt, 8));
+    broadcaster.lock.lock();
+    try {
+      Resume resume = channel.resume;
+      if (broadcaster.isClosed() || !ClientSet.isMember(channel) || resume == null || resume.held == null
+          || System.nanoTime() + pause - deadline > 0) {
+        return false;
+      }
+    } finally {
+      broadcaster.lock.unlock();
+    }
+    try {
+      broadcaster.scheduler.schedule(() -> readReplay(channel, lastEventId, attempt + 1, deadline), pause,
+          TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return false; // the scheduler is shut down: the broadcaster is closing
+    }
+    logger.debug("replay from {} could not be read from the backplane ({}); trying again in {} ms", lastEventId,
+        failure.toString(), TimeUnit.NANOSECONDS.toMillis(pause));
+    return true;
+  }
+
+  /** Queues a client's replay read from the log, then the live entries held meanwhile that are newer. */
+  private void settle(DefaultChannel channel, String lastEventId, @Nullable List<BackplaneEntry> entries,
+      @Nullable Throwable failure) {
+    boolean missed = false;
+    Counters counters = broadcaster.counters;
+    broadcaster.lock.lock();
+    try {
+      Resume resume = channel.resume;
+      ArrayDeque<Resume.Held> held = resume == null ? null : resume.held;
+      if (resume == null || held == null) {
+        return;
+      }
+      resume.held = null;
+      if (broadcaster.isClosed() || !ClientSet.isMember(channel)) {
+        channel.resume = null;
+        return;
+      }
+      int queued = 0;
+      if (failure == null && entries != null) {
+        counters.replayHits.increment();
+        for (BackplaneEntry entry : entries) {
+          if (entry.event() instanceof Data data) { // the history keeps data events only
+            try {
+              channel.offerReplay(broadcaster.encode(data.withId(entry.id())));
+              queued++;
+            } catch (IllegalArgumentException e) {
+              logger.warn("skipping log entry {} in a replay: {}", entry.id(), e.getMessage());
+            }
+          }
+          resume.skipThrough = entry.id();
+        }
+      } else {
+        missed = true;
+        counters.replayMisses.increment();
+        logger.debug("replay from {} could not be read from the backplane", lastEventId, failure);
+      }
+      for (Resume.Held entry : held) {
+        if (missed || idOrder.compare(entry.id(), resume.skipThrough) > 0) {
+          channel.offerReplay(entry.frame());
+          queued++;
+        }
+      }
+      if (missed) {
+        channel.resume = null;
+      }
+      counters.framesQueued.add(queued);
+    } finally {
+      broadcaster.lock.unlock();
+    }
+    channel.wakeIfPending(null); // outside the lock, as every wake-up
+    if (missed) {
+      broadcaster.replayMissed(channel, lastEventId);
+    }
+  }
+
+  /**
+   * Where a client resumes in the shared log: live entries up to {@link #skipThrough} are ones it already has (from
+   * another node, or from a replay read from the log), and while that replay is being read, live entries are
+   * {@linkplain #held held} so that they follow it. Guarded by the broadcaster's lock.
+   */
+  static final class Resume {
+    /** Entries with this id or an older one are not given to the client again. */
+    String skipThrough;
+    /** Live entries delivered while the replay is read from the log, oldest first; {@code null} once it is in. */
+    @Nullable ArrayDeque<Held> held;
+
+    Resume(String skipThrough, boolean awaitingReplay) {
+      this.skipThrough = skipThrough;
+      this.held = awaitingReplay ? new ArrayDeque<>() : null;
+    }
+
+    /** A live entry held back: its id and its shared frame. */
+    record Held(String id, Frame frame) {}
+  }
+}

@@ -1,0 +1,188 @@
+package dev.herald.sse.core.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.herald.sse.CloseReason;
+import dev.herald.sse.spi.Frame;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One frame's fan-out to a broadcaster's clients: the one path that a broadcast, a paced broadcast and an entry
+ * delivered from a cluster's log all take. Under the broadcaster's lock, {@link #offerTo} offers the shared frame
+ * to every client a route admits; once the lock is released, {@link #wakeIdle} wakes the transports it found idle
+ * and {@link #finish} counts and disconnects the clients the overflow policy gave up on. A paced fan-out parks the
+ * frame for clients that are full, and {@link #pacing} waits for them.
+ *
+ * <p>The route decides who hears the frame; it may also take a client aside (a cluster's client whose replay is
+ * still being read holds the frame instead), using {@link #disconnect} if that client is to go.
+ *
+ * <p><b>Threading.</b> Not thread-safe: one fan-out's, filled under the broadcaster's lock and finished by the same
+ * thread after it releases the lock.
+ */
+final class Fanout {
+  private static final Logger log = LoggerFactory.getLogger(Fanout.class);
+  /** The route of a broadcast that every client hears. */
+  static final Predicate<DefaultChannel> EVERYONE = channel -> true;
+  /** The routing of a broadcast that every client hears. */
+  static final Function<Fanout, Predicate<DefaultChannel>> TO_EVERYONE = fanout -> EVERYONE;
+
+  private final boolean paced;
+  private final int capacity;
+  private @Nullable Frame frame;
+  private DefaultChannel @Nullable [] idle; // made at the first one, so a busy fan-out makes none
+  private int idleCount;
+  private int queued;
+  private @Nullable List<DefaultChannel> slow;
+  private @Nullable List<DefaultChannel> parkedOn;
+  private @Nullable List<CompletableFuture<Void>> parked;
+
+  /**
+   * Makes one frame's fan-out.
+   *
+   * @param paced whether to park the frame for a full client rather than apply its overflow policy
+   * @param capacity the most clients it may reach: the broadcaster's client count
+   */
+  Fanout(boolean paced, int capacity) {
+    this.paced = paced;
+    this.capacity = capacity;
+  }
+
+  /** Under the broadcaster's lock: offers the shared frame to each client the route admits. */
+  void offerTo(Frame frame, ClientSet clients, Predicate<DefaultChannel> route) {
+    this.frame = frame;
+    for (int i = clients.size() - 1; i >= 0; i--) {
+      DefaultChannel channel = clients.get(i);
+      if (route.test(channel)) {
+        offer(channel, frame);
+      }
+    }
+  }
+
+  /** The frame being fanned out, once {@link #offerTo} has begun. */
+  Frame frame() {
+    return requireNonNull(frame, "frame");
+  }
+
+  private void offer(DefaultChannel channel, Frame frame) {
+    if (paced) {
+      CompletableFuture<Void> wait = channel.offerOrPark(frame, this);
+      if (wait == null) {
+        queued++;
+      } else {
+        if (parked == null) {
+          parked = new ArrayList<>();
+          parkedOn = new ArrayList<>();
+        }
+        parked.add(wait);
+        parkedOn.add(channel);
+      }
+      return;
+    }
+    DefaultChannel.Offer offer = channel.offer(frame, this);
+    if (offer == DefaultChannel.Offer.QUEUED) {
+      queued++;
+    } else if (offer == DefaultChannel.Offer.FULL) {
+      disconnect(channel);
+    }
+  }
+
+  /** Marks a client to be disconnected as a slow consumer once the lock is released. */
+  void disconnect(DefaultChannel channel) {
+    if (slow == null) {
+      slow = new ArrayList<>();
+    }
+    slow.add(channel);
+  }
+
+  /** Adds a channel whose transport was idle and is to be woken; each channel claims its wake-up at most once. */
+  void wake(DefaultChannel channel) {
+    DefaultChannel[] array = idle;
+    if (array == null) {
+      array = new DefaultChannel[capacity];
+      idle = array;
+    }
+    array[idleCount++] = channel;
+  }
+
+  /** After the lock: wakes every transport found idle (also after a failure, or a claimed wake-up never comes). */
+  void wakeIdle() {
+    DefaultChannel[] array = idle;
+    for (int i = 0; i < idleCount; i++) {
+      array[i].wakeTransport();
+    }
+  }
+
+  /**
+   * After the lock: counts the queued frames and disconnects the slow clients (closing runs listeners, and each
+   * closed client removes itself under the lock).
+   *
+   * @return how many clients the frame was queued for
+   */
+  int finish(Counters counters) {
+    counters.framesQueued.add(queued);
+    if (slow != null) {
+      for (DefaultChannel channel : slow) {
+        log.debug("disconnecting a slow client: {}", channel);
+        channel.close(CloseReason.SLOW_CONSUMER);
+      }
+    }
+    return queued;
+  }
+
+  /** How many clients the frame was queued for at once. */
+  int queued() {
+    return queued;
+  }
+
+  /**
+   * After the lock, for a paced fan-out: a stage that completes once every client the frame was parked for has
+   * queued it, dropped it or gone; a client still full after {@code grace} gets its overflow policy.
+   */
+  CompletionStage<Void> pacing(ScheduledExecutorService scheduler, Duration grace) {
+    List<CompletableFuture<Void>> waits = parked;
+    List<DefaultChannel> channels = parkedOn;
+    if (waits == null || channels == null) {
+      return CompletableFuture.completedStage(null);
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    AtomicInteger outstanding = new AtomicInteger(waits.size());
+    for (CompletableFuture<Void> wait : waits) {
+      // Queued, dropped or the client gone: either way this client is dealt with.
+      wait.whenComplete((ignored, failure) -> {
+        if (outstanding.decrementAndGet() == 0) {
+          done.complete(null);
+        }
+      });
+    }
+    if (!done.isDone()) {
+      Runnable expire = () -> {
+        for (int i = 0; i < waits.size(); i++) {
+          if (!waits.get(i).isDone()) {
+            channels.get(i).expire(waits.get(i));
+          }
+        }
+      };
+      try {
+        ScheduledFuture<?> timeout = scheduler.schedule(expire, grace.toNanos(), TimeUnit.NANOSECONDS);
+        done.whenComplete((ignored, failure) -> timeout.cancel(false));
+      } catch (RejectedExecutionException e) {
+        expire.run(); // the scheduler is shut down: no grace to give
+      }
+    }
+    return done;
+  }
+}

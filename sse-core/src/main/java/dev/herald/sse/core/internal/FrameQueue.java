@@ -1,0 +1,154 @@
+package dev.herald.sse.core.internal;
+
+import dev.herald.sse.spi.Frame;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A client's bounded, lock-free queue of frames, and the idle flag its one consumer (the transport) and its
+ * producers use to decide who wakes whom.
+ *
+ * <p>{@link #offer} reserves room with one CAS on a word that packs the queued event count and byte count, then
+ * appends. The idle flag is the classic handshake: the consumer that finds the queue empty sets the flag and looks
+ * again; a producer appends and then looks at the flag ({@link #claimWake}), so one of them always sees the other.
+ * Replayed frames go in outside the bounds ({@link #offerUnbounded}): the history bounds them, and they share its
+ * bytes.
+ *
+ * <p><b>Threading.</b> Any number of producers, one consumer ({@link #poll}); no locks. It never calls out: waking
+ * the consumer is the caller's job, after it has released whatever locks it holds.
+ */
+final class FrameQueue {
+  private static final int BYTE_BITS = 40;
+  private static final long BYTE_MASK = (1L << BYTE_BITS) - 1;
+  private static final long ONE_EVENT = 1L << BYTE_BITS;
+
+  private final int maxEvents;
+  private final long maxBytes;
+  private final ConcurrentLinkedQueue<Frame> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicLong bounded = new AtomicLong(); // events << BYTE_BITS | bytes
+  private final AtomicLong unbounded = new AtomicLong(); // the same, for replayed frames outside the bounds
+  private final AtomicBoolean idle = new AtomicBoolean();
+
+  /**
+   * Makes an empty queue.
+   *
+   * @param maxEvents the most frames it holds within its bounds
+   * @param maxBytes the most bytes it holds within its bounds
+   */
+  FrameQueue(int maxEvents, long maxBytes) {
+    this.maxEvents = maxEvents;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Appends a frame if it fits the bounds; the caller then {@linkplain #claimWake claims the wake-up}. */
+  boolean offer(Frame frame) {
+    int length = frame.length();
+    long s;
+    do {
+      s = bounded.get();
+      if ((s >>> BYTE_BITS) >= maxEvents || (s & BYTE_MASK) + length > maxBytes) {
+        return false;
+      }
+    } while (!bounded.compareAndSet(s, s + ONE_EVENT + length));
+    queue.offer(frame);
+    return true;
+  }
+
+  /** Appends a replayed frame outside the bounds. */
+  void offerUnbounded(Frame frame) {
+    unbounded.addAndGet(ONE_EVENT + frame.length());
+    queue.offer(new ReplayFrame(frame));
+  }
+
+  /**
+   * After appending: whether the consumer had gone idle, in which case this caller (and no other) must wake it.
+   *
+   * @return {@code true} if this caller claimed the wake-up
+   */
+  boolean claimWake() {
+    return idle.get() && idle.compareAndSet(true, false);
+  }
+
+  /**
+   * Takes the oldest frame; if there is none, marks the consumer idle (a producer that appends then wakes it).
+   *
+   * @return the frame, or {@code null} if the queue is empty
+   */
+  @Nullable Frame poll() {
+    Frame frame = queue.poll();
+    if (frame == null) {
+      idle.set(true);
+      frame = queue.poll(); // a producer may have appended before it could see the flag
+      if (frame == null) {
+        return null;
+      }
+      idle.set(false);
+    }
+    release(frame);
+    return frame instanceof ReplayFrame replay ? replay.frame : frame;
+  }
+
+  /** Drops the oldest frame to make room; returns whether there was one. */
+  boolean dropOldest() {
+    Frame oldest = queue.poll();
+    if (oldest == null) {
+      return false;
+    }
+    release(oldest);
+    return true;
+  }
+
+  /** Drops every frame. */
+  void clear() {
+    while (dropOldest()) {
+      // nothing more to do per frame
+    }
+  }
+
+  boolean isEmpty() {
+    return queue.isEmpty();
+  }
+
+  /** Frames queued now, replayed ones included. */
+  long frames() {
+    return (bounded.get() >>> BYTE_BITS) + (unbounded.get() >>> BYTE_BITS);
+  }
+
+  /** Bytes queued now, replayed ones included. */
+  long bytes() {
+    return (bounded.get() & BYTE_MASK) + (unbounded.get() & BYTE_MASK);
+  }
+
+  private void release(Frame frame) {
+    (frame instanceof ReplayFrame ? unbounded : bounded).addAndGet(-(ONE_EVENT + frame.length()));
+  }
+
+  /** A replayed frame, queued outside the bounds. */
+  private static final class ReplayFrame implements Frame {
+    final Frame frame;
+
+    ReplayFrame(Frame frame) {
+      this.frame = frame;
+    }
+
+    @Override
+    public int length() {
+      return frame.length();
+    }
+
+    @Override
+    public ByteBuffer buffer() {
+      return frame.buffer();
+    }
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+      frame.writeTo(out);
+    }
+  }
+}
