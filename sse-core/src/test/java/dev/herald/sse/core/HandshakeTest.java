@@ -169,6 +169,25 @@ class HandshakeTest {
   }
 
   @Test
+  void singleClientStreamsGetTheConfiguredHeartbeatComment() throws InterruptedException {
+    Handshake single = Handshake.of(StreamConfig.builder()
+        .heartbeat(Duration.ofMillis(20)).heartbeatComment("keep-alive").build(), sender -> {});
+    Handshake.Open open = (Handshake.Open) single.answer(request("GET"));
+    java.util.concurrent.Semaphore ready = new java.util.concurrent.Semaphore(0);
+    open.channel().start(ready::release);
+    open.opened();
+    assertThat(open.channel().poll()).isNull(); // the transport's first drain: from now on it is woken
+
+    assertThat(ready.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("a heartbeat arrives").isTrue();
+    dev.herald.sse.spi.Frame ping = open.channel().poll();
+    assertThat(ping).isNotNull();
+    byte[] bytes = new byte[ping.length()];
+    ping.buffer().get(bytes);
+    assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(": keep-alive\n\n");
+    open.channel().close(CloseReason.CLIENT_GONE);
+  }
+
+  @Test
   void anOnOpenThatThrowsEndsTheStreamWithAnError() {
     Handshake single = Handshake.of(StreamConfig.builder().heartbeat(Duration.ZERO).build(), sender -> {
       throw new IllegalStateException("boom");
