@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -55,6 +56,8 @@ public final class DefaultBroadcaster implements Broadcaster {
   private final long heartbeatNanos;
   private final Heartbeat heartbeat;
   private final @Nullable ScheduledFuture<?> heartbeatTask;
+  private final LossReport lossReport = new LossReport(counters);
+  private final ScheduledFuture<?> lossReportTask;
 
   final ReentrantLock lock = new ReentrantLock();
   final ClientSet clients = new ClientSet(); // guarded by lock
@@ -89,6 +92,8 @@ public final class DefaultBroadcaster implements Broadcaster {
     this.heartbeat = new Heartbeat(EventEncoder.encode(Comment.of(config.heartbeatComment())), heartbeatNanos,
         channelConfig.overflowPolicy() == OverflowPolicy.DISCONNECT, counters);
     this.heartbeatTask = heartbeatNanos == 0 ? null : heartbeat.schedule(scheduler, () -> heartbeat(System.nanoTime()));
+    this.lossReportTask = scheduler.scheduleAtFixedRate(this::reportLoss, LossReport.INTERVAL_SECONDS,
+        LossReport.INTERVAL_SECONDS, TimeUnit.SECONDS);
     if (cluster != null) {
       try {
         cluster.start();
@@ -296,6 +301,8 @@ public final class DefaultBroadcaster implements Broadcaster {
     if (heartbeatTask != null) {
       heartbeatTask.cancel(false);
     }
+    lossReportTask.cancel(false);
+    reportLoss(); // what was lost since the last report, so that a short run says it too
     for (DefaultChannel channel : snapshot) {
       channel.close(CloseReason.SERVER_CLOSED);
     }
@@ -373,6 +380,19 @@ public final class DefaultBroadcaster implements Broadcaster {
   void heartbeat(long now) {
     if (now - lastBroadcastNanos >= heartbeatNanos) { // else every client got a broadcast within the interval
       heartbeat.tick(now, snapshot());
+    }
+  }
+
+  /** Logs what clients lost since the last report, if anything: one INFO line at most per interval. */
+  private void reportLoss() {
+    try {
+      String line = lossReport.next();
+      if (line != null) {
+        logger.info(line);
+      }
+    } catch (RuntimeException e) {
+      // A periodic task that throws is never run again.
+      logger.warn("reporting lost events failed", e);
     }
   }
 
