@@ -267,11 +267,7 @@ public final class BroadcasterConfig {
      * @throws IllegalArgumentException if negative or between zero and one millisecond
      */
     public Builder heartbeat(Duration heartbeat) {
-      requireNonNull(heartbeat, "heartbeat");
-      if (heartbeat.isNegative() || (!heartbeat.isZero() && heartbeat.toNanos() < 1_000_000)) {
-        throw new IllegalArgumentException("heartbeat must be zero (off) or at least 1 ms: " + heartbeat);
-      }
-      this.heartbeat = heartbeat;
+      this.heartbeat = Channels.checkHeartbeat(heartbeat);
       return this;
     }
 

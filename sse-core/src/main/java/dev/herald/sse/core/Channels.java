@@ -71,15 +71,24 @@ public final class Channels {
   public static SseChannel open(ChannelConfig config, Duration heartbeat, String heartbeatComment,
       @Nullable String lastEventId) {
     requireNonNull(config, "config");
-    requireNonNull(heartbeat, "heartbeat");
+    checkHeartbeat(heartbeat);
     Comment comment = Comment.of(heartbeatComment);
-    if (heartbeat.isNegative() || (!heartbeat.isZero() && heartbeat.toNanos() < 1_000_000)) {
-      throw new IllegalArgumentException("heartbeat must be zero (off) or at least 1 ms: " + heartbeat);
-    }
     DefaultChannel channel = new DefaultChannel(config, lastEventId, new Counters());
     if (!heartbeat.isZero()) {
       Heartbeat.register(channel, heartbeat, comment);
     }
     return channel;
+  }
+
+  /**
+   * Checks a heartbeat interval, as every setting of one does: zero (off) or at least a millisecond, the timer's
+   * resolution.
+   */
+  static Duration checkHeartbeat(Duration heartbeat) {
+    requireNonNull(heartbeat, "heartbeat");
+    if (heartbeat.isNegative() || (!heartbeat.isZero() && heartbeat.toNanos() < 1_000_000)) {
+      throw new IllegalArgumentException("heartbeat must be zero (off) or at least 1 ms: " + heartbeat);
+    }
+    return heartbeat;
   }
 }
