@@ -2,6 +2,7 @@ package dev.herald.sse.examples;
 
 import dev.herald.sse.examples.ExampleApp.Reply;
 import dev.herald.sse.examples.ExampleApp.Route;
+import dev.herald.sse.netty.BadRequestHandler;
 import dev.herald.sse.netty.NettySse;
 import dev.herald.sse.netty.RequestHeadTimeoutHandler;
 import io.netty.bootstrap.ServerBootstrap;
@@ -28,18 +29,22 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The example on Netty: {@code HttpServerCodec}, a request head timeout, an aggregator for small bodies, and one
  * router.
  */
 final class NettyExample implements RunningServer {
-  /** How long a connection may wait for its next request head. */
-  static final Duration REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(30);
+  /** How long a connection may wait for its next request, head and body. */
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
   private final EventLoopGroup group;
   private final Channel server;
@@ -61,8 +66,10 @@ final class NettyExample implements RunningServer {
             protected void initChannel(SocketChannel ch) {
               ChannelPipeline p = ch.pipeline();
               p.addLast(new HttpServerCodec());
-              // Netty reads request heads with no deadline; Jetty's idle timeout is 30 s by default.
-              p.addLast(new RequestHeadTimeoutHandler(REQUEST_HEAD_TIMEOUT));
+              // Netty reads requests with no deadline: this one covers a request's head and body together.
+              p.addLast(new RequestHeadTimeoutHandler(REQUEST_TIMEOUT));
+              // The codec marks malformed requests and passes them on; this answers them (400, 414, 431, 505).
+              p.addLast(new BadRequestHandler());
               p.addLast(new HttpObjectAggregator(ExampleApp.MAX_BODY_BYTES));
               p.addLast(router);
             }
@@ -89,7 +96,10 @@ final class NettyExample implements RunningServer {
   /** Routes every request through the shared {@link ExampleApp}. */
   @io.netty.channel.ChannelHandler.Sharable
   private static final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(Router.class);
+
     private final ExampleApp app;
+    private final RateLimitedLog unexpected = new RateLimitedLog(log, 10, TimeUnit.SECONDS);
 
     Router(ExampleApp app) {
       this.app = app;
@@ -97,16 +107,47 @@ final class NettyExample implements RunningServer {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      if (request.decoderResult().isFailure()) {
+        // BadRequestHandler answers these before the aggregator; a request marked after it is not served either.
+        log.debug("dropping a malformed request: {}", request.decoderResult().cause().toString());
+        ctx.close();
+        return;
+      }
       Route route = app.route(request.method().name(), request.uri());
       switch (route.kind()) {
         case SUBSCRIBE -> NettySse.serve(ctx, request, app.broadcaster());
-        case BROADCAST_BODY -> write(ctx, request, app.broadcastBody(ByteBufUtil.getBytes(request.content())));
-        default -> write(ctx, request, app.reply(route));
+        case BROADCAST_BODY -> answer(ctx, request, app.broadcastBody(ByteBufUtil.getBytes(request.content())));
+        default -> answer(ctx, request, app.answer(route));
       }
     }
 
-    private static void write(ChannelHandlerContext ctx, FullHttpRequest request, Reply reply) {
+    /**
+     * Closes a connection that failed. A client that resets or leaves before its request is answered (mid-body,
+     * say) is expected and logged at debug level, where Netty would log every one at warn with its stack trace;
+     * anything else is a warning, at most one per interval.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof IOException) {
+        log.debug("a client connection failed: {}", cause.toString());
+      } else {
+        unexpected.warn("a connection failed unexpectedly", cause);
+      }
+      ctx.close();
+    }
+
+    /**
+     * Writes the reply when the stage has it: at once, or, for a broadcast on a cluster node, when Redis has
+     * acknowledged it. The request is released when this returns, so what the reply needs is read now.
+     */
+    private static void answer(ChannelHandlerContext ctx, FullHttpRequest request, CompletionStage<Reply> reply) {
       boolean head = request.method().equals(HttpMethod.HEAD);
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      reply.whenComplete((r, failure) -> write(ctx, head, keepAlive,
+          failure == null ? r : Reply.text(500, "the broadcast failed")));
+    }
+
+    private static void write(ChannelHandlerContext ctx, boolean head, boolean keepAlive, Reply reply) {
       FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
           HttpResponseStatus.valueOf(reply.status()),
           head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(reply.body()));
@@ -115,7 +156,6 @@ final class NettyExample implements RunningServer {
         response.headers().set(header.getKey(), header.getValue());
       }
       HttpUtil.setContentLength(response, reply.body().length);
-      boolean keepAlive = HttpUtil.isKeepAlive(request);
       HttpUtil.setKeepAlive(response, keepAlive);
       var written = ctx.writeAndFlush(response);
       if (!keepAlive) {
