@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A transport asks {@link #route(String, String)} what a request is; it serves {@link Route.Kind#SUBSCRIBE}
  * with its Herald adapter and {@link #broadcaster()}, reads the body for {@link Route.Kind#BROADCAST_BODY}
- * (at most {@link #MAX_BODY_BYTES} + 1 bytes, within {@link #BODY_TIMEOUT}, without holding a thread while it
+ * (at most {@link #MAX_BODY_BYTES} + 1 bytes, within {@link #requestTimeout()}, without holding a thread while it
  * waits), and writes every other answer as the {@link Reply} it is given, once {@link #answer(Route)}'s stage has
  * it. A broadcast's answer on a cluster node waits for Redis to acknowledge the event, so that {@code 200 msg sent}
  * is true when it is said.
@@ -44,16 +44,11 @@ public final class ExampleApp implements AutoCloseable {
   /** The largest {@code POST /events} body accepted; a larger one gets {@code 413}. */
   public static final int MAX_BODY_BYTES = 64 * 1024;
 
-  /**
-   * How long a {@code POST /events} body may take to arrive, from the end of its head; a slower one gets
-   * {@code 408} and its connection closes, so a client that sends a byte a second holds nothing for long.
-   */
-  public static final Duration BODY_TIMEOUT = Duration.ofSeconds(10);
-
   private static final Logger log = LoggerFactory.getLogger(ExampleApp.class);
 
   private final Broadcaster broadcaster;
   private final boolean clustered;
+  private final Duration requestTimeout;
   private final byte[] page;
 
   /**
@@ -74,9 +69,13 @@ public final class ExampleApp implements AutoCloseable {
         .heartbeat(options.heartbeat())
         .assignIds(true)
         .history(options.history())
+        // Streams past this get 503 with Retry-After; the server's connection limit sits above it, so /stats and
+        // the broadcast routes still get a connection when the streams are full.
+        .maxClients(options.maxStreams())
         .backplane(redis == null ? null : RedisBackplane.create(redis))
         .build()));
     this.clustered = redis != null;
+    this.requestTimeout = options.requestTimeout();
     this.page = resource("index.html");
   }
 
@@ -87,6 +86,16 @@ public final class ExampleApp implements AutoCloseable {
    */
   public Broadcaster broadcaster() {
     return broadcaster;
+  }
+
+  /**
+   * Returns how long a request may take to arrive, head and body; a {@code POST /events} body slower than this
+   * gets {@code 408} and its connection closes, so a client that sends a byte a second holds nothing for long.
+   *
+   * @return the request timeout
+   */
+  public Duration requestTimeout() {
+    return requestTimeout;
   }
 
   /** What a request asks for. */

@@ -77,7 +77,7 @@ final class ExampleServlet extends HttpServlet {
       return;
     }
     AsyncContext async = request.startAsync();
-    async.setTimeout(ExampleApp.BODY_TIMEOUT.toMillis());
+    async.setTimeout(app.requestTimeout().toMillis());
     BodyReader reader = new BodyReader(request, response, async);
     async.addListener(reader);
     request.getInputStream().setReadListener(reader);
@@ -123,7 +123,7 @@ final class ExampleServlet extends HttpServlet {
 
   /**
    * Reads one {@code POST /events} body as it arrives, on the container's threads, up to one byte past the limit
-   * and within {@link ExampleApp#BODY_TIMEOUT} (the async timeout), then broadcasts it.
+   * and within {@link ExampleApp#requestTimeout()} (the async timeout), then broadcasts it.
    */
   private final class BodyReader implements ReadListener, AsyncListener {
     private final HttpServletRequest request;
@@ -185,7 +185,7 @@ final class ExampleServlet extends HttpServlet {
             Reply.text(503, "not acknowledged by Redis in time: it may or may not be delivered"));
         return;
       }
-      log.debug("a body did not arrive within {}; answering 408", ExampleApp.BODY_TIMEOUT);
+      log.debug("a body did not arrive within {}; answering 408", app.requestTimeout());
       response.setHeader("Connection", "close");
       finish(request, response, async, answered, Reply.text(408, "the body did not arrive in time"));
     }

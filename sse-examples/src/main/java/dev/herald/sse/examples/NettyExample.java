@@ -11,7 +11,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -25,27 +27,30 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AttributeKey;
+import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The example on Netty: {@code HttpServerCodec}, a request head timeout, an aggregator for small bodies, and one
- * router.
+ * The example on Netty: a connection limit, {@code HttpServerCodec}, a request timeout, refusal of malformed
+ * requests, an aggregator for small bodies, and one router.
  */
 final class NettyExample implements RunningServer {
-  /** How long a connection may wait for its next request, head and body. */
-  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
-
   private final EventLoopGroup group;
   private final Channel server;
 
@@ -54,27 +59,32 @@ final class NettyExample implements RunningServer {
     this.server = server;
   }
 
-  static RunningServer start(ExampleApp app, String host, int port) throws InterruptedException {
+  static RunningServer start(ExampleApp app, ExampleOptions options) throws InterruptedException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     try {
       Router router = new Router(app);
+      ConnectionLimit limit = new ConnectionLimit(options.maxConnections());
+      Duration requestTimeout = options.requestTimeout();
       Channel server = new ServerBootstrap()
           .group(group)
           .channel(NioServerSocketChannel.class)
+          // Netty's default already, said here because Jetty and Tomcat are set to the same: the OS's somaxconn.
+          .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
               ChannelPipeline p = ch.pipeline();
               p.addLast(new HttpServerCodec());
+              p.addLast(limit);
               // Netty reads requests with no deadline: this one covers a request's head and body together.
-              p.addLast(new RequestHeadTimeoutHandler(REQUEST_TIMEOUT));
+              p.addLast(new RequestHeadTimeoutHandler(requestTimeout));
               // The codec marks malformed requests and passes them on; this answers them (400, 414, 431, 505).
               p.addLast(new BadRequestHandler());
               p.addLast(new HttpObjectAggregator(ExampleApp.MAX_BODY_BYTES));
               p.addLast(router);
             }
           })
-          .bind(host, port).sync().channel();
+          .bind(options.host(), options.port()).sync().channel();
       return new NettyExample(group, server);
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -91,6 +101,52 @@ final class NettyExample implements RunningServer {
   public void close() {
     server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Refuses connections past the limit: each one's first request gets {@code 503} with {@code Retry-After}, and
+   * its connection closes. Streams are capped below the limit by the broadcaster's client limit, so a server full
+   * of streams still answers {@code /stats} and broadcasts; this is the last line, before file descriptors run out.
+   */
+  @io.netty.channel.ChannelHandler.Sharable
+  private static final class ConnectionLimit extends ChannelInboundHandlerAdapter {
+    private static final AttributeKey<Boolean> OVER = AttributeKey.valueOf(ConnectionLimit.class, "over");
+
+    private final int max;
+    private final AtomicInteger open = new AtomicInteger();
+
+    ConnectionLimit(int max) {
+      this.max = max;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      if (open.incrementAndGet() > max) {
+        ctx.channel().attr(OVER).set(Boolean.TRUE);
+      }
+      ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      open.decrementAndGet();
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (ctx.channel().attr(OVER).get() == null) {
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      ReferenceCountUtil.release(msg);
+      if (msg instanceof HttpRequest) {
+        // Answered when the request has come, not at connect: closing with its bytes unread would reset the
+        // connection, and the client could lose the answer.
+        Router.write(ctx, false, false, new Reply(503, "text/plain; charset=utf-8",
+            "too many connections\n".getBytes(StandardCharsets.UTF_8), Map.of("Retry-After", "5")));
+      }
+    }
   }
 
   /** Routes every request through the shared {@link ExampleApp}. */
