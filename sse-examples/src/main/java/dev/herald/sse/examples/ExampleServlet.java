@@ -166,15 +166,11 @@ final class ExampleServlet extends HttpServlet {
 
     @Override
     public void onError(Throwable failure) {
-      // The client left or reset mid-body: expected, and nobody is left to answer.
+      // A client that left or reset mid-body (nobody to answer: the write fails quietly), or a malformed body such
+      // as a bad chunk size (400). Either is the client's doing: debug, not a warning.
       log.debug("reading a body failed: {}", failure.toString());
-      if (answered.compareAndSet(false, true)) {
-        try {
-          async.complete();
-        } catch (IllegalStateException e) {
-          log.debug("the container had already ended the request: {}", e.getMessage());
-        }
-      }
+      response.setHeader("Connection", "close");
+      finish(request, response, async, answered, Reply.text(400, "the body could not be read"));
     }
 
     @Override

@@ -60,6 +60,9 @@ final class TomcatExample implements RunningServer {
     // file descriptors. Streams stop below it (the broadcaster's client limit, 503), so /stats and broadcasts
     // still get in.
     connector.setProperty("maxConnections", Integer.toString(options.maxConnections()));
+    // Tomcat answers "Expect: 100-continue" before the servlet runs by default, inviting a body the servlet may
+    // refuse (413 for a declared 100 MB): only when the body is read, as Jetty and Netty do.
+    connector.setProperty("continueResponseTiming", "onRead");
     ((HeadDeadlineProtocol) connector.getProtocolHandler()).headTimeout = options.requestTimeout();
     // GET /events/{msg} carries any text in one path segment, so an encoded slash (%2F) must reach the servlet
     // as it came; the example reads the raw URI and decodes it itself.
@@ -107,12 +110,14 @@ final class TomcatExample implements RunningServer {
       long now = System.nanoTime();
       long limit = headTimeout.toNanos();
       for (SocketWrapperBase<?> connection : getEndpoint().getConnections()) {
-        if (connection.getCurrentProcessor() instanceof AbstractProcessor processor) {
+        if (connection.getCurrentProcessor() instanceof AbstractProcessor processor && !processor.isAsync()) {
           org.apache.coyote.Request request = processor.getRequest();
           long started = request.getStartTimeNanos();
-          // The start time is set at a request's first byte; STAGE_PARSE lasts until its head is read.
-          if (request.getRequestProcessor().getStage() == org.apache.coyote.Constants.STAGE_PARSE && started > 0
-              && now - started > limit) {
+          // A processor stays with a connection between requests only while a head is part read, or while a
+          // request is served (async, as streams and bodies are here, or in the servlet). Tomcat sets the start
+          // time at a request's first byte and clears it (-1) when the request is recycled.
+          if (started != -1 && now - started > limit
+              && request.getRequestProcessor().getStage() != org.apache.coyote.Constants.STAGE_SERVICE) {
             log.debug("a request head on {} did not finish within the request timeout; closing it", connection);
             connection.close();
           }
