@@ -153,11 +153,11 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
         case "--transport" -> options.withTransport(parseTransport(value));
         case "--host" -> options.withHost(value);
         case "--port" -> options.withPort(parsePort(value));
-        case "--heartbeat" -> options.withHeartbeat(parseDuration(value));
-        case "--history" -> options.withHistory(parseHistory(value));
+        case "--heartbeat" -> options.withHeartbeat(parseDuration(flag, value, false));
+        case "--history" -> options.withHistory(parseCount(flag, value, 0));
         case "--redis" -> options.withRedis(parseRedis(value));
-        case "--max-connections" -> options.withMaxConnections(parseMaxConnections(value));
-        case "--request-timeout" -> options.withRequestTimeout(positive(parseDuration(value), value));
+        case "--max-connections" -> options.withMaxConnections(parseCount(flag, value, 2));
+        case "--request-timeout" -> options.withRequestTimeout(parseDuration(flag, value, true));
         default -> throw new UsageException("unknown option: " + flag);
       };
     }
@@ -250,34 +250,16 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     }
   }
 
-  private static int parseHistory(String value) throws UsageException {
+  /** Parses a whole number of at least {@code min} for a flag. */
+  private static int parseCount(String flag, String value, int min) throws UsageException {
     try {
-      int history = Integer.parseInt(value);
-      if (history < 0) {
-        throw new UsageException("--history must not be negative: " + value);
+      int count = Integer.parseInt(value);
+      if (count < min) {
+        throw new UsageException(flag + " must be at least " + min + ": " + value);
       }
-      return history;
+      return count;
     } catch (NumberFormatException e) {
-      throw new UsageException("--history must be a number: " + value);
-    }
-  }
-
-  private static Duration positive(Duration duration, String value) throws UsageException {
-    if (duration.isZero()) {
-      throw new UsageException("--request-timeout must be positive: " + value);
-    }
-    return duration;
-  }
-
-  private static int parseMaxConnections(String value) throws UsageException {
-    try {
-      int max = Integer.parseInt(value);
-      if (max < 2) {
-        throw new UsageException("--max-connections must be at least 2: " + value);
-      }
-      return max;
-    } catch (NumberFormatException e) {
-      throw new UsageException("--max-connections must be a number: " + value);
+      throw new UsageException(flag + " must be a number: " + value);
     }
   }
 
@@ -294,8 +276,11 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     }
   }
 
-  /** Parses {@code 10s}, {@code 500ms}, {@code 2m}, {@code 0}, or an ISO-8601 duration such as {@code PT10S}. */
-  static Duration parseDuration(String value) throws UsageException {
+  /**
+   * Parses {@code 10s}, {@code 500ms}, {@code 2m}, {@code 0}, or an ISO-8601 duration such as {@code PT10S}, for a
+   * flag; zero is refused where the flag needs a positive duration.
+   */
+  static Duration parseDuration(String flag, String value, boolean positive) throws UsageException {
     String v = value.trim().toLowerCase(Locale.ROOT);
     try {
       Duration duration;
@@ -310,12 +295,12 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       } else {
         duration = Duration.parse(value);
       }
-      if (duration.isNegative()) {
-        throw new UsageException("--heartbeat must not be negative: " + value);
+      if (duration.isNegative() || positive && duration.isZero()) {
+        throw new UsageException(flag + " must be " + (positive ? "positive" : "zero or more") + ": " + value);
       }
       return duration;
     } catch (NumberFormatException | DateTimeParseException e) {
-      throw new UsageException("--heartbeat must be a duration such as 10s, 500ms or 0: " + value);
+      throw new UsageException(flag + " must be a duration such as 10s or 500ms: " + value);
     }
   }
 }

@@ -134,6 +134,10 @@ class ExampleAppTest {
         .hasMessage("--transport must be netty, jetty or tomcat: undertow");
     assertThatThrownBy(() -> ExampleOptions.parse("--port", "70000")).hasMessageContaining("0 to 65535");
     assertThatThrownBy(() -> ExampleOptions.parse("--heartbeat", "soon")).hasMessageContaining("duration");
+    assertThatThrownBy(() -> ExampleOptions.parse("--request-timeout", "0"))
+        .hasMessage("--request-timeout must be positive: 0");
+    assertThatThrownBy(() -> ExampleOptions.parse("--max-connections", "1"))
+        .hasMessage("--max-connections must be at least 2: 1");
     assertThatThrownBy(() -> ExampleOptions.parse("--bogus", "1")).hasMessage("unknown option: --bogus");
     assertThatThrownBy(() -> ExampleOptions.parse("--port")).hasMessage("--port needs a value");
     assertThatThrownBy(() -> ExampleOptions.parse("--redis", "127.0.0.1:6379"))
