@@ -15,10 +15,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
@@ -73,8 +71,7 @@ import org.slf4j.LoggerFactory;
 public final class BadRequestHandler extends ChannelDuplexHandler {
   private static final Logger log = LoggerFactory.getLogger(BadRequestHandler.class);
 
-  /** A response's head was written and its last part was not. */
-  private boolean responding;
+  private final ResponseProgress response = new ResponseProgress();
   /** A request was refused: the connection is closing and everything read from now on is dropped. */
   private boolean refused;
 
@@ -102,18 +99,18 @@ public final class BadRequestHandler extends ChannelDuplexHandler {
     ReferenceCountUtil.release(msg);
     refused = true;
     log.debug("refusing a request on {} with {}: {}", ctx.channel(), refusal.status().code(), refusal.reason());
-    if (responding || !ctx.channel().isActive()) {
+    if (response.responding() || !ctx.channel().isActive()) {
       // A response is under way (a stream whose request body failed), or nobody is left to tell.
       ctx.close();
       return;
     }
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, refusal.status(),
+    FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, refusal.status(),
         Unpooled.copiedBuffer(refusal.status().code() + " " + refusal.reason() + "\n", UTF_8));
-    response.headers()
+    answer.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.content().readableBytes())
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
   }
 
   /**
@@ -125,12 +122,7 @@ public final class BadRequestHandler extends ChannelDuplexHandler {
    */
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof HttpResponse) {
-      responding = true;
-    }
-    if (msg instanceof LastHttpContent) {
-      responding = false;
-    }
+    response.wrote(msg);
     ctx.write(msg, promise);
   }
 

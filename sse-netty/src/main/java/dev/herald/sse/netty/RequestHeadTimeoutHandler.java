@@ -6,7 +6,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
@@ -54,8 +53,8 @@ public final class RequestHeadTimeoutHandler extends ChannelDuplexHandler {
   private int unanswered;
   /** A request head was read and the last part of its body was not. */
   private boolean bodyPending;
-  /** A response's head was written and its last part was not: a response, perhaps a stream, is under way. */
-  private boolean responding;
+  /** Whether a response, perhaps a stream, is under way. */
+  private final ResponseProgress response = new ResponseProgress();
   private @Nullable ScheduledFuture<?> timer;
 
   /**
@@ -149,11 +148,7 @@ public final class RequestHeadTimeoutHandler extends ChannelDuplexHandler {
    */
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof HttpResponse) {
-      responding = true;
-    }
-    if (msg instanceof LastHttpContent) {
-      responding = false;
+    if (response.wrote(msg)) {
       if (unanswered > 0 && --unanswered == 0 && !bodyPending) {
         // Every request read is answered: the wait for the next one starts now.
         disarm();
@@ -168,7 +163,7 @@ public final class RequestHeadTimeoutHandler extends ChannelDuplexHandler {
    * being written.
    */
   private boolean waitingOnClient() {
-    return !responding && (unanswered == 0 || bodyPending);
+    return !response.responding() && (unanswered == 0 || bodyPending);
   }
 
   /** Starts the timeout when the connection begins to wait on its client, and stops it when it no longer does. */
