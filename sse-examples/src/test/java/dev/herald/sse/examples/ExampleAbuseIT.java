@@ -146,6 +146,8 @@ class ExampleAbuseIT {
     // The HTTP/2 preface: Netty 505, Jetty 426 (Upgrade Required), Tomcat closes without an answer (0).
     assertStatus("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, 426, 400, 0);
     assertStatus("GET /events/x HTTP/3.0\r\nHost: x\r\n\r\n", 505);
+    // The start of a TLS ClientHello, sent to a plain-text port: refused, or closed without an answer (0).
+    assertStatus("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u01fc\u0003\u0003\r\n\r\n", 400, 0);
     assertStatus(post + "Content-Length: 100000000\r\nExpect: 100-continue\r\n\r\n", 413);
     assertStatus(post + "Content-Length: 100000000\r\n\r\nabc", 413);
     // HTTP/0.9 has no status line: the answer is whatever body the server sends, or nothing.
