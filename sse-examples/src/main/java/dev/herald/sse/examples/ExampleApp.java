@@ -2,7 +2,6 @@ package dev.herald.sse.examples;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Data;
@@ -18,9 +17,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The example's routes, written once and served by every transport: the seed tutorial's {@code /events} stream
@@ -28,7 +33,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A transport asks {@link #route(String, String)} what a request is; it serves {@link Route.Kind#SUBSCRIBE}
  * with its Herald adapter and {@link #broadcaster()}, reads the body for {@link Route.Kind#BROADCAST_BODY}
- * (at most {@link #MAX_BODY_BYTES} + 1 bytes), and writes every other answer as the {@link Reply} it is given.
+ * (at most {@link #MAX_BODY_BYTES} + 1 bytes, within {@link #requestTimeout()}, without holding a thread while it
+ * waits), and writes every other answer as the {@link Reply} it is given, once {@link #answer(Route)}'s stage has
+ * it. A broadcast's answer on a cluster node waits for Redis to acknowledge the event, so that {@code 200 msg sent}
+ * is true when it is said.
  *
  * <p><b>Threading.</b> Safe to use from any number of request threads at once.
  */
@@ -36,7 +44,11 @@ public final class ExampleApp implements AutoCloseable {
   /** The largest {@code POST /events} body accepted; a larger one gets {@code 413}. */
   public static final int MAX_BODY_BYTES = 64 * 1024;
 
+  private static final Logger log = LoggerFactory.getLogger(ExampleApp.class);
+
   private final Broadcaster broadcaster;
+  private final boolean clustered;
+  private final Duration requestTimeout;
   private final byte[] page;
 
   /**
@@ -57,8 +69,13 @@ public final class ExampleApp implements AutoCloseable {
         .heartbeat(options.heartbeat())
         .assignIds(true)
         .history(options.history())
+        // Streams past this get 503 with Retry-After; the server's connection limit sits above it, so /stats and
+        // the broadcast routes still get a connection when the streams are full.
+        .maxClients(options.maxStreams())
         .backplane(redis == null ? null : RedisBackplane.create(redis))
         .build()));
+    this.clustered = redis != null;
+    this.requestTimeout = options.requestTimeout();
     this.page = resource("index.html");
   }
 
@@ -69,6 +86,16 @@ public final class ExampleApp implements AutoCloseable {
    */
   public Broadcaster broadcaster() {
     return broadcaster;
+  }
+
+  /**
+   * Returns how long a request may take to arrive, head and body; a {@code POST /events} body slower than this
+   * gets {@code 408} and its connection closes, so a client that sends a byte a second holds nothing for long.
+   *
+   * @return the request timeout
+   */
+  public Duration requestTimeout() {
+    return requestTimeout;
   }
 
   /** What a request asks for. */
@@ -110,7 +137,7 @@ public final class ExampleApp implements AutoCloseable {
    */
   public Route route(String method, String target) {
     int query = target.indexOf('?');
-    String path = query < 0 ? target : target.substring(0, query);
+    String path = originForm(query < 0 ? target : target.substring(0, query));
     boolean get = method.equals("GET") || method.equals("HEAD");
     if (path.equals("/")) {
       return get ? new Route(Route.Kind.INDEX, "") : notAllowed("GET, HEAD");
@@ -132,26 +159,51 @@ public final class ExampleApp implements AutoCloseable {
     return new Route(Route.Kind.NOT_FOUND, "");
   }
 
+  /**
+   * Returns the path of an absolute-form target ({@code http://host/events}), which a server must accept (RFC 9112,
+   * section 3.2.2) and Jetty and Tomcat already reduce to its path; any other target as it is.
+   */
+  private static String originForm(String target) {
+    int scheme = target.indexOf("://");
+    if (target.startsWith("/") || scheme < 0) {
+      return target;
+    }
+    int path = target.indexOf('/', scheme + 3);
+    return path < 0 ? "/" : target.substring(path);
+  }
+
   private static Route notAllowed(String allow) {
     return new Route(Route.Kind.METHOD_NOT_ALLOWED, allow);
   }
 
   /**
-   * Answers a route that is not a stream and needs no body.
+   * Answers a route that is not a stream and needs no body; a broadcast's answer may come later.
+   *
+   * @param route the route
+   * @return a stage that completes with the answer
+   */
+  public CompletionStage<Reply> answer(Route route) {
+    return route.kind() == Route.Kind.BROADCAST_PATH
+        ? broadcastPath(route.argument()) : CompletableFuture.completedFuture(reply(route));
+  }
+
+  /**
+   * Answers a route that is not a stream, needs no body and broadcasts nothing.
    *
    * @param route the route
    * @return the answer
+   * @throws IllegalArgumentException for a stream or a broadcast, which {@link #answer(Route)} and the transports
+   *     serve
    */
   public Reply reply(Route route) {
     return switch (route.kind()) {
       case INDEX -> new Reply(200, "text/html; charset=utf-8", page, Map.of("Cache-Control", "no-cache"));
       case STATS -> new Reply(200, "application/json", statsJson(broadcaster.stats()), Map.of());
-      case BROADCAST_PATH -> broadcastPath(route.argument());
       case NOT_FOUND -> Reply.text(404, "not found");
       case METHOD_NOT_ALLOWED -> new Reply(405, "text/plain; charset=utf-8",
           "method not allowed\n".getBytes(StandardCharsets.UTF_8), Map.of("Allow", route.argument()));
-      case SUBSCRIBE, BROADCAST_BODY ->
-          throw new IllegalArgumentException(route.kind() + " is served by the transport");
+      case SUBSCRIBE, BROADCAST_BODY, BROADCAST_PATH ->
+          throw new IllegalArgumentException(route.kind() + " is served by answer(route) or the transport");
     };
   }
 
@@ -159,14 +211,18 @@ public final class ExampleApp implements AutoCloseable {
    * Broadcasts a percent-encoded path segment, decoded as UTF-8, as the seed's {@code /events/{msg}} does.
    *
    * @param rawSegment the segment as it appeared in the request target
-   * @return {@code 200 msg sent}, or {@code 400} with a one-line reason
+   * @return a stage with {@code 200 msg sent}, {@code 400} with a one-line reason, or {@code 503}
    */
-  public Reply broadcastPath(String rawSegment) {
+  public CompletionStage<Reply> broadcastPath(String rawSegment) {
     String message;
     try {
       message = percentDecode(rawSegment);
     } catch (IllegalArgumentException e) {
-      return Reply.text(400, e.getMessage());
+      return CompletableFuture.completedFuture(Reply.text(400, e.getMessage()));
+    }
+    if (message.indexOf('\0') >= 0) {
+      // Jetty and Tomcat refuse %00 in a path before the example sees it; the example does the same on Netty.
+      return CompletableFuture.completedFuture(Reply.text(400, "malformed path: %00 is not allowed"));
     }
     return broadcast(message);
   }
@@ -175,11 +231,11 @@ public final class ExampleApp implements AutoCloseable {
    * Broadcasts a request body as UTF-8 text.
    *
    * @param body the body, of which at most {@link #MAX_BODY_BYTES} are accepted
-   * @return {@code 200 msg sent}, {@code 413} if too large, {@code 400} if not UTF-8
+   * @return a stage with {@code 200 msg sent}, {@code 413} if too large, {@code 400} if not UTF-8, or {@code 503}
    */
-  public Reply broadcastBody(byte[] body) {
+  public CompletionStage<Reply> broadcastBody(byte[] body) {
     if (body.length > MAX_BODY_BYTES) {
-      return Reply.text(413, "body too large: at most " + MAX_BODY_BYTES + " bytes");
+      return CompletableFuture.completedFuture(tooLarge());
     }
     String message;
     try {
@@ -189,27 +245,18 @@ public final class ExampleApp implements AutoCloseable {
           .decode(ByteBuffer.wrap(body))
           .toString();
     } catch (CharacterCodingException e) {
-      return Reply.text(400, "body is not UTF-8 text");
+      return CompletableFuture.completedFuture(Reply.text(400, "body is not UTF-8 text"));
     }
     return broadcast(message);
   }
 
   /**
-   * Reads a request body up to one byte past the limit, so that an oversized body is seen as such.
+   * Returns the answer to a body over {@link #MAX_BODY_BYTES}, read or only declared.
    *
-   * @param in the body
-   * @return at most {@link #MAX_BODY_BYTES} + 1 bytes
-   * @throws IOException if reading fails
+   * @return {@code 413} with a one-line reason
    */
-  public static byte[] readBody(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[8192];
-    int n;
-    while (out.size() <= MAX_BODY_BYTES && (n = in.read(buffer, 0, Math.min(buffer.length,
-        MAX_BODY_BYTES + 1 - out.size()))) > 0) {
-      out.write(buffer, 0, n);
-    }
-    return out.toByteArray();
+  public static Reply tooLarge() {
+    return Reply.text(413, "body too large: at most " + MAX_BODY_BYTES + " bytes");
   }
 
   /**
@@ -224,17 +271,38 @@ public final class ExampleApp implements AutoCloseable {
         + "\n";
   }
 
-  private Reply broadcast(String message) {
+  private CompletionStage<Reply> broadcast(String message) {
     if (broadcaster.isClosed()) {
-      return Reply.text(503, "shutting down");
+      return CompletableFuture.completedFuture(Reply.text(503, "shutting down"));
     }
+    if (!clustered) {
+      // One server: the event is in every client's queue when broadcast returns.
+      try {
+        broadcaster.broadcast(Data.of(message));
+      } catch (IllegalStateException e) {
+        return CompletableFuture.completedFuture(Reply.text(503, "shutting down"));
+      }
+      return CompletableFuture.completedFuture(Reply.text(200, "msg sent"));
+    }
+    // A cluster node: the event is sent when Redis has it, so answer from Redis's acknowledgement, not before.
+    CompletionStage<Void> acknowledged;
     try {
-      broadcaster.broadcast(Data.of(message));
-    } catch (BackplaneUnavailableException e) {
-      return new Reply(503, "text/plain; charset=utf-8",
-          ("not sent: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8), Map.of("Retry-After", "1"));
+      acknowledged = broadcaster.broadcastPaced(Data.of(message));
+    } catch (IllegalStateException e) {
+      return CompletableFuture.completedFuture(Reply.text(503, "shutting down"));
     }
-    return Reply.text(200, "msg sent");
+    return acknowledged.handle((ok, failure) -> {
+      if (failure == null) {
+        return Reply.text(200, "msg sent");
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      // The publisher is told; a log line per failed broadcast would only repeat it.
+      log.debug("a broadcast was not acknowledged by Redis: {}", cause.toString());
+      return new Reply(503, "text/plain; charset=utf-8",
+          ("not acknowledged by Redis: " + cause.getMessage() + "\n")
+              .getBytes(StandardCharsets.UTF_8), Map.of("Retry-After", "1"));
+    });
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.herald.sse.examples;
 
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -9,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The example server's command line: {@code [--transport netty|jetty|tomcat] [--host H] [--port P]
- * [--heartbeat 10s] [--history N] [--redis redis://H:P]}.
+ * [--heartbeat 10s] [--history N] [--redis redis://H:P] [--max-connections N] [--request-timeout 10s]}.
  *
  * @param transport which server to run
  * @param host the address to listen on
@@ -17,9 +19,13 @@ import org.jspecify.annotations.Nullable;
  * @param heartbeat the heartbeat interval, zero for none
  * @param history how many events to keep for Last-Event-ID replay
  * @param redis the Redis URI that makes this server a cluster node, or {@code null} for a single server
+ * @param maxConnections how many connections the server holds at once; streams get all but a few, which stay
+ *     for {@code /stats}, broadcasts and {@code 503} answers (see {@link #maxStreams()})
+ * @param requestTimeout how long a client may take to send a whole request, head and body, on every transport;
+ *     a slower one is closed
  */
 public record ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history,
-    @Nullable String redis) {
+    @Nullable String redis, int maxConnections, Duration requestTimeout) {
 
   /** The servers the example runs on. */
   public enum Transport {
@@ -30,6 +36,9 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     /** Embedded Tomcat 11, through {@code sse-servlet}. */
     TOMCAT
   }
+
+  /** How long a client may take to send a request unless {@code --request-timeout} says otherwise. */
+  static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
   /** Usage text for {@code --help}. */
   public static final String USAGE = String.join("\n",
@@ -44,6 +53,10 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       "  --heartbeat DURATION            ': ping' to idle clients this often, e.g. 10s, 500ms, 0 for none"
           + " (default 10s)",
       "  --history N                     events kept for Last-Event-ID replay (default 1000)",
+      "  --max-connections N             connections held at once (default " + defaultMaxConnections()
+          + ", from the fd limit);",
+      "                                  streams past the last few get 503 with Retry-After",
+      "  --request-timeout DURATION      how long a client may take to send a request, head and body (default 10s)",
       "  --redis URI                     run as a cluster node: every server started with the same Redis,",
       "                                  e.g. redis://127.0.0.1:6379, shares broadcasts and replay (default: none)",
       "  --help                          print this and exit",
@@ -74,16 +87,41 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @param history how many events to keep for Last-Event-ID replay
    */
   public ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history) {
-    this(transport, host, port, heartbeat, history, null);
+    this(transport, host, port, heartbeat, history, null, defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT);
   }
 
   /**
-   * Returns the defaults: netty, 127.0.0.1, port 8000, heartbeat 10 s, history 1000, no Redis.
+   * Returns how many streams may be open at once: all connections but a reserve of one in eight, at most 128, so
+   * that a server full of streams still answers {@code /stats}, takes broadcasts and refuses a stream with
+   * {@code 503} instead of leaving it waiting for a connection.
+   *
+   * @return the broadcaster's client limit
+   */
+  public int maxStreams() {
+    return Math.max(1, maxConnections - Math.max(1, Math.min(128, maxConnections / 8)));
+  }
+
+  /**
+   * The default connection limit: 10,000, or less where the process may open fewer files, leaving 256 for the
+   * server's own (jars, logs, Redis).
+   */
+  static int defaultMaxConnections() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+      long fds = unix.getMaxFileDescriptorCount();
+      return (int) Math.max(64, Math.min(10_000, fds - 256));
+    }
+    return 10_000;
+  }
+
+  /**
+   * Returns the defaults: netty, 127.0.0.1, port 8000, heartbeat 10 s, history 1000, no Redis, at most 10,000
+   * connections (fewer where the fd limit is lower), 10 s for a request.
    *
    * @return the default options
    */
   public static ExampleOptions defaults() {
-    return new ExampleOptions(Transport.NETTY, "127.0.0.1", 8000, Duration.ofSeconds(10), 1000, null);
+    return new ExampleOptions(Transport.NETTY, "127.0.0.1", 8000, Duration.ofSeconds(10), 1000, null,
+        defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT);
   }
 
   /**
@@ -115,9 +153,11 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
         case "--transport" -> options.withTransport(parseTransport(value));
         case "--host" -> options.withHost(value);
         case "--port" -> options.withPort(parsePort(value));
-        case "--heartbeat" -> options.withHeartbeat(parseDuration(value));
-        case "--history" -> options.withHistory(parseHistory(value));
+        case "--heartbeat" -> options.withHeartbeat(parseDuration(flag, value, false));
+        case "--history" -> options.withHistory(parseCount(flag, value, 0));
         case "--redis" -> options.withRedis(parseRedis(value));
+        case "--max-connections" -> options.withMaxConnections(parseCount(flag, value, 2));
+        case "--request-timeout" -> options.withRequestTimeout(parseDuration(flag, value, true));
         default -> throw new UsageException("unknown option: " + flag);
       };
     }
@@ -125,11 +165,11 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
   }
 
   private ExampleOptions withTransport(Transport transport) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
   }
 
   private ExampleOptions withHost(String host) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
   }
 
   /**
@@ -139,15 +179,15 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withPort(int port) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
   }
 
   private ExampleOptions withHeartbeat(Duration heartbeat) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
   }
 
   private ExampleOptions withHistory(int history) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
   }
 
   /**
@@ -157,7 +197,27 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withRedis(@Nullable String redis) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+  }
+
+  /**
+   * Returns these options with another connection limit.
+   *
+   * @param maxConnections how many connections the server holds at once, at least 2
+   * @return new options
+   */
+  public ExampleOptions withMaxConnections(int maxConnections) {
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+  }
+
+  /**
+   * Returns these options with another request timeout.
+   *
+   * @param requestTimeout how long a client may take to send a whole request, positive
+   * @return new options
+   */
+  public ExampleOptions withRequestTimeout(Duration requestTimeout) {
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
   }
 
   /**
@@ -190,15 +250,16 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     }
   }
 
-  private static int parseHistory(String value) throws UsageException {
+  /** Parses a whole number of at least {@code min} for a flag. */
+  private static int parseCount(String flag, String value, int min) throws UsageException {
     try {
-      int history = Integer.parseInt(value);
-      if (history < 0) {
-        throw new UsageException("--history must not be negative: " + value);
+      int count = Integer.parseInt(value);
+      if (count < min) {
+        throw new UsageException(flag + " must be at least " + min + ": " + value);
       }
-      return history;
+      return count;
     } catch (NumberFormatException e) {
-      throw new UsageException("--history must be a number: " + value);
+      throw new UsageException(flag + " must be a number: " + value);
     }
   }
 
@@ -215,8 +276,11 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     }
   }
 
-  /** Parses {@code 10s}, {@code 500ms}, {@code 2m}, {@code 0}, or an ISO-8601 duration such as {@code PT10S}. */
-  static Duration parseDuration(String value) throws UsageException {
+  /**
+   * Parses {@code 10s}, {@code 500ms}, {@code 2m}, {@code 0}, or an ISO-8601 duration such as {@code PT10S}, for a
+   * flag; zero is refused where the flag needs a positive duration.
+   */
+  static Duration parseDuration(String flag, String value, boolean positive) throws UsageException {
     String v = value.trim().toLowerCase(Locale.ROOT);
     try {
       Duration duration;
@@ -231,12 +295,12 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       } else {
         duration = Duration.parse(value);
       }
-      if (duration.isNegative()) {
-        throw new UsageException("--heartbeat must not be negative: " + value);
+      if (duration.isNegative() || positive && duration.isZero()) {
+        throw new UsageException(flag + " must be " + (positive ? "positive" : "zero or more") + ": " + value);
       }
       return duration;
     } catch (NumberFormatException | DateTimeParseException e) {
-      throw new UsageException("--heartbeat must be a duration such as 10s, 500ms or 0: " + value);
+      throw new UsageException(flag + " must be a duration such as 10s or 500ms: " + value);
     }
   }
 }

@@ -41,9 +41,9 @@ public final class ExampleServer implements AutoCloseable {
   static ExampleServer start(ExampleOptions options, ExampleApp app) throws Exception {
     try {
       RunningServer server = switch (options.transport()) {
-        case NETTY -> NettyExample.start(app, options.host(), options.port());
-        case JETTY -> JettyExample.start(app, options.host(), options.port());
-        case TOMCAT -> TomcatExample.start(app, options.host(), options.port());
+        case NETTY -> NettyExample.start(app, options);
+        case JETTY -> JettyExample.start(app, options);
+        case TOMCAT -> TomcatExample.start(app, options);
       };
       return new ExampleServer(app, server, options);
     } catch (Exception | Error e) {

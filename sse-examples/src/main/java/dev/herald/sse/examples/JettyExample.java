@@ -1,18 +1,33 @@
 package dev.herald.sse.examples;
 
+import io.netty.util.NetUtil;
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.internal.HttpConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The example on embedded Jetty 12 (ee10), through {@code sse-servlet}. */
+/**
+ * The example on embedded Jetty 12 (ee10), through {@code sse-servlet}: a connection limit above the stream limit,
+ * an accept queue as deep as Netty's, and a deadline for request heads.
+ */
 final class JettyExample implements RunningServer {
+  private static final Logger log = LoggerFactory.getLogger(JettyExample.class);
+
   private final Server server;
   private final ServerConnector connector;
 
@@ -21,7 +36,7 @@ final class JettyExample implements RunningServer {
     this.connector = connector;
   }
 
-  static RunningServer start(ExampleApp app, String host, int port) throws Exception {
+  static RunningServer start(ExampleApp app, ExampleOptions options) throws Exception {
     Server server = new Server();
     // GET /events/{msg} carries any text in one path segment: a new line is %0A, a slash %2F. Servlet 6 lets a
     // container refuse such "suspicious" paths and Jetty does by default; the example reads the raw URI and
@@ -38,9 +53,19 @@ final class JettyExample implements RunningServer {
         UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
         UriCompliance.Violation.UTF16_ENCODINGS));
     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-    connector.setHost(host);
-    connector.setPort(port);
+    connector.setHost(options.host());
+    connector.setPort(options.port());
+    // Jetty's accept queue is 50 by default: a burst of connects past it waits a second for a retried SYN. The
+    // OS's somaxconn, as Netty uses.
+    connector.setAcceptQueueSize(NetUtil.SOMAXCONN);
+    // Jetty's idle timeout restarts on every byte, so a client that sends its head a byte a second is never
+    // closed by it; this closes a connection whose head is still unfinished after the request timeout.
+    connector.addBean(new HeadDeadline(server, options.requestTimeout()));
     server.addConnector(connector);
+    // Past this many connections Jetty stops accepting (they wait in the accept queue) instead of running out of
+    // file descriptors. Streams stop below it (the broadcaster's client limit, 503), so /stats and broadcasts
+    // still get in.
+    server.addBean(new NetworkConnectionLimit(options.maxConnections(), connector));
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
     ServletHolder holder = new ServletHolder("example", new ExampleServlet(app));
@@ -53,6 +78,49 @@ final class JettyExample implements RunningServer {
     server.setStopTimeout(2_000);
     server.start();
     return new JettyExample(server, connector);
+  }
+
+  /**
+   * Closes a connection whose request head is still unfinished at two checks in a row, one request timeout apart,
+   * so a head that trickles in is closed within twice the timeout; a stream, or a connection waiting idle between
+   * requests (which Jetty's idle timeout closes), is left alone.
+   */
+  private static final class HeadDeadline implements Connection.Listener {
+    private final Server server;
+    private final long periodNanos;
+
+    HeadDeadline(Server server, Duration timeout) {
+      this.server = server;
+      this.periodNanos = timeout.toNanos();
+    }
+
+    @Override
+    public void onOpened(Connection connection) {
+      if (connection instanceof HttpConnection http) {
+        schedule(http, -1);
+      }
+    }
+
+    private void schedule(HttpConnection http, long unfinishedRequest) {
+      server.getScheduler().schedule(() -> check(http, unfinishedRequest), periodNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** {@code unfinishedRequest} is the request count seen with a head unfinished at the last check, or -1. */
+    private void check(HttpConnection http, long unfinishedRequest) {
+      if (!http.getEndPoint().isOpen()) {
+        return;
+      }
+      HttpParser parser = http.getParser();
+      // Read from the scheduler's thread without Jetty's lock: a stale answer only moves the close by one check.
+      boolean midHead = parser.inHeaderState() && !parser.isStart();
+      long requests = http.getMessagesIn();
+      if (midHead && requests == unfinishedRequest) {
+        log.debug("a request head on {} did not finish within the request timeout; closing it", http.getEndPoint());
+        http.getEndPoint().close();
+        return;
+      }
+      schedule(http, midHead ? requests : -1);
+    }
   }
 
   /** Jetty's own error answers as one plain-text line, like the example's. */
@@ -77,6 +145,9 @@ final class JettyExample implements RunningServer {
   public void close() {
     try {
       server.stop();
+    } catch (TimeoutException e) {
+      // Clients that stopped reading hold their responses open past the stop timeout; Jetty cuts them and stops.
+      log.debug("Jetty cut the connections still open at its stop timeout: {}", e.toString());
     } catch (Exception e) {
       throw new IllegalStateException("Jetty did not stop cleanly", e);
     }

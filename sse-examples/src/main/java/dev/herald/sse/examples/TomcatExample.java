@@ -1,9 +1,13 @@
 package dev.herald.sse.examples;
 
+import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.catalina.Context;
@@ -12,12 +16,21 @@ import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.AbstractProcessor;
+import org.apache.coyote.http11.Http11NioProtocol;
+import org.apache.tomcat.util.net.SocketWrapperBase;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 
-/** The example on embedded Tomcat 11, through {@code sse-servlet}. */
+/**
+ * The example on embedded Tomcat 11, through {@code sse-servlet}: a connection limit above the stream limit, an
+ * accept queue as deep as Netty's, and a deadline for request heads.
+ */
 final class TomcatExample implements RunningServer {
   // Tomcat logs through java.util.logging; the example's console shows its warnings only. Held here so the
   // setting is not lost when the logger would otherwise be collected.
   private static final Logger TOMCAT_LOG = Logger.getLogger("org.apache");
+  private static final org.slf4j.Logger log = LoggerFactory.getLogger(TomcatExample.class);
 
   static {
     TOMCAT_LOG.setLevel(Level.WARNING);
@@ -33,13 +46,24 @@ final class TomcatExample implements RunningServer {
     this.baseDir = baseDir;
   }
 
-  static RunningServer start(ExampleApp app, String host, int port) throws LifecycleException, IOException {
+  static RunningServer start(ExampleApp app, ExampleOptions options) throws LifecycleException, IOException {
     Path baseDir = Files.createTempDirectory("herald-tomcat");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(baseDir.toString());
-    Connector connector = new Connector();
-    connector.setPort(port);
-    connector.setProperty("address", host);
+    Connector connector = new Connector(HeadDeadlineProtocol.class.getName());
+    connector.setPort(options.port());
+    connector.setProperty("address", options.host());
+    // Tomcat's accept queue is 100 by default: a burst of connects past it waits a second for a retried SYN. The
+    // OS's somaxconn, as Netty uses.
+    connector.setProperty("acceptCount", Integer.toString(NetUtil.SOMAXCONN));
+    // Past this many connections Tomcat stops accepting (they wait in the accept queue) instead of running out of
+    // file descriptors. Streams stop below it (the broadcaster's client limit, 503), so /stats and broadcasts
+    // still get in.
+    connector.setProperty("maxConnections", Integer.toString(options.maxConnections()));
+    // Tomcat answers "Expect: 100-continue" before the servlet runs by default, inviting a body the servlet may
+    // refuse (413 for a declared 100 MB): only when the body is read, as Jetty and Netty do.
+    connector.setProperty("continueResponseTiming", "onRead");
+    ((HeadDeadlineProtocol) connector.getProtocolHandler()).headTimeout = options.requestTimeout();
     // GET /events/{msg} carries any text in one path segment, so an encoded slash (%2F) must reach the servlet
     // as it came; the example reads the raw URI and decodes it itself.
     connector.setEncodedSolidusHandling("passthrough");
@@ -51,6 +75,55 @@ final class TomcatExample implements RunningServer {
     context.addServletMapping("/*", "example");
     tomcat.start();
     return new TomcatExample(tomcat, connector, baseDir);
+  }
+
+  /**
+   * Tomcat's NIO protocol, plus a sweep that closes a connection whose request head has been arriving for longer
+   * than the request timeout. Tomcat's {@code connectionTimeout} restarts on every byte read, so a client that
+   * sends its head a byte a second is never closed by it. The sweep runs once per timeout, so such a connection
+   * is closed within twice the timeout. Public, with a public constructor, because Tomcat makes it by class name.
+   */
+  public static final class HeadDeadlineProtocol extends Http11NioProtocol {
+    private volatile Duration headTimeout = ExampleOptions.DEFAULT_REQUEST_TIMEOUT;
+    private @Nullable ScheduledFuture<?> sweep;
+
+    /** Makes the protocol; Tomcat calls this. */
+    public HeadDeadlineProtocol() {}
+
+    @Override
+    public void start() throws Exception {
+      super.start();
+      long period = headTimeout.toNanos();
+      sweep = getUtilityExecutor().scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void stop() throws Exception {
+      ScheduledFuture<?> current = sweep;
+      if (current != null) {
+        current.cancel(false);
+      }
+      super.stop();
+    }
+
+    private void sweep() {
+      long now = System.nanoTime();
+      long limit = headTimeout.toNanos();
+      for (SocketWrapperBase<?> connection : getEndpoint().getConnections()) {
+        if (connection.getCurrentProcessor() instanceof AbstractProcessor processor && !processor.isAsync()) {
+          org.apache.coyote.Request request = processor.getRequest();
+          long started = request.getStartTimeNanos();
+          // A processor stays with a connection between requests only while a head is part read, or while a
+          // request is served (async, as streams and bodies are here, or in the servlet). Tomcat sets the start
+          // time at a request's first byte and clears it (-1) when the request is recycled.
+          if (started != -1 && now - started > limit
+              && request.getRequestProcessor().getStage() != org.apache.coyote.Constants.STAGE_SERVICE) {
+            log.debug("a request head on {} did not finish within the request timeout; closing it", connection);
+            connection.close();
+          }
+        }
+      }
+    }
   }
 
   @Override

@@ -7,7 +7,6 @@ import dev.herald.sse.examples.ExampleApp.Reply;
 import dev.herald.sse.examples.ExampleApp.Route;
 import dev.herald.sse.examples.ExampleApp.Route.Kind;
 import dev.herald.sse.spi.SseChannel;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +43,7 @@ class ExampleAppTest {
     SseChannel channel = app.broadcaster().subscribe(null);
     channel.poll(); // the greeting
 
-    Reply reply = app.reply(app.route("GET", "/events/caf%C3%A9%20%E2%82%AC+1%0Anext"));
+    Reply reply = app.answer(app.route("GET", "/events/caf%C3%A9%20%E2%82%AC+1%0Anext")).toCompletableFuture().join();
 
     assertThat(reply.status()).isEqualTo(200);
     assertThat(body(reply)).isEqualTo("msg sent\n");
@@ -52,9 +51,23 @@ class ExampleAppTest {
   }
 
   @Test
+  void nulInThePathIsABadRequestAndBroadcastsNothing() {
+    Reply reply = app.broadcastPath("a%00b").toCompletableFuture().join();
+
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(app.broadcaster().stats().eventsBroadcast()).isZero();
+  }
+
+  @Test
+  void absoluteFormTargetIsRoutedByItsPath() {
+    assertThat(app.route("GET", "http://127.0.0.1:8000/events/x?y")).isEqualTo(new Route(Kind.BROADCAST_PATH, "x"));
+    assertThat(app.route("GET", "HTTP://host")).isEqualTo(new Route(Kind.INDEX, ""));
+  }
+
+  @Test
   void malformedPercentEncodingIsABadRequest() {
     for (String bad : new String[] {"%", "%4", "%zz", "abc%G1", "%C3%28", "%FF"}) {
-      Reply reply = app.broadcastPath(bad);
+      Reply reply = app.broadcastPath(bad).toCompletableFuture().join();
       assertThat(reply.status()).as(bad).isEqualTo(400);
       assertThat(body(reply)).as(bad).startsWith("malformed percent-encoding").endsWith("\n")
           .hasLineCount(1);
@@ -67,16 +80,16 @@ class ExampleAppTest {
     byte[] limit = "x".repeat(ExampleApp.MAX_BODY_BYTES).getBytes(StandardCharsets.UTF_8);
     byte[] over = "x".repeat(ExampleApp.MAX_BODY_BYTES + 100).getBytes(StandardCharsets.UTF_8);
 
-    assertThat(app.broadcastBody(limit).status()).isEqualTo(200);
-    assertThat(ExampleApp.readBody(new ByteArrayInputStream(over))).hasSize(ExampleApp.MAX_BODY_BYTES + 1);
-    assertThat(app.broadcastBody(ExampleApp.readBody(new ByteArrayInputStream(over))).status()).isEqualTo(413);
-    assertThat(app.broadcastBody(new byte[] {(byte) 0xC3, 0x28}).status()).isEqualTo(400);
+    assertThat(app.broadcastBody(limit).toCompletableFuture().join().status()).isEqualTo(200);
+    assertThat(app.broadcastBody(over).toCompletableFuture().join().status()).isEqualTo(413);
+    assertThat(app.broadcastBody(new byte[] {(byte) 0xC3, 0x28}).toCompletableFuture().join().status())
+        .isEqualTo(400);
   }
 
   @Test
   void statsAreJson() {
     app.broadcaster().subscribe(null);
-    app.broadcastPath("x");
+    app.broadcastPath("x").toCompletableFuture().join();
 
     String json = body(app.reply(new Route(Kind.STATS, "")));
 
@@ -105,10 +118,13 @@ class ExampleAppTest {
   void optionsParseEveryFlag() throws Exception {
     ExampleOptions options =
         ExampleOptions.parse("--transport", "TOMCAT", "--host=0.0.0.0", "--port", "0", "--heartbeat", "500ms",
-            "--history", "5", "--redis", "redis://127.0.0.1:6380");
+            "--history", "5", "--redis", "redis://127.0.0.1:6380", "--max-connections", "300",
+            "--request-timeout", "2s");
 
     assertThat(options).isEqualTo(new ExampleOptions(
-        ExampleOptions.Transport.TOMCAT, "0.0.0.0", 0, Duration.ofMillis(500), 5, "redis://127.0.0.1:6380"));
+        ExampleOptions.Transport.TOMCAT, "0.0.0.0", 0, Duration.ofMillis(500), 5, "redis://127.0.0.1:6380", 300,
+        Duration.ofSeconds(2)));
+    assertThat(options.maxStreams()).isEqualTo(263);
     assertThat(ExampleOptions.parse("--help")).isNull();
   }
 
@@ -118,6 +134,10 @@ class ExampleAppTest {
         .hasMessage("--transport must be netty, jetty or tomcat: undertow");
     assertThatThrownBy(() -> ExampleOptions.parse("--port", "70000")).hasMessageContaining("0 to 65535");
     assertThatThrownBy(() -> ExampleOptions.parse("--heartbeat", "soon")).hasMessageContaining("duration");
+    assertThatThrownBy(() -> ExampleOptions.parse("--request-timeout", "0"))
+        .hasMessage("--request-timeout must be positive: 0");
+    assertThatThrownBy(() -> ExampleOptions.parse("--max-connections", "1"))
+        .hasMessage("--max-connections must be at least 2: 1");
     assertThatThrownBy(() -> ExampleOptions.parse("--bogus", "1")).hasMessage("unknown option: --bogus");
     assertThatThrownBy(() -> ExampleOptions.parse("--port")).hasMessage("--port needs a value");
     assertThatThrownBy(() -> ExampleOptions.parse("--redis", "127.0.0.1:6379"))

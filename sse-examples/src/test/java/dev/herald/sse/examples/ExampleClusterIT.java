@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.herald.sse.examples.ExampleOptions.Transport;
 import dev.herald.sse.redis.testing.RedisServer;
 import dev.herald.sse.testkit.HttpSseClient;
+import dev.herald.sse.testkit.LogCapture;
 import dev.herald.sse.testkit.Probes;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.net.URI;
@@ -113,5 +114,25 @@ class ExampleClusterIT {
     get(b, "/events/six");
     backOnA.awaitEvents(2);
     assertThat(backOnA.data()).containsExactly("connected", "six");
+  }
+
+  @Test
+  void broadcastIsAnsweredFromRedissAcknowledgementSo503AtOnceWhenRedisIsGone() throws Exception {
+    assertThat(get(a, "/events/acknowledged").statusCode()).isEqualTo(200);
+
+    try (LogCapture logs = LogCapture.install()) {
+      redis.kill();
+      // Answered from the acknowledgement: none comes, so no "msg sent", even before the node knows Redis is gone.
+      HttpResponse<String> onNetty = get(a, "/events/lost");
+      HttpResponse<String> onJetty = post(b, "lost too");
+
+      for (HttpResponse<String> reply : List.of(onNetty, onJetty)) {
+        assertThat(reply.statusCode()).as(reply.body()).isEqualTo(503);
+        assertThat(reply.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(reply.body()).startsWith("not acknowledged by Redis");
+      }
+      assertThat(logs.warnings()).as("the publisher was told; the log does not repeat it per broadcast")
+          .noneMatch(line -> line.contains("a broadcast was not published"));
+    }
   }
 }

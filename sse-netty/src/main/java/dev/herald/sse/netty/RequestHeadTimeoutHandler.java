@@ -15,14 +15,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A handler that closes a connection whose next request does not arrive in time: the first request's head must
- * arrive within the timeout of the connection opening, and each next one's within the timeout of the previous
- * response's end. While a request is being answered, a stream however long included, no timeout runs.
+ * A handler that closes a connection whose next request does not arrive in time, head and body: the first
+ * request must be read to its end within the timeout of the connection opening, and each next one within the
+ * timeout of the previous response's end. While a response is being written, a stream however long included, no
+ * timeout runs.
  *
- * <p>Netty reads request heads with no deadline of its own, so without this (or a handler like it) a client that
- * connects and sends nothing, or a few bytes, holds a connection for as long as it likes: a handful of such
- * clients per second exhausts the server's file descriptors. Servlet containers have this timeout built in
- * (Tomcat's {@code connectionTimeout}, Jetty's idle timeout). It goes right after the HTTP codec:
+ * <p>Netty reads requests with no deadline of its own, so without this (or a handler like it) a client that
+ * connects and sends nothing, a few bytes of a head, or a head that announces a body and then sends it a byte at
+ * a time, holds a connection (and what the pipeline buffers for it) for as long as it likes: a handful of such
+ * clients per second exhausts the server's file descriptors. Servlet containers have a timeout like it built in
+ * (Tomcat's {@code connectionTimeout}, Jetty's idle timeout), though theirs restarts on every byte. It goes right
+ * after the HTTP codec:
  *
  * <pre>{@code
  * p.addLast(new HttpServerCodec());
@@ -31,10 +34,13 @@ import org.slf4j.LoggerFactory;
  * p.addLast(new YourOtherRoutes());
  * }</pre>
  *
- * <p>A request counts as answered when the last part of its response ({@link LastHttpContent}, which a
- * {@code FullHttpResponse} is) is written. Requests pipelined behind one another are counted, so the timeout starts
- * only when every request read so far has its response. A timed-out connection is closed without a response, as
- * the servlet containers do; it is logged at debug level.
+ * <p>A request counts as read when its last part ({@link LastHttpContent}) arrives, and as answered when the last
+ * part of its response is written ({@link LastHttpContent}, which a {@code FullHttpResponse} is). The timeout runs
+ * while the connection waits for a request, or for the rest of a request's body, and no response is being
+ * written; one deadline covers a request's head and body together. A response answered before its request's body
+ * ended (a {@code 413}, say) leaves that body under the deadline. Requests pipelined behind one another are
+ * counted, so the timeout starts again only when every request read so far has its response. A timed-out
+ * connection is closed without a response, as the servlet containers do; it is logged at debug level.
  *
  * <p><b>Threading and ownership.</b> The handler keeps per-connection state: add a new instance to each
  * connection's pipeline, in the {@code ChannelInitializer}. Everything runs on the connection's event loop.
@@ -43,14 +49,18 @@ public final class RequestHeadTimeoutHandler extends ChannelDuplexHandler {
   private static final Logger log = LoggerFactory.getLogger(RequestHeadTimeoutHandler.class);
 
   private final long timeoutNanos;
-  /** Requests read whose response has not been written to its end. */
+  /** Requests whose head was read and whose response has not been written to its end. */
   private int unanswered;
+  /** A request head was read and the last part of its body was not. */
+  private boolean bodyPending;
+  /** Whether a response, perhaps a stream, is under way. */
+  private final ResponseProgress response = new ResponseProgress();
   private @Nullable ScheduledFuture<?> timer;
 
   /**
    * Makes a handler with this timeout.
    *
-   * @param timeout how long a connection may wait for its next request head
+   * @param timeout how long a connection may wait for its next request, head and body
    * @throws IllegalArgumentException if the timeout is not positive
    */
   public RequestHeadTimeoutHandler(Duration timeout) {
@@ -69,7 +79,7 @@ public final class RequestHeadTimeoutHandler extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
-      arm(ctx);
+      update(ctx);
     }
   }
 
@@ -90,7 +100,7 @@ public final class RequestHeadTimeoutHandler extends ChannelDuplexHandler {
    */
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    arm(ctx);
+    update(ctx);
     ctx.fireChannelActive();
   }
 
@@ -106,7 +116,7 @@ public final class RequestHeadTimeoutHandler extends ChannelDuplexHandler {
   }
 
   /**
-   * Stops the timeout when a request head arrives, and passes every message on.
+   * Stops the timeout when a request has arrived to its end, and passes every message on.
    *
    * @param ctx this handler's context
    * @param msg the inbound message
@@ -115,14 +125,22 @@ public final class RequestHeadTimeoutHandler extends ChannelDuplexHandler {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest) {
       unanswered++;
-      disarm();
+      bodyPending = true;
     }
+    if (msg instanceof LastHttpContent && bodyPending) {
+      bodyPending = false;
+      if (unanswered == 0) {
+        // Answered before its body ended: the wait for the next request starts now.
+        disarm();
+      }
+    }
+    update(ctx);
     ctx.fireChannelRead(msg);
   }
 
   /**
-   * Starts the timeout again once every request read has the end of its response written, and passes every
-   * message on.
+   * Stops the timeout while a response is written, and starts it again once every request read has the end of its
+   * response written; passes every message on.
    *
    * @param ctx this handler's context
    * @param msg the outbound message
@@ -130,26 +148,43 @@ public final class RequestHeadTimeoutHandler extends ChannelDuplexHandler {
    */
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof LastHttpContent && unanswered > 0 && --unanswered == 0) {
-      arm(ctx);
+    if (response.wrote(msg)) {
+      if (unanswered > 0 && --unanswered == 0 && !bodyPending) {
+        // Every request read is answered: the wait for the next one starts now.
+        disarm();
+      }
     }
+    update(ctx);
     ctx.write(msg, promise);
   }
 
-  private void arm(ChannelHandlerContext ctx) {
-    if (timer != null || unanswered > 0) {
-      return;
+  /**
+   * Whether the connection is waiting on its client: for a next request, or for the rest of one, with no response
+   * being written.
+   */
+  private boolean waitingOnClient() {
+    return !response.responding() && (unanswered == 0 || bodyPending);
+  }
+
+  /** Starts the timeout when the connection begins to wait on its client, and stops it when it no longer does. */
+  private void update(ChannelHandlerContext ctx) {
+    if (!waitingOnClient()) {
+      disarm();
+    } else if (timer == null) {
+      arm(ctx);
     }
+  }
+
+  private void arm(ChannelHandlerContext ctx) {
     timer = ctx.executor().schedule(() -> {
       timer = null;
-      if (unanswered == 0 && ctx.channel().isActive()) {
-        log.debug("no request arrived on {} within {} ms; closing it", ctx.channel(),
+      if (waitingOnClient() && ctx.channel().isActive()) {
+        log.debug("no complete request arrived on {} within {} ms; closing it", ctx.channel(),
             TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
         ctx.close();
       }
     }, timeoutNanos, TimeUnit.NANOSECONDS);
   }
-
   private void disarm() {
     ScheduledFuture<?> current = timer;
     if (current != null) {

@@ -28,6 +28,7 @@ import io.netty.util.ReferenceCountUtil;
  *         ChannelPipeline p = ch.pipeline();
  *         p.addLast(new HttpServerCodec());
  *         p.addLast(new RequestHeadTimeoutHandler(Duration.ofSeconds(30))); // per connection: see its javadoc
+ *         p.addLast(new BadRequestHandler());                                // per connection: see its javadoc
  *         p.addLast(events);
  *         p.addLast(new YourOtherRoutes());
  *       }

@@ -1,6 +1,6 @@
 /**
  * Serves Server-Sent Events from a Netty HTTP/1.1 pipeline: {@link dev.herald.sse.netty.SseHandler} and
- * {@link dev.herald.sse.netty.NettySse}.
+ * {@link dev.herald.sse.netty.NettySse}, with the handlers that guard the pipeline's front.
  */
 @NullMarked
 package dev.herald.sse.netty;

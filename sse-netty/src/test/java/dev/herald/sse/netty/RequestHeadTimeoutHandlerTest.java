@@ -150,6 +150,62 @@ class RequestHeadTimeoutHandlerTest {
   }
 
   @Test
+  void headWhoseBodyNeverComesIsClosedAtTheTimeout() {
+    EmbeddedChannel channel = channel();
+
+    send(channel, "POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n");
+    advance(channel, TIMEOUT.minusMillis(1));
+    assertThat(channel.isOpen()).isTrue();
+    advance(channel, Duration.ofMillis(1));
+
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void tricklingBodyIsClosedWhenHeadAndBodyTogetherOutlastTheTimeout() {
+    EmbeddedChannel channel = channel();
+    advance(channel, Duration.ofSeconds(3));
+    send(channel, "POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n");
+
+    // A byte a second: every byte is read, and the deadline set when the connection opened still holds.
+    for (int second = 3; second < TIMEOUT.toSeconds() - 1; second++) {
+      advance(channel, Duration.ofSeconds(1));
+      send(channel, "x");
+      assertThat(channel.isOpen()).isTrue();
+    }
+    advance(channel, Duration.ofSeconds(1));
+
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void bodyThatEndsInTimeStopsTheTimeoutUntilItsResponse() {
+    EmbeddedChannel channel = channel();
+
+    send(channel, "POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhel");
+    advance(channel, TIMEOUT.minusSeconds(1));
+    send(channel, "lo");
+    advance(channel, TIMEOUT.multipliedBy(3));
+
+    assertThat(channel.isOpen()).as("/upload has no response yet").isTrue();
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void bodyLeftUnreadAfterAnEarlyAnswerIsStillUnderTheDeadline() {
+    EmbeddedChannel channel = channel();
+
+    send(channel, "POST /ok HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n");
+    assertThat(read(channel)).startsWith("HTTP/1.1 200 OK");
+    advance(channel, TIMEOUT);
+
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(channel.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
   void timeoutMustBePositive() {
     assertThatThrownBy(() -> new RequestHeadTimeoutHandler(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");

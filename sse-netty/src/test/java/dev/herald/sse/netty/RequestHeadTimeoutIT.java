@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -88,6 +89,41 @@ class RequestHeadTimeoutIT {
 
       assertThat(slow.getInputStream().read()).as("end of stream from the server").isEqualTo(-1);
       assertThat(broadcaster.clientCount()).isZero();
+    }
+  }
+
+  @Test
+  void headWhoseBodyNeverComesIsCut() throws IOException {
+    try (Socket slow = connect()) {
+      slow.getOutputStream().write(
+          "POST /other HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n".getBytes(US_ASCII));
+
+      assertThat(slow.getInputStream().read()).as("end of stream from the server").isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void tricklingBodyIsCut() throws IOException {
+    try (Socket slow = connect()) {
+      OutputStream out = slow.getOutputStream();
+      out.write("POST /other HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n".getBytes(US_ASCII));
+      // A byte every 100 ms, far more often than the timeout: bounded by the body's length and the deadline.
+      long deadline = System.nanoTime() + TIMEOUT.multipliedBy(10).toNanos();
+      boolean cut = false;
+      for (int i = 0; i < 1000 && !cut && System.nanoTime() < deadline; i++) {
+        try {
+          out.write('x');
+          out.flush();
+          slow.setSoTimeout(100);
+          cut = slow.getInputStream().read() == -1;
+        } catch (SocketTimeoutException e) {
+          // still open: send the next byte
+        } catch (IOException e) {
+          cut = true; // reset: the server closed it while we wrote
+        }
+      }
+
+      assertThat(cut).as("the connection was closed while its body trickled").isTrue();
     }
   }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -58,6 +59,8 @@ public final class ServletStream implements WriteListener, AsyncListener {
   private static final Logger log = LoggerFactory.getLogger(ServletStream.class);
   /** How long a container callback waits for a drain in flight before it gives up on the lock and says so. */
   private static final long LOCK_WAIT_SECONDS = 10;
+  /** How long completing waits for a drain handed to the container to begin; see {@link #awaitDispatched()}. */
+  private static final long DISPATCH_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final SseChannel channel;
   private final AsyncContext async;
@@ -71,6 +74,8 @@ public final class ServletStream implements WriteListener, AsyncListener {
   /** Set once, under {@link #responseLock} except in {@link #onComplete}; nothing touches the response after. */
   private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicBoolean graceStarted = new AtomicBoolean();
+  /** A drain was handed to {@code async.start()} and its task has not begun: completing now would fail it. */
+  private final AtomicBoolean dispatchPending = new AtomicBoolean();
   private volatile @Nullable ScheduledFuture<?> graceTimer;
 
   private ServletStream(SseChannel channel, AsyncContext async, ServletOutputStream out, Duration closeGrace) {
@@ -132,9 +137,14 @@ public final class ServletStream implements WriteListener, AsyncListener {
       if (finished.get()) {
         return;
       }
-      async.start(() -> drainLoop(missed));
+      dispatchPending.set(true);
+      async.start(() -> {
+        dispatchPending.set(false);
+        drainLoop(missed);
+      });
       return;
     } catch (RuntimeException e) {
+      dispatchPending.set(false);
       // The request has ended under us (completed, or the container stopping): the client is gone.
       log.debug("could not schedule a drain; ending the stream: {}", e.toString());
     } finally {
@@ -343,6 +353,7 @@ public final class ServletStream implements WriteListener, AsyncListener {
     }
     cancelGrace();
     if (complete) {
+      awaitDispatched();
       try {
         async.complete();
       } catch (IllegalStateException e) {
@@ -352,6 +363,25 @@ public final class ServletStream implements WriteListener, AsyncListener {
       }
     }
     return true;
+  }
+
+  /**
+   * Waits, briefly, for a drain handed to the container to begin before the request is completed. Jetty runs the
+   * task of {@code async.start()} through the request's async state, which completing recycles: a task still
+   * queued then fails before it runs, and Jetty's pool logs the failure with a stack trace ("AsyncContext
+   * completed"). A client reset during a burst of broadcasts does exactly that, once per stream. Once the task
+   * has begun it no longer needs that state, and it finds the stream finished and returns. Called holding the
+   * response lock, which the task takes only after it has begun, so the wait cannot deadlock; it is bounded so
+   * that a pool with no free thread delays an ending by at most a second.
+   */
+  private void awaitDispatched() {
+    long deadline = System.nanoTime() + DISPATCH_WAIT_NANOS;
+    while (dispatchPending.get() && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+    }
+    if (dispatchPending.get()) {
+      log.debug("completing the request while a drain is still queued in the container");
+    }
   }
 
   /**

@@ -63,6 +63,30 @@ class ServletStreamTest {
   }
 
   @Test
+  void clientResetWithADrainStillQueuedCompletesOnlyOnceTheDrainHasBegun() throws Exception {
+    serve(Duration.ofSeconds(5));
+    out.listener.onWritePossible();
+    channel.sender().send(Data.of("a")); // hands a drain to the container, which has not run it yet
+    assertThat(async.started).hasSize(1);
+    AtomicInteger completionsWhenTheDrainBegan = new AtomicInteger(-1);
+    Runnable queued = async.started.remove(0);
+    // The container's pool runs the queued drain while the reset is being reported; Jetty's task needs the
+    // request's async state until it begins, so completing first would fail it.
+    Thread pool = new Thread(() -> {
+      completionsWhenTheDrainBegan.set(async.completions.get());
+      queued.run();
+    });
+
+    pool.start();
+    async.fireError(new IOException("connection reset"));
+    pool.join(TimeUnit.SECONDS.toMillis(10));
+
+    assertThat(completionsWhenTheDrainBegan.get()).as("completed before the queued drain began").isZero();
+    assertThat(async.completions.get()).isEqualTo(1);
+    assertThat(channel.closeReason()).isEqualTo(CloseReason.CLIENT_GONE);
+  }
+
+  @Test
   void drainStopsPollingWhenNotReadyAndResumesOnWritePossible() throws IOException {
     serve(Duration.ofSeconds(5));
     out.listener.onWritePossible();
