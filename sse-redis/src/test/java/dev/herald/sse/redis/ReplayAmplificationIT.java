@@ -166,6 +166,28 @@ class ReplayAmplificationIT {
     }
   }
 
+  /** What an attack may cost: {@code XRANGE} calls, Redis's {@code used_memory} and the node's live heap. */
+  private record Bounds(long xrangeCalls, long redisBytes, long heapBytes) {}
+
+  /**
+   * Lets the producer get some broadcasts through, stops watching, logs the figures, and checks them against the
+   * bounds; every broadcast made during the attack must have been acknowledged.
+   */
+  private void check(String scenario, Watch watch, long redisBefore, long heapGrowth, Bounds bounds)
+      throws InterruptedException {
+    Probes.await(DEADLINE, () -> watch.acknowledged.get() >= 20, () -> "acknowledged " + watch.acknowledged);
+    watch.stop();
+    long redisGrowth = watch.redisMax.get() - redisBefore;
+    long calls = xrangeCalls();
+    log.info("{}: Redis used_memory peak +{} KiB, node live heap +{} KiB, XRANGE calls {}, broadcasts"
+        + " acknowledged {} of {}", scenario, redisGrowth / 1024, heapGrowth / 1024, calls,
+        watch.acknowledged.get(), watch.broadcasts.get());
+    assertThat(calls).as("XRANGE calls").isLessThanOrEqualTo(bounds.xrangeCalls());
+    assertThat(redisGrowth).as("Redis used_memory during the attack").isLessThan(bounds.redisBytes());
+    assertThat(heapGrowth).as("the node's live heap").isLessThan(bounds.heapBytes());
+    assertThat(watch.acknowledged.get()).as("broadcasts during the attack").isEqualTo(watch.broadcasts.get());
+  }
+
   @Test
   void aHundredResumesFromAnIdNotInTheStreamReadNoEntriesAndBroadcastsGoOn() throws Exception {
     Node node = node("a");
@@ -189,19 +211,9 @@ class ReplayAmplificationIT {
       }
       Probes.await(DEADLINE, () -> node.broadcaster.stats().replayMisses() == 100,
           () -> "misses: " + node.broadcaster.stats().replayMisses());
-      Probes.await(DEADLINE, () -> watch.acknowledged.get() >= 20, () -> "acknowledged " + watch.acknowledged);
       long heapGrowth = liveHeap() - heapBefore;
-      watch.stop();
-      long redisGrowth = watch.redisMax.get() - redisBefore;
-      long calls = xrangeCalls();
-      log.info("100 resumes from 0-1: Redis used_memory peak +{} KiB, node live heap {} KiB, XRANGE calls {},"
-          + " broadcasts acknowledged {} of {}", redisGrowth / 1024, heapGrowth / 1024, calls,
-          watch.acknowledged.get(), watch.broadcasts.get());
-
-      assertThat(calls).as("one lookup of one entry at most per resume").isLessThanOrEqualTo(100);
-      assertThat(redisGrowth).as("Redis memory during the attack").isLessThan(16 * MIB);
-      assertThat(heapGrowth).as("the node's live heap").isLessThan(16 * MIB);
-      assertThat(watch.acknowledged.get()).as("broadcasts during the attack").isEqualTo(watch.broadcasts.get());
+      check("100 resumes from 0-1", watch, redisBefore, heapGrowth,
+          new Bounds(100, 16 * MIB, 16 * MIB)); // one lookup of one entry at most per resume
     } finally {
       watch.stop();
       attackers.shutdown();
@@ -239,18 +251,8 @@ class ReplayAmplificationIT {
       long heapGrowth = liveHeap() - heapBefore;
       Probes.await(DEADLINE, () -> late.broadcaster.stats().slowClientsDisconnected() == 20,
           () -> "disconnected " + late.broadcaster.stats().slowClientsDisconnected());
-      Probes.await(DEADLINE, () -> watch.acknowledged.get() >= 20, () -> "acknowledged " + watch.acknowledged);
-      watch.stop();
-      long redisGrowth = watch.redisMax.get() - redisBefore;
-      long calls = xrangeCalls();
-      log.info("20 stalled replays of 999 entries: Redis used_memory peak +{} KiB, node live heap +{} KiB,"
-          + " XRANGE calls {}, broadcasts acknowledged {} of {}", redisGrowth / 1024, heapGrowth / 1024, calls,
-          watch.acknowledged.get(), watch.broadcasts.get());
-
-      assertThat(calls).as("a lookup and one page per client, never the whole replay").isLessThanOrEqualTo(40);
-      assertThat(redisGrowth).as("Redis memory during the replays").isLessThan(32 * MIB);
-      assertThat(heapGrowth).as("the node's live heap: 20 queues and pages").isLessThan(64 * MIB);
-      assertThat(watch.acknowledged.get()).as("broadcasts during the replays").isEqualTo(watch.broadcasts.get());
+      check("20 stalled replays of 999 entries", watch, redisBefore, heapGrowth,
+          new Bounds(40, 32 * MIB, 64 * MIB)); // a lookup and one page per client, never the whole replay
     } finally {
       watch.stop();
       clients.forEach(channel -> channel.close(CloseReason.CLIENT_GONE));
