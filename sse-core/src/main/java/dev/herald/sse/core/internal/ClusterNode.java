@@ -38,10 +38,13 @@ import org.slf4j.LoggerFactory;
  * single-node broadcast does: encode once (with the log's id), record in the local history, fan out. A client
  * that resumes from an id this node's history does not hold gets a {@link Resume}: if the id is at or past what
  * this node has delivered (the client came from a node that is ahead), it only skips live entries up to that id;
- * otherwise the replay is read from the log, outside the lock, while live entries are held for the client, and
- * when it arrives the replay and then the held entries newer than it are queued (a read that fails, the log being
- * unreachable, is tried again until {@code replayRetry} runs out, and only then is it a miss). Ids are totally
- * ordered, so comparing them is all the deduplication needed. No network round trip ever runs under the lock.
+ * otherwise, unless its id is older than a full local history (a miss, decided with no read), the replay is read
+ * from the log, outside the lock, while live entries are held for the client. It is read a page at a time, on one
+ * of {@code maxConcurrentReplays} turns, the next page only once the client's queue has taken the last (parked as
+ * a paced send is), so a replay costs at most what it delivers; after the last page the held entries newer than it
+ * are queued. A replay longer than the history is a miss, and a read that fails (the log being unreachable) is
+ * tried again until {@code replayRetry} runs out, and only then is it a miss. Ids are totally ordered, so comparing
+ * them is all the deduplication needed. No network round trip ever runs under the lock.
  *
  * <p>When the backplane reports a gap (an entry whose {@link BackplaneEntry#gapAfter()} is set: the log lost
  * entries this node had not delivered), the node forgets its history, whose replays would now skip the gap, and
