@@ -28,6 +28,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#scheduler scheduler}</td><td>one daemon thread shared by all broadcasters</td></tr>
  *   <tr><td>{@link Builder#backplane backplane}</td><td>none: one node, in memory</td></tr>
  *   <tr><td>{@link Builder#replayRetry replayRetry}</td><td>30 s (with a backplane)</td></tr>
+ *   <tr><td>{@link Builder#maxConcurrentReplays maxConcurrentReplays}</td><td>8 (with a backplane)</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -57,6 +58,7 @@ public final class BroadcasterConfig {
   private final @Nullable ScheduledExecutorService scheduler;
   private final @Nullable Backplane backplane;
   private final Duration replayRetry;
+  private final int maxConcurrentReplays;
 
   private BroadcasterConfig(Builder b) {
     channel = b.channel;
@@ -72,6 +74,7 @@ public final class BroadcasterConfig {
     scheduler = b.scheduler;
     backplane = b.backplane;
     replayRetry = b.replayRetry;
+    maxConcurrentReplays = b.maxConcurrentReplays;
   }
 
   /**
@@ -210,6 +213,16 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns how many replays a clustered broadcaster reads from the backplane's log at once; see
+   * {@link Builder#maxConcurrentReplays(int)}.
+   *
+   * @return the limit, at least 1
+   */
+  public int maxConcurrentReplays() {
+    return maxConcurrentReplays;
+  }
+
+  /**
    * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
@@ -226,6 +239,7 @@ public final class BroadcasterConfig {
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable Backplane backplane;
     private Duration replayRetry = Duration.ofSeconds(30);
+    private int maxConcurrentReplays = 8;
 
     private Builder() {}
 
@@ -424,6 +438,30 @@ public final class BroadcasterConfig {
         throw new IllegalArgumentException("replayRetry must not be negative: " + replayRetry);
       }
       this.replayRetry = replayRetry;
+      return this;
+    }
+
+    /**
+     * Sets how many replays this node reads from the backplane's log at once. Default 8; only a broadcaster with a
+     * backplane reads replays from a log.
+     *
+     * <p>A replay from the log is read a page at a time (32 entries at most), and the next page only once the
+     * client's queue has taken the last one, so a replay costs at most what it delivers. A replay holds its turn
+     * while a page is read, and until its client has taken that page or {@code slowClientGrace} runs out (then a
+     * client under {@link OverflowPolicy#DISCONNECT} is disconnected as slow; under the drop policies its replay
+     * waits for it without a turn). Replays beyond the limit wait for a turn, their clients connected, with the
+     * live events held for them (at most the queue's event bound, then the overflow policy). So a burst of
+     * clients resuming from old ids makes the log and this node hold at most about this many pages at once.
+     *
+     * @param replays at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder maxConcurrentReplays(int replays) {
+      if (replays < 1) {
+        throw new IllegalArgumentException("maxConcurrentReplays must be at least 1: " + replays);
+      }
+      this.maxConcurrentReplays = replays;
       return this;
     }
 

@@ -6,6 +6,7 @@ import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Event;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.core.spi.BackplaneEntry;
+import dev.herald.sse.core.spi.ReplayPage;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -17,6 +18,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * id Redis gives it ({@code <milliseconds>-<sequence>}) is the SSE event id, so ids are ordered across the
  * cluster. Each node reads the stream with a blocking {@code XREAD} on a connection and thread of its own and
  * delivers each entry to its local clients, encoding it once. A {@code Last-Event-ID} older than the node's local
- * history is replayed with {@code XRANGE} from that id. The entry's fields are plain ({@code data}, {@code event},
+ * history is replayed with {@code XRANGE}, a page at a time: first {@code XRANGE <stream> <id> <id>}, so an id that
+ * is not in the stream costs one lookup and no entry, then {@code XRANGE <stream> <id> + COUNT <page + 2>}. The entry's fields are plain ({@code data}, {@code event},
  * {@code retry}, or {@code comment}), so any Redis client can broadcast too: {@code XADD herald:events * data hi}.
  *
  * <p><b>Failures.</b> When Redis is unreachable the backplane is down: publishing fails at once with
@@ -207,38 +210,54 @@ public final class RedisBackplane implements Backplane {
   }
 
   @Override
-  public CompletionStage<@Nullable List<BackplaneEntry>> replay(String afterId, int max) {
+  public CompletionStage<@Nullable ReplayPage> replay(String afterId, int max) {
     requireNonNull(afterId, "afterId");
-    if (!StreamIds.isId(afterId) || max < 0) {
+    if (!StreamIds.isId(afterId) || max < 1) {
       return CompletableFuture.completedFuture(null);
     }
     StatefulRedisConnection<String, String> connection = commands;
     if (state != State.UP || connection == null || !connection.isOpen()) {
       return CompletableFuture.failedFuture(unavailable(null));
     }
-    // From the id itself, inclusive: if the first entry is not that id, it was trimmed (or never there).
-    Range<String> range = Range.from(Range.Boundary.including(afterId), Range.Boundary.unbounded());
+    RedisAsyncCommands<String, String> redis = connection.async();
     try {
-      return connection.async().xrange(stream, range, Limit.from(max + 2L)).toCompletableFuture()
-          .handle((messages, failure) -> {
+      // First whether the id is there at all, a read of one entry at most: a stale or forged id costs nothing more.
+      return redis.xrange(stream, Range.create(afterId, afterId)).toCompletableFuture()
+          .thenCompose(found -> found.isEmpty()
+              ? CompletableFuture.<@Nullable ReplayPage>completedFuture(null)
+              : page(redis, afterId, max))
+          .handle((page, failure) -> {
             if (failure != null) {
               throw unavailable(failure);
             }
-            if (messages.isEmpty() || !messages.get(0).getId().equals(afterId) || messages.size() > max + 1) {
-              return null;
-            }
-            List<BackplaneEntry> entries = new ArrayList<>(messages.size() - 1);
-            for (StreamMessage<String, String> message : messages.subList(1, messages.size())) {
-              Event event = StreamEntries.event(message.getBody());
-              if (event != null) {
-                entries.add(new BackplaneEntry(message.getId(), event));
-              }
-            }
-            return entries;
+            return page;
           });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(unavailable(e));
     }
+  }
+
+  /**
+   * Reads up to {@code max} entries after an id found in the stream, and one more to tell whether more follow.
+   * From the id itself, inclusive: if the first entry is not that id, it was trimmed since it was found.
+   */
+  private CompletableFuture<@Nullable ReplayPage> page(RedisAsyncCommands<String, String> redis, String afterId,
+      int max) {
+    Range<String> range = Range.from(Range.Boundary.including(afterId), Range.Boundary.unbounded());
+    return redis.xrange(stream, range, Limit.from(max + 2L)).toCompletableFuture().thenApply(messages -> {
+      if (messages.isEmpty() || !messages.get(0).getId().equals(afterId)) {
+        return null;
+      }
+      int end = Math.min(messages.size(), max + 1);
+      List<BackplaneEntry> entries = new ArrayList<>(end - 1);
+      for (StreamMessage<String, String> message : messages.subList(1, end)) {
+        Event event = StreamEntries.event(message.getBody());
+        if (event != null) {
+          entries.add(new BackplaneEntry(message.getId(), event));
+        }
+      }
+      return new ReplayPage(entries, messages.size() > max + 1);
+    });
   }
 
   @Override

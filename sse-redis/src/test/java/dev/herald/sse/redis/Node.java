@@ -7,6 +7,7 @@ import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.core.spi.BackplaneEntry;
+import dev.herald.sse.core.spi.ReplayPage;
 import dev.herald.sse.netty.SseHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -19,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -174,7 +174,7 @@ final class Node implements AutoCloseable {
     }
 
     @Override
-    public CompletionStage<@Nullable List<BackplaneEntry>> replay(String afterId, int max) {
+    public CompletionStage<@Nullable ReplayPage> replay(String afterId, int max) {
       return backplane.replay(afterId, max);
     }
 

@@ -3,6 +3,7 @@ package dev.herald.sse.core.internal;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.BackplaneUnavailableException;
+import dev.herald.sse.CloseReason;
 import dev.herald.sse.Comment;
 import dev.herald.sse.Data;
 import dev.herald.sse.Event;
@@ -10,6 +11,7 @@ import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.OverflowPolicy;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.core.spi.BackplaneEntry;
+import dev.herald.sse.core.spi.ReplayPage;
 import dev.herald.sse.spi.Frame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,7 +22,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +38,13 @@ import org.slf4j.LoggerFactory;
  * single-node broadcast does: encode once (with the log's id), record in the local history, fan out. A client
  * that resumes from an id this node's history does not hold gets a {@link Resume}: if the id is at or past what
  * this node has delivered (the client came from a node that is ahead), it only skips live entries up to that id;
- * otherwise the replay is read from the log, outside the lock, while live entries are held for the client, and
- * when it arrives the replay and then the held entries newer than it are queued (a read that fails, the log being
- * unreachable, is tried again until {@code replayRetry} runs out, and only then is it a miss). Ids are totally
- * ordered, so comparing them is all the deduplication needed. No network round trip ever runs under the lock.
+ * otherwise, unless its id is older than a full local history (a miss, decided with no read), the replay is read
+ * from the log, outside the lock, while live entries are held for the client. It is read a page at a time, on one
+ * of {@code maxConcurrentReplays} turns, the next page only once the client's queue has taken the last (parked as
+ * a paced send is), so a replay costs at most what it delivers; after the last page the held entries newer than it
+ * are queued. A replay longer than the history is a miss, and a read that fails (the log being unreachable) is
+ * tried again until {@code replayRetry} runs out, and only then is it a miss. Ids are totally ordered, so comparing
+ * them is all the deduplication needed. No network round trip ever runs under the lock.
  *
  * <p>When the backplane reports a gap (an entry whose {@link BackplaneEntry#gapAfter()} is set: the log lost
  * entries this node had not delivered), the node forgets its history, whose replays would now skip the gap, and
@@ -53,6 +60,8 @@ final class ClusterNode {
   private static final long REPLAY_RETRY_FIRST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   /** The longest pause between two reads of a replay. */
   private static final long REPLAY_RETRY_MAX_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(4);
+  /** The most entries of a replay read from the log at once: what one client's turn makes the log and node hold. */
+  static final int REPLAY_PAGE = 32;
 
   /** How a client that resumes from an id not in this node's history picks up. */
   enum Resumed {
@@ -70,12 +79,17 @@ final class ClusterNode {
   private final Comparator<String> idOrder;
   private @Nullable String lastDeliveredId; // guarded by the lock: the newest log entry this node has delivered
   private @Nullable String gapBefore; // guarded by the lock: the entry after a gap, from its report to its delivery
+  private final ReplaySlots slots;
+  private final int pageSize;
 
   ClusterNode(DefaultBroadcaster broadcaster, Backplane backplane, BroadcasterConfig config) {
     this.broadcaster = broadcaster;
     this.backplane = backplane;
     this.config = config;
     this.idOrder = requireNonNull(backplane.idOrder(), "idOrder");
+    this.slots = new ReplaySlots(config.maxConcurrentReplays());
+    // A page is parked in the client's queue as paced sends are, and no more than its event bound may wait.
+    this.pageSize = Math.min(REPLAY_PAGE, config.channel().maxQueuedEvents());
   }
 
   /** Starts delivery from the log; after this, {@link #deliver} may be called at any time. */
@@ -171,7 +185,7 @@ final class ClusterNode {
     }
     ArrayDeque<Resume.Held> held = resume.held;
     if (held != null) { // its replay is still being read: this entry waits behind it
-      hold(channel, held, new Resume.Held(id, fanout.frame()), fanout);
+      hold(channel, resume, held, new Resume.Held(id, fanout.frame()), fanout);
       return false;
     }
     if (idOrder.compare(id, resume.skipThrough) <= 0) {
@@ -186,15 +200,20 @@ final class ClusterNode {
    * client's overflow policy decides, as for a full queue: drop this entry, drop the oldest held one, or
    * disconnect. (A dropped held entry may still reach the client: the replay, read later, may include it.)
    */
-  private void hold(DefaultChannel channel, ArrayDeque<Resume.Held> held, Resume.Held entry, Fanout fanout) {
+  private void hold(DefaultChannel channel, Resume resume, ArrayDeque<Resume.Held> held, Resume.Held entry,
+      Fanout fanout) {
     if (held.size() < config.channel().maxQueuedEvents()) {
       held.addLast(entry);
       return;
     }
     OverflowPolicy policy = config.channel().overflowPolicy();
     switch (policy) {
-      case DROP_NEWEST -> broadcaster.counters.framesDropped.increment();
+      case DROP_NEWEST -> {
+        resume.heldDropped = true;
+        broadcaster.counters.framesDropped.increment();
+      }
       case DROP_OLDEST -> {
+        resume.heldDropped = true;
         held.pollFirst();
         broadcaster.counters.framesDropped.increment();
         held.addLast(entry);
@@ -243,8 +262,11 @@ final class ClusterNode {
   /**
    * Decides, under the lock, how a client that resumes from an id not in this node's history picks up, and sets
    * its resume point.
+   *
+   * @param evictedIfFull the newest id the local history let go of, if it is full now: an id older than that one
+   *     is followed by more than {@code history} entries, a miss that needs no read of the log
    */
-  Resumed resumeAt(DefaultChannel channel, String lastEventId) {
+  Resumed resumeAt(DefaultChannel channel, String lastEventId, @Nullable String evictedIfFull) {
     String last = lastDeliveredId;
     String gap = gapBefore;
     try {
@@ -252,118 +274,280 @@ final class ClusterNode {
         return Resumed.MISSED; // from before a gap being reported: it missed entries that no one can give it
       }
       if (last != null && idOrder.compare(lastEventId, last) >= 0) {
-        channel.resume = new Resume(lastEventId, false); // it has everything this node delivered
+        channel.resume = new Resume(lastEventId, false, null); // it has everything this node delivered
         return Resumed.SKIPPING;
+      }
+      if (evictedIfFull != null && idOrder.compare(lastEventId, evictedIfFull) < 0) {
+        return Resumed.MISSED; // the replay would be longer than the history: no read can make it a hit
       }
       idOrder.compare(lastEventId, lastEventId); // is it an id at all?
     } catch (IllegalArgumentException e) {
       return Resumed.MISSED;
     }
-    channel.resume = new Resume(lastEventId, true); // older than this node's history: read it from the log
+    // Older than this node's history: read it from the log, up to the newest entry delivered so far; the entries
+    // delivered from now on are held for the client and follow the replay.
+    channel.resume = new Resume(lastEventId, true, last);
     return Resumed.READING;
   }
 
-  /** Reads a client's replay from the log, outside the lock, and settles its resume when it arrives. */
+  /**
+   * Reads a client's replay from the log, outside the lock, a page at a time once this node gives it a turn; the
+   * live entries delivered meanwhile are held for the client, and follow the replay.
+   */
   void readReplay(DefaultChannel channel, String lastEventId) {
-    readReplay(channel, lastEventId, 0, System.nanoTime() + config.replayRetry().toNanos());
+    String until;
+    broadcaster.lock.lock();
+    try {
+      Resume resume = channel.resume;
+      until = resume == null ? null : resume.replayUntil;
+    } finally {
+      broadcaster.lock.unlock();
+    }
+    Replay replay = new Replay(channel, lastEventId, until, System.nanoTime() + config.replayRetry().toNanos());
+    slots.acquire(() -> turn(replay));
+  }
+
+  /** Starts or resumes a replay's reading on a turn it was given. */
+  private void turn(Replay replay) {
+    replay.holdsTurn.set(true);
+    readPage(replay, 0);
   }
 
   /**
-   * Reads a client's replay from the log; a read that fails is tried again, with a growing pause, until
-   * {@code deadline}, so a client that resumes while the log is unreachable gets its replay once the log is back
-   * rather than a miss. Meanwhile the live entries this node delivers are held for the client, as for any replay.
+   * Reads the next page of a replay; a read that fails is tried again, with a growing pause, until the replay's
+   * deadline, so a client that resumes while the log is unreachable gets its replay once the log is back rather
+   * than a miss.
    */
-  private void readReplay(DefaultChannel channel, String lastEventId, int attempt, long deadline) {
-    CompletionStage<@Nullable List<BackplaneEntry>> replay;
+  private void readPage(Replay replay, int attempt) {
+    // One entry more than the history has room for still, so that a replay longer than the history is found.
+    int max = Math.min(pageSize, config.history() - replay.count + 1);
+    CompletionStage<@Nullable ReplayPage> page;
     try {
-      replay = backplane.replay(lastEventId, config.history());
+      page = backplane.replay(replay.after, max);
     } catch (RuntimeException e) {
-      replay = CompletableFuture.failedFuture(e);
+      page = CompletableFuture.failedFuture(e);
     }
-    replay.whenComplete((entries, failure) -> {
-      if (failure == null || !retryReplay(channel, lastEventId, attempt, deadline, failure)) {
-        settle(channel, lastEventId, entries, failure);
+    page.whenComplete((entries, failure) -> {
+      if (failure == null || !retryReplay(replay, attempt, failure)) {
+        onPage(replay, entries, failure);
       }
     });
   }
 
-  /** Schedules another read of a replay that failed, if there is time left and the client still waits for it. */
-  private boolean retryReplay(DefaultChannel channel, String lastEventId, int attempt, long deadline,
-      Throwable failure) {
+  /** Schedules another read of a page that failed, if there is time left and the client still waits for it. */
+  private boolean retryReplay(Replay replay, int attempt, Throwable failure) {
     long pause = Math.min(REPLAY_RETRY_MAX_PAUSE_NANOS, REPLAY_RETRY_FIRST_PAUSE_NANOS << Math.min(attempt, 8));
     broadcaster.lock.lock();
     try {
-      Resume resume = channel.resume;
-      if (broadcaster.isClosed() || !ClientSet.isMember(channel) || resume == null || resume.held == null
-          || System.nanoTime() + pause - deadline > 0) {
+      Resume resume = replay.channel.resume;
+      if (broadcaster.isClosed() || !ClientSet.isMember(replay.channel) || resume == null || resume.held == null
+          || System.nanoTime() + pause - replay.deadline > 0) {
         return false;
       }
     } finally {
       broadcaster.lock.unlock();
     }
     try {
-      broadcaster.scheduler.schedule(() -> readReplay(channel, lastEventId, attempt + 1, deadline), pause,
-          TimeUnit.NANOSECONDS);
+      broadcaster.scheduler.schedule(() -> readPage(replay, attempt + 1), pause, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       return false; // the scheduler is shut down: the broadcaster is closing
     }
-    logger.debug("replay from {} could not be read from the backplane ({}); trying again in {} ms", lastEventId,
-        failure.toString(), TimeUnit.NANOSECONDS.toMillis(pause));
+    logger.debug("replay from {} could not be read from the backplane ({}); trying again in {} ms",
+        replay.lastEventId, failure.toString(), TimeUnit.NANOSECONDS.toMillis(pause));
     return true;
   }
 
-  /** Queues a client's replay read from the log, then the live entries held meanwhile that are newer. */
-  private void settle(DefaultChannel channel, String lastEventId, @Nullable List<BackplaneEntry> entries,
-      @Nullable Throwable failure) {
-    boolean missed = false;
-    Counters counters = broadcaster.counters;
+  /**
+   * Takes a page of a replay under the lock: encodes its entries up to where the replay ends, and either queues
+   * the client for the next page, or settles the replay: the last page and then the held live entries newer than
+   * it, or, for a miss, the held entries and the replay-miss handler.
+   */
+  private void onPage(Replay replay, @Nullable ReplayPage page, @Nullable Throwable failure) {
+    DefaultChannel channel = replay.channel;
+    List<Frame> frames = new ArrayList<>(page == null ? 0 : page.entries().size());
+    Step step;
     broadcaster.lock.lock();
     try {
       Resume resume = channel.resume;
-      ArrayDeque<Resume.Held> held = resume == null ? null : resume.held;
-      if (resume == null || held == null) {
-        return;
-      }
-      resume.held = null;
-      if (broadcaster.isClosed() || !ClientSet.isMember(channel)) {
+      if (resume == null || resume.held == null) {
+        step = Step.ABANDONED;
+      } else if (broadcaster.isClosed() || !ClientSet.isMember(channel)) {
         channel.resume = null;
-        return;
-      }
-      int queued = 0;
-      if (failure == null && entries != null) {
-        counters.replayHits.increment();
-        for (BackplaneEntry entry : entries) {
-          if (entry.event() instanceof Data data) { // the history keeps data events only
-            try {
-              channel.offerReplay(broadcaster.encode(data.withId(entry.id())));
-              queued++;
-            } catch (IllegalArgumentException e) {
-              logger.warn("skipping log entry {} in a replay: {}", entry.id(), e.getMessage());
-            }
-          }
-          resume.skipThrough = entry.id();
-        }
+        step = Step.ABANDONED;
       } else {
-        missed = true;
-        counters.replayMisses.increment();
-        logger.debug("replay from {} could not be read from the backplane", lastEventId, failure);
-      }
-      for (Resume.Held entry : held) {
-        if (missed || idOrder.compare(entry.id(), resume.skipThrough) > 0) {
-          channel.offerReplay(entry.frame());
-          queued++;
+        step = page == null ? Step.MISSED : take(replay, resume, page, frames);
+        if (step != Step.NEXT_PAGE) {
+          settle(channel, resume, step == Step.MISSED ? List.of() : frames, step == Step.MISSED);
         }
       }
-      if (missed) {
-        channel.resume = null;
-      }
-      counters.framesQueued.add(queued);
     } finally {
       broadcaster.lock.unlock();
     }
-    channel.wakeIfPending(null); // outside the lock, as every wake-up
+    if (step != Step.NEXT_PAGE) {
+      releaseTurn(replay);
+    }
+    switch (step) {
+      case NEXT_PAGE -> queuePage(replay, frames);
+      case SETTLED -> channel.wakeIfPending(null); // outside the lock, as every wake-up
+      case MISSED -> {
+        logger.debug("replay from {} could not be read from the backplane", replay.lastEventId, failure);
+        channel.wakeIfPending(null);
+        broadcaster.replayMissed(channel, replay.lastEventId);
+      }
+      default -> { } // the client is gone
+    }
+  }
+
+  /** Under the lock: encodes a page's entries up to where the replay ends, and says what comes next. */
+  private Step take(Replay replay, Resume resume, ReplayPage page, List<Frame> frames) {
+    // The replay ends where the held entries begin, unless some were dropped: then it reads on to the log's end,
+    // which may give the client what was dropped (the held entries it has then are not given twice).
+    String until = resume.heldDropped ? null : replay.until;
+    for (BackplaneEntry entry : page.entries()) {
+      if (until != null && idOrder.compare(entry.id(), until) > 0) {
+        return Step.SETTLED; // delivered live since the client resumed: it is held for the client
+      }
+      if (++replay.count > config.history()) {
+        return Step.MISSED; // more entries follow its id than a history holds: a miss, as the SPI has it
+      }
+      if (entry.event() instanceof Data data) { // the history keeps data events only
+        try {
+          frames.add(broadcaster.encode(data.withId(entry.id())));
+        } catch (IllegalArgumentException e) {
+          logger.warn("skipping log entry {} in a replay: {}", entry.id(), e.getMessage());
+        }
+      }
+      resume.skipThrough = entry.id();
+      replay.after = entry.id();
+    }
+    boolean reachedUntil = until != null && idOrder.compare(replay.after, until) >= 0;
+    return page.more() && !reachedUntil ? Step.NEXT_PAGE : Step.SETTLED;
+  }
+
+  /**
+   * Under the lock: queues a replay's last page, then the live entries held meanwhile that are newer (all of them
+   * after a miss), and ends the replay.
+   */
+  private void settle(DefaultChannel channel, Resume resume, List<Frame> lastPage, boolean missed) {
+    ArrayDeque<Resume.Held> held = requireNonNull(resume.held);
+    resume.held = null;
+    int queued = 0;
+    for (Frame frame : lastPage) {
+      channel.offerReplay(frame);
+      queued++;
+    }
+    for (Resume.Held entry : held) {
+      if (missed || idOrder.compare(entry.id(), resume.skipThrough) > 0) {
+        channel.offerReplay(entry.frame());
+        queued++;
+      }
+    }
     if (missed) {
-      broadcaster.replayMissed(channel, lastEventId);
+      channel.resume = null;
+    }
+    Counters counters = broadcaster.counters;
+    (missed ? counters.replayMisses : counters.replayHits).increment();
+    counters.framesQueued.add(queued);
+  }
+
+  /**
+   * Queues a page of a replay for its client, holding no lock: within the queue's bounds, the rest parked as a
+   * paced send is, and reads the next page once the client has taken it all. A client that takes nothing for
+   * {@code slowClientGrace} meets its overflow policy: disconnected as slow, or, under the drop policies, its
+   * replay gives its turn to the next one and waits for it.
+   */
+  private void queuePage(Replay replay, List<Frame> frames) {
+    DefaultChannel channel = replay.channel;
+    CompletableFuture<Void> last = null;
+    for (Frame frame : frames) {
+      CompletableFuture<Void> parked = channel.offerOrPark(frame, null);
+      if (parked != null) {
+        last = parked;
+      }
+    }
+    broadcaster.counters.framesQueued.add(frames.size());
+    if (last == null) {
+      readPage(replay, 0);
+      return;
+    }
+    replay.stalled.set(false);
+    ScheduledFuture<?> grace = scheduleStall(replay, last);
+    last.whenComplete((queued, failure) -> {
+      if (grace != null) {
+        grace.cancel(false);
+      }
+      if (failure != null) {
+        onPage(replay, null, failure); // the client is gone (or, if not, its replay cannot go on: a miss)
+      } else if (replay.stalled.compareAndSet(false, true)) {
+        readPage(replay, 0); // it still holds its turn
+      } else {
+        slots.acquire(() -> turn(replay));
+      }
+    });
+  }
+
+  private @Nullable ScheduledFuture<?> scheduleStall(Replay replay, CompletableFuture<Void> last) {
+    try {
+      return broadcaster.scheduler.schedule(() -> {
+        if (!last.isDone() && replay.stalled.compareAndSet(false, true)) {
+          stalled(replay);
+        }
+      }, config.slowClientGrace().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return null; // the broadcaster is closing: its clients are closed, which ends the replay
+    }
+  }
+
+  /** A client took nothing of its replay's page for {@code slowClientGrace}: its overflow policy decides. */
+  private void stalled(Replay replay) {
+    if (config.channel().overflowPolicy() == OverflowPolicy.DISCONNECT) {
+      logger.debug("a client took nothing of its replay from {} for {}; disconnecting it as slow",
+          replay.lastEventId, config.slowClientGrace());
+      replay.channel.close(CloseReason.SLOW_CONSUMER); // fails the parked page, which ends the replay
+    } else {
+      releaseTurn(replay); // its replay goes on, with a turn, once it takes the page
+    }
+  }
+
+  private void releaseTurn(Replay replay) {
+    if (replay.holdsTurn.compareAndSet(true, false)) {
+      slots.release();
+    }
+  }
+
+  /** What a page of a replay leads to. */
+  private enum Step {
+    /** More of the replay is to be read once the client has taken this page. */
+    NEXT_PAGE,
+    /** The replay is all queued, and the held live entries after it. */
+    SETTLED,
+    /** The replay cannot be given: the client is told, and gets the held live entries. */
+    MISSED,
+    /** The client is gone, or the broadcaster closed. */
+    ABANDONED
+  }
+
+  /** One client's replay being read from the log. Its counters are touched by one thread at a time. */
+  private static final class Replay {
+    final DefaultChannel channel;
+    final String lastEventId;
+    /** The newest entry this node had delivered when the client resumed; the held live entries follow it. */
+    final @Nullable String until;
+    final long deadline;
+    /** The id the next page is read after. */
+    String after;
+    /** Entries read so far. */
+    int count;
+    final AtomicBoolean holdsTurn = new AtomicBoolean();
+    /** Set by whichever comes first for a queued page: the client took it all, or the grace ran out. */
+    final AtomicBoolean stalled = new AtomicBoolean();
+
+    Replay(DefaultChannel channel, String lastEventId, @Nullable String until, long deadline) {
+      this.channel = channel;
+      this.lastEventId = lastEventId;
+      this.until = until;
+      this.deadline = deadline;
+      this.after = lastEventId;
     }
   }
 
@@ -377,10 +561,15 @@ final class ClusterNode {
     String skipThrough;
     /** Live entries delivered while the replay is read from the log, oldest first; {@code null} once it is in. */
     @Nullable ArrayDeque<Held> held;
+    /** Whether the overflow policy dropped a held entry: the replay then reads on to the end of the log. */
+    boolean heldDropped;
+    /** The newest entry delivered when the replay began: where the replay read from the log ends. */
+    final @Nullable String replayUntil;
 
-    Resume(String skipThrough, boolean awaitingReplay) {
+    Resume(String skipThrough, boolean awaitingReplay, @Nullable String replayUntil) {
       this.skipThrough = skipThrough;
       this.held = awaitingReplay ? new ArrayDeque<>() : null;
+      this.replayUntil = replayUntil;
     }
 
     /** A live entry held back: its id and its shared frame. */

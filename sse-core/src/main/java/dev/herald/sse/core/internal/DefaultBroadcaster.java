@@ -129,7 +129,8 @@ public final class DefaultBroadcaster implements Broadcaster {
             channel.offerReplay(frame);
           }
         } else if (cluster != null && config.history() > 0) {
-          ClusterNode.Resumed resumed = cluster.resumeAt(channel, resumeFrom);
+          String evicted = history == null ? null : history.evictedIdIfFull(System.nanoTime());
+          ClusterNode.Resumed resumed = cluster.resumeAt(channel, resumeFrom, evicted);
           missed = resumed == ClusterNode.Resumed.MISSED;
           fetch = resumed == ClusterNode.Resumed.READING;
           if (resumed != ClusterNode.Resumed.READING) {

@@ -19,6 +19,7 @@ final class History {
   private final Map<String, Long> positions = new HashMap<>();
   private long first; // position of the oldest kept event
   private long next; // position the next event gets
+  private @Nullable String evictedId; // the id of the newest event evicted, if it had one
 
   /**
    * Makes an empty history.
@@ -72,6 +73,18 @@ final class History {
     }
   }
 
+  /**
+   * Returns the id of the newest event this history let go of, if it is full now: every id older than that one is
+   * followed by more events than the history holds, which is a replay miss without a look at any log.
+   *
+   * @return that id, or {@code null} if the history is not full (its age limit dropped some, or it is young) or
+   *     the event had no id
+   */
+  @Nullable String evictedIdIfFull(long nowNanos) {
+    expire(nowNanos);
+    return size() == frames.length ? evictedId : null;
+  }
+
   int size() {
     return (int) (next - first);
   }
@@ -91,6 +104,7 @@ final class History {
     if (id != null) {
       positions.remove(id, first);
     }
+    evictedId = id;
     frames[slot] = null;
     ids[slot] = null;
     first++;

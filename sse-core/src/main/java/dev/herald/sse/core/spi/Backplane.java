@@ -3,7 +3,6 @@ package dev.herald.sse.core.spi;
 import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Event;
 import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -63,15 +62,20 @@ public interface Backplane extends AutoCloseable {
   CompletionStage<String> publish(Event event);
 
   /**
-   * Reads the entries after the one with this id, oldest first, from the log itself.
+   * Reads one page of a replay: at most {@code max} entries after the one with this id, oldest first, from the log
+   * itself. The broadcaster reads a long replay page after page, each from the last entry of the one before, and
+   * asks for the next only once its client has taken the last, so no page may cost more than its entries.
    *
-   * @param afterId the id the client saw last
-   * @param max the most entries to return
-   * @return a stage with the entries after {@code afterId}, possibly none, or {@code null} if that id is not in
-   *     the log (trimmed, never there, or not an id at all) or more than {@code max} entries follow it; failed
-   *     if the log is unreachable
+   * <p>A replay from an id that is not in the log must cost no read of the entries after it: check that the id is
+   * there (a read of one entry at most) before reading the page. A client resuming from a stale or forged id must
+   * not make the log read, or the node hold, more than that.
+   *
+   * @param afterId the id the client saw last, or the last entry of the page before
+   * @param max the most entries to return, at least 1
+   * @return a stage with the page, or {@code null} if that id is not in the log (trimmed, never there, or not an
+   *     id at all); failed if the log is unreachable
    */
-  CompletionStage<@Nullable List<BackplaneEntry>> replay(String afterId, int max);
+  CompletionStage<@Nullable ReplayPage> replay(String afterId, int max);
 
   /**
    * Returns the order of the log's ids, the order in which entries are delivered.

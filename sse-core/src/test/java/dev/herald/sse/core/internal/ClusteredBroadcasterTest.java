@@ -483,4 +483,141 @@ class ClusteredBroadcasterTest {
     first.close();
     assertThat(backplane.pump()).isZero();
   }
+
+  /** A node started after {@code a} broadcast e1..e{count}: its history holds none of them. */
+  private Node lateNodeAfter(Node a, int count, BroadcasterConfig.Builder config) {
+    broadcast(a, 1, count);
+    a.pump();
+    return node(config);
+  }
+
+  private static List<String> range(int from, int to) {
+    List<String> events = new ArrayList<>();
+    for (int i = from; i <= to; i++) {
+      events.add("e" + i);
+    }
+    return events;
+  }
+
+  @Test
+  void idOlderThanAFullHistoryIsAMissDecidedWithoutReadingTheLog() {
+    Node a = node(100);
+    Node b = node(3);
+    broadcast(a, 1, 6);
+    b.pump(); // b's history holds e4..e6 and let go of e3
+
+    FakeTransport stale = client(b, "1");
+    FakeTransport staler = client(b, "0-1");
+
+    FakeTransport.Await.until(() -> misses.size() == 2, () -> "misses: " + misses);
+    assertThat(misses).containsExactlyInAnyOrder("1", "0-1");
+    assertThat(b.backplane().replayReads()).as("reads of the log").isZero();
+    assertThat(data(stale, 1)).containsExactly("connected");
+    assertThat(data(staler, 1)).containsExactly("connected");
+  }
+
+  @Test
+  void idJustBeforeAFullHistoryIsReplayedFromTheLogInFull() {
+    Node a = node(100);
+    Node b = node(3);
+    broadcast(a, 1, 6);
+    b.pump();
+
+    FakeTransport resumed = client(b, "3"); // exactly three entries follow it: as many as the history holds
+
+    assertThat(data(resumed, 4)).containsExactly("connected", "e4", "e5", "e6");
+    assertThat(misses).isEmpty();
+  }
+
+  @Test
+  void aLongReplayIsReadAPageAtATimeAsTheClientDrainsItsQueue() {
+    Node a = node(200);
+    Node late = lateNodeAfter(a, 100, BroadcasterConfig.builder().history(200)
+        .channel(ChannelConfig.builder().maxQueuedEvents(64).maxQueuedBytes(128).maxEventBytes(64).build()));
+    FakeTransport paused = FakeTransport.servePaused(late.broadcaster().subscribe("1"));
+    resources.add(paused);
+
+    assertThat(late.backplane().replayReads()).as("pages read before the client reads").isEqualTo(1);
+    assertThat(late.backplane().replayEntriesRead()).isEqualTo(ClusterNode.REPLAY_PAGE);
+    assertThat(late.broadcaster().stats().bytesPending()).as("the queue's byte bound holds; the rest is parked")
+        .isLessThanOrEqualTo(128);
+
+    paused.resume();
+    List<String> expected = new ArrayList<>(List.of("connected"));
+    expected.addAll(range(2, 100));
+    assertThat(data(paused, 100)).containsExactlyElementsOf(expected);
+    assertThat(late.backplane().replayReads()).as("99 entries in pages of 32").isEqualTo(4);
+    assertThat(late.backplane().replayEntriesRead()).isEqualTo(99);
+    assertThat(late.broadcaster().stats().replayHits()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = OverflowPolicy.class, names = {"DISCONNECT", "DROP_NEWEST"})
+  void aClientThatNeverReadsStallsOnlyItsOwnReplayAndMeetsItsOverflowPolicy(OverflowPolicy policy) {
+    Node a = node(200);
+    Node late = lateNodeAfter(a, 100, BroadcasterConfig.builder().history(200).maxConcurrentReplays(1)
+        .slowClientGrace(Duration.ofMillis(100))
+        .channel(ChannelConfig.builder().maxQueuedEvents(8).overflowPolicy(policy).build()));
+    SseChannel channel = late.broadcaster().subscribe("1");
+    FakeTransport stalled = FakeTransport.servePaused(channel);
+    resources.add(stalled);
+
+    FakeTransport reader = client(late, "50"); // waits for the one turn, which the stalled replay gives up
+
+    List<String> expected = new ArrayList<>(List.of("connected"));
+    expected.addAll(range(51, 100));
+    assertThat(data(reader, 51)).containsExactlyElementsOf(expected);
+    if (policy == OverflowPolicy.DISCONNECT) {
+      FakeTransport.Await.until(channel::isClosed, () -> "still open: " + channel);
+      assertThat(channel.closeReason()).isEqualTo(CloseReason.SLOW_CONSUMER);
+      assertThat(late.broadcaster().stats().slowClientsDisconnected()).isEqualTo(1);
+      assertThat(late.broadcaster().clientCount()).isEqualTo(1);
+      return;
+    }
+    assertThat(late.broadcaster().stats().slowClientsDisconnected()).isZero();
+    stalled.resume(); // its replay goes on where it stopped
+    expected = new ArrayList<>(List.of("connected"));
+    expected.addAll(range(2, 100));
+    assertThat(data(stalled, 100)).containsExactlyElementsOf(expected);
+    assertThat(misses).isEmpty();
+  }
+
+  @Test
+  void replaysBeyondTheLimitWaitForATurnAndAllArriveInFull() {
+    Node a = node(100);
+    Node late = lateNodeAfter(a, 10, BroadcasterConfig.builder().history(100).maxConcurrentReplays(2));
+    late.backplane().holdReplays();
+    List<FakeTransport> clients = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      clients.add(client(late, "5"));
+    }
+
+    assertThat(late.backplane().replayReads()).as("reads asked while two replays hold the turns").isEqualTo(2);
+    late.backplane().releaseReplays();
+
+    for (FakeTransport client : clients) {
+      assertThat(data(client, 6)).containsExactly("connected", "e6", "e7", "e8", "e9", "e10");
+    }
+    assertThat(late.backplane().replayReads()).isEqualTo(5);
+    assertThat(late.broadcaster().stats().replayHits()).isEqualTo(5);
+  }
+
+  @Test
+  void aReplayLongerThanTheHistoryEndsInTheMissSignalBeforeTheLiveEventsNeverASilentGap() {
+    Node a = node(200);
+    Node late = lateNodeAfter(a, 100, BroadcasterConfig.builder().history(40));
+
+    FakeTransport resumed = client(late, "1");
+    FakeTransport.Await.until(() -> late.broadcaster().stats().replayMisses() == 1, () -> "no miss");
+    a.broadcaster().broadcast(Data.of("live"));
+    late.pump();
+
+    List<MessageEvent> events = resumed.awaitEvents(ClusterNode.REPLAY_PAGE + 3);
+    List<String> expected = new ArrayList<>(List.of("connected"));
+    expected.addAll(range(2, ClusterNode.REPLAY_PAGE + 1)); // the first page, sent before the rest was read
+    expected.addAll(List.of("", "live"));
+    assertThat(events.stream().map(MessageEvent::data).toList()).containsExactlyElementsOf(expected);
+    assertThat(events.get(ClusterNode.REPLAY_PAGE + 1).type()).isEqualTo("reset");
+    assertThat(late.backplane().replayEntriesRead()).as("no more than the history and one").isLessThanOrEqualTo(41);
+  }
 }

@@ -6,6 +6,7 @@ import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Event;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.core.spi.BackplaneEntry;
+import dev.herald.sse.core.spi.ReplayPage;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -35,6 +36,7 @@ public final class FakeBackplane implements Backplane {
   private @Nullable Executor replayExecutor;
   private boolean closed;
   private final AtomicInteger replayReads = new AtomicInteger();
+  private final AtomicInteger entriesRead = new AtomicInteger();
 
   /**
    * Makes a node's backplane on a shared log.
@@ -193,10 +195,19 @@ public final class FakeBackplane implements Backplane {
     return replayReads.get();
   }
 
+  /**
+   * Returns how many entries replays have read from the log so far.
+   *
+   * @return the count
+   */
+  public int replayEntriesRead() {
+    return entriesRead.get();
+  }
+
   @Override
-  public CompletionStage<@Nullable List<BackplaneEntry>> replay(String afterId, int max) {
+  public CompletionStage<@Nullable ReplayPage> replay(String afterId, int max) {
     replayReads.incrementAndGet();
-    CompletableFuture<@Nullable List<BackplaneEntry>> answer = new CompletableFuture<>();
+    CompletableFuture<@Nullable ReplayPage> answer = new CompletableFuture<>();
     Runnable read = () -> {
       if (log.isDown()) {
         answer.completeExceptionally(new BackplaneUnavailableException("the fake log is down"));
@@ -210,11 +221,13 @@ public final class FakeBackplane implements Backplane {
         answer.complete(null);
         return;
       }
-      if (after < 1 || after > all.size() || log.isTrimmed(after - 1) || all.size() - after > max) {
+      if (after < 1 || after > all.size() || log.isTrimmed(after - 1)) {
         answer.complete(null);
         return;
       }
-      answer.complete(List.copyOf(all.subList(after, all.size())));
+      int end = (int) Math.min(all.size(), (long) after + max);
+      entriesRead.addAndGet(end - after);
+      answer.complete(new ReplayPage(all.subList(after, end), end < all.size()));
     };
     Executor executor;
     synchronized (this) {
