@@ -90,6 +90,10 @@ public final class RedisBackplane implements Backplane {
   private static final String EMPTY = "0-0";
   /** How long one blocking read waits on Redis for new entries before the reader asks again. */
   private static final Duration READ_BLOCK = Duration.ofSeconds(1);
+  /** What is known of a command Redis did not answer, for the exception that says so. */
+  private static final String NOT_PUBLISHED = "the event was not published";
+  private static final String MAYBE_PUBLISHED = "the event may or may not have been published";
+  private static final String NOT_READ = "the replay could not be read";
 
   private final RedisURI uri;
   private final String stream;
@@ -192,7 +196,7 @@ public final class RedisBackplane implements Backplane {
       return CompletableFuture.failedFuture(new BackplaneUnavailableException("the Redis backplane is closed"));
     }
     if (state != State.UP || connection == null || !connection.isOpen()) {
-      return CompletableFuture.failedFuture(unavailable(null));
+      return CompletableFuture.failedFuture(unavailable(NOT_PUBLISHED, null));
     }
     try {
       return connection.async()
@@ -200,12 +204,13 @@ public final class RedisBackplane implements Backplane {
           .toCompletableFuture()
           .handle((id, failure) -> {
             if (failure != null) {
-              throw unavailable(failure);
+              // The command was sent: Redis may have appended it and only the answer was lost.
+              throw unavailable(MAYBE_PUBLISHED, failure);
             }
             return id;
           });
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(unavailable(e));
+      return CompletableFuture.failedFuture(unavailable(NOT_PUBLISHED, e));
     }
   }
 
@@ -217,7 +222,7 @@ public final class RedisBackplane implements Backplane {
     }
     StatefulRedisConnection<String, String> connection = commands;
     if (state != State.UP || connection == null || !connection.isOpen()) {
-      return CompletableFuture.failedFuture(unavailable(null));
+      return CompletableFuture.failedFuture(unavailable(NOT_READ, null));
     }
     RedisAsyncCommands<String, String> redis = connection.async();
     try {
@@ -228,12 +233,12 @@ public final class RedisBackplane implements Backplane {
               : page(redis, afterId, max))
           .handle((page, failure) -> {
             if (failure != null) {
-              throw unavailable(failure);
+              throw unavailable(NOT_READ, failure);
             }
             return page;
           });
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(unavailable(e));
+      return CompletableFuture.failedFuture(unavailable(NOT_READ, e));
     }
   }
 
@@ -472,8 +477,12 @@ public final class RedisBackplane implements Backplane {
     }
   }
 
-  private BackplaneUnavailableException unavailable(@Nullable Throwable cause) {
-    String message = "Redis at " + address() + " is unreachable; the event was not published";
+  /**
+   * The exception for a command Redis did not answer, saying what is known of its outcome: an event Redis was never
+   * sent was not published, but one whose answer was lost may have been.
+   */
+  private BackplaneUnavailableException unavailable(String outcome, @Nullable Throwable cause) {
+    String message = "Redis at " + address() + (cause == null ? " is unreachable; " : " did not answer; ") + outcome;
     Throwable root = cause;
     while (root instanceof java.util.concurrent.CompletionException && root.getCause() != null) {
       root = root.getCause();

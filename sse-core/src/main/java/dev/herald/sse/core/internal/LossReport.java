@@ -4,7 +4,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Says, at most once per interval, what a broadcaster's clients lost: how many were disconnected as slow, how many
- * could not be replayed to, how many frames the overflow policy dropped, and how many gaps the backplane's log had.
+ * could not be replayed to, how many frames the overflow policy dropped, how many gaps the backplane's log had, and
+ * how many broadcasts the backplane did not acknowledge.
  * Each of these is logged per client at DEBUG only, where a default configuration shows nothing; one line per
  * interval at INFO makes loss visible without letting a storm of misbehaving clients flood the log.
  *
@@ -19,6 +20,7 @@ final class LossReport {
   private long missed;
   private long dropped;
   private long gaps;
+  private long unpublished;
 
   LossReport(Counters counters) {
     this.counters = counters;
@@ -34,15 +36,18 @@ final class LossReport {
     long missedNow = counters.replayMisses.sum();
     long droppedNow = counters.framesDropped.sum();
     long gapsNow = counters.backplaneGaps.sum();
+    long unpublishedNow = counters.publishFailures.sum();
     long newSlow = slowNow - slow;
     long newMissed = missedNow - missed;
     long newDropped = droppedNow - dropped;
     long newGaps = gapsNow - gaps;
+    long newUnpublished = unpublishedNow - unpublished;
     slow = slowNow;
     missed = missedNow;
     dropped = droppedNow;
     gaps = gapsNow;
-    if (newSlow == 0 && newMissed == 0 && newDropped == 0 && newGaps == 0) {
+    unpublished = unpublishedNow;
+    if (newSlow == 0 && newMissed == 0 && newDropped == 0 && newGaps == 0 && newUnpublished == 0) {
       return null;
     }
     StringBuilder line = new StringBuilder("clients lost events in the last ").append(INTERVAL_SECONDS)
@@ -52,6 +57,7 @@ final class LossReport {
         newMissed);
     append(line, "frames dropped by the overflow policy", newDropped);
     append(line, "gaps in the backplane's log", newGaps);
+    append(line, "broadcasts the backplane did not acknowledge", newUnpublished);
     return line.toString();
   }
 

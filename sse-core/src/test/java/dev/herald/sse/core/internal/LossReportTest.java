@@ -28,8 +28,9 @@ class LossReportTest {
 
     counters.framesDropped.add(5);
     counters.backplaneGaps.increment();
+    counters.publishFailures.add(7);
     assertThat(report.next()).isEqualTo("clients lost events in the last 60 s or less: frames dropped by the"
-        + " overflow policy: 5; gaps in the backplane's log: 1");
+        + " overflow policy: 5; gaps in the backplane's log: 1; broadcasts the backplane did not acknowledge: 7");
   }
 
   @Test
