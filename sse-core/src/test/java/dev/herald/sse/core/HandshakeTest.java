@@ -122,6 +122,9 @@ class HandshakeTest {
 
     assertThat(open.channel().lastEventId()).isNull();
     assertThat(broadcaster.stats().replayMisses()).isZero();
+    dev.herald.sse.spi.Frame position = open.channel().poll();
+    assertThat(position).isNotNull();
+    assertThat(position.length()).isEqualTo("id: 1\n\n".length()); // the stream's position only
     assertThat(open.channel().poll()).isNull(); // no replay, no reset
   }
 

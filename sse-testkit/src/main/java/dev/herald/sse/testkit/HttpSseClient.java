@@ -72,6 +72,16 @@ public final class HttpSseClient implements AutoCloseable {
   }
 
   /**
+   * Returns the client's last event id as an {@code EventSource} keeps it: set by every {@code id} field, an id-only
+   * block's included, which is what it would send as {@code Last-Event-ID} when it reconnects.
+   *
+   * @return the last event id, empty if none was set
+   */
+  public synchronized String lastEventId() {
+    return parser.lastEventId();
+  }
+
+  /**
    * Returns the response's status code.
    *
    * @return the status

@@ -161,6 +161,18 @@ public final class RawSseClient implements AutoCloseable {
   }
 
   /**
+   * Reads until the client's last event id (as an {@code EventSource} keeps it, id-only blocks included) is this
+   * one.
+   *
+   * @param lastEventId the id to wait for
+   * @param timeout how long to wait
+   * @throws IOException if reading fails or the connection ends first
+   */
+  public void awaitLastEventId(String lastEventId, Duration timeout) throws IOException {
+    readUntil(r -> r.parser.lastEventId().equals(lastEventId), timeout, "last event id " + lastEventId);
+  }
+
+  /**
    * Reads until the response ends: the last chunk or the whole length arrived, or for a close-delimited body, the
    * server closed the connection.
    *

@@ -9,6 +9,8 @@ import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -534,6 +536,91 @@ public abstract class ReliabilityScenarios {
 
     served.forEach(SseLoad.Client::close);
     Probes.await(SHORT, () -> broadcaster.clientCount() == 0, () -> "clients: " + broadcaster.stats());
+  }
+
+  /**
+   * A burst of 10,000 unpaced broadcasts right after a client connected, with the README's configuration (greeting,
+   * ids, a history of 1,000 against a queue of 4,096): the client, reconnecting as {@code EventSource} does with
+   * its last event id, ends with every event in order, or with each gap announced by a {@code reset}; never a silent
+   * gap, never a duplicate. A client cut before any event reached it still has the position the stream gave it at
+   * once, so it resumes too.
+   *
+   * @throws Exception if the scenario fails to run
+   */
+  @Test
+  public void aBurstRightAfterConnectIsNeverLostSilently() throws Exception {
+    int events = 10_000;
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ZERO)
+        .greeting(Data.of("connected"))
+        .assignIds(true)
+        .history(1000));
+    URI uri = URI.create("http://127.0.0.1:" + server(broadcaster, 0, false).port() + "/events");
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    List<MessageEvent> received = new ArrayList<>();
+    HttpSseClient first = HttpSseClient.connect(http, uri, null);
+    first.awaitEvents(1);
+    for (int i = 0; i < events; i++) {
+      broadcaster.broadcast(Data.of(Integer.toString(i)));
+    }
+    // Reconnect as EventSource does until the burst's last event or a later "done" arrives: each reconnection is
+    // followed by a "done", so a client whose tail was cut has something live to end on.
+    int reconnects = 0;
+    for (HttpSseClient client = first; ; reconnects++) {
+      HttpSseClient current = client;
+      Probes.await(DEADLINE, () -> current.ended() || isDone(current.events()),
+          () -> "stream stalled after " + received.size() + " events");
+      received.addAll(current.events());
+      String lastEventId = current.lastEventId();
+      current.close();
+      if (isDone(received)) {
+        break;
+      }
+      assertThat(reconnects).as("reconnects").isLessThan(100);
+      client = HttpSseClient.connect(http, uri, lastEventId.isEmpty() ? null : lastEventId);
+      client.awaitEvents(1);
+      broadcaster.broadcast(Data.of("done"));
+    }
+    assertNoSilentGapOrDuplicate(received, events);
+    report("burst after connect: %d reconnects, %d of %d events, %d resets, %d slow disconnects", reconnects,
+        received.stream().filter(e -> isNumber(e.data())).count(), events,
+        received.stream().filter(e -> e.type().equals("reset")).count(),
+        broadcaster.stats().slowClientsDisconnected());
+  }
+
+  private static boolean isDone(List<MessageEvent> events) {
+    return events.stream().anyMatch(e -> e.data().equals("done") || e.data().equals(Integer.toString(9_999)));
+  }
+
+  private static boolean isNumber(String data) {
+    return !data.isEmpty() && data.chars().allMatch(Character::isDigit);
+  }
+
+  /**
+   * Numbered events arrive in order with no duplicate; wherever some are skipped, a {@code reset} came between,
+   * and so before the first {@code "done"} if the burst's tail is missing.
+   */
+  private static void assertNoSilentGapOrDuplicate(List<MessageEvent> received, int events) {
+    int expected = 0;
+    boolean announced = false;
+    for (MessageEvent event : received) {
+      String data = event.data();
+      if (event.type().equals("reset")) {
+        announced = true;
+      } else if (data.equals("done")) {
+        assertThat(expected == events || announced).as("events %d to %d skipped without a reset", expected,
+            events - 1).isTrue();
+        return;
+      } else if (isNumber(data)) {
+        int n = Integer.parseInt(data);
+        assertThat(n).as("no duplicate: event %d after %d", n, expected - 1).isGreaterThanOrEqualTo(expected);
+        assertThat(n == expected || announced).as("events %d to %d skipped without a reset", expected, n - 1)
+            .isTrue();
+        expected = n + 1;
+        announced = false;
+      }
+    }
+    assertThat(expected).as("the burst's last event arrived").isEqualTo(events);
   }
 
   // ---- helpers ----

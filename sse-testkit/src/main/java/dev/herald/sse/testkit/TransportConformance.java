@@ -108,6 +108,25 @@ public abstract class TransportConformance {
   }
 
   /**
+   * With ids on, a stream gives its client the current position at once, before any event: the last event id an
+   * {@code EventSource} would send if it were cut now.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void aStreamGivesItsClientThePositionAtOnce() throws Exception {
+    Broadcaster broadcaster = broadcaster(greeting().assignIds(true).history(10));
+    int port = serve(broadcaster);
+    broadcaster.broadcast(Data.of("one"));
+    broadcaster.broadcast(Data.of("two"));
+    RawSseClient client = send(port, "GET", "/events");
+
+    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly(GREETING);
+    client.awaitLastEventId("2", DEADLINE);
+    assertThat(client.parser().events()).hasSize(1); // an id and no event
+  }
+
+  /**
    * A {@code GET} on the per-client path opens a stream with the event-stream headers and gives the application
    * its sender.
    *

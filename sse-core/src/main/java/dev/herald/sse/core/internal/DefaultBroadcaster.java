@@ -16,6 +16,7 @@ import dev.herald.sse.core.OverflowPolicy;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.spi.Frame;
 import dev.herald.sse.spi.SseChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +47,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultBroadcaster implements Broadcaster {
   private static final Logger logger = LoggerFactory.getLogger(DefaultBroadcaster.class);
+  /**
+   * The position before the first event, given to clients that connect before anything was broadcast: resuming
+   * from it replays every event, while the history still holds the first.
+   */
+  private static final String START = "0";
 
   private final BroadcasterConfig config;
   private final ChannelConfig channelConfig;
@@ -63,6 +69,7 @@ public final class DefaultBroadcaster implements Broadcaster {
   final ClientSet clients = new ClientSet(); // guarded by lock
   private final boolean assignIds;
   private long lastId; // guarded by lock
+  private @Nullable String newestId; // guarded by lock: the id of the newest event recorded
   private final @Nullable History history; // guarded by lock
   private volatile boolean closed;
   private volatile long lastBroadcastNanos = System.nanoTime();
@@ -121,7 +128,9 @@ public final class DefaultBroadcaster implements Broadcaster {
         counters.framesQueued.increment();
       }
       if (resumeFrom != null) {
-        List<Frame> replay = history == null ? null : history.after(resumeFrom, System.nanoTime());
+        List<Frame> replay = history == null ? null
+            : assignIds && resumeFrom.equals(START) ? history.fromStart(System.nanoTime())
+            : history.after(resumeFrom, System.nanoTime());
         if (replay != null) {
           counters.replayHits.increment();
           counters.framesQueued.add(replay.size());
@@ -153,7 +162,31 @@ public final class DefaultBroadcaster implements Broadcaster {
     if (fetch) {
       requireNonNull(cluster).readReplay(channel, requireNonNull(resumeFrom));
     }
+    if (assignIds && history != null) {
+      markPosition(channel);
+    }
     return channel;
+  }
+
+  /**
+   * Gives a new client the current position at once, as an id-only block ({@code id: 42} and a blank line), which
+   * sets an {@code EventSource}'s last event id without dispatching an event (WHATWG, "dispatch the event", step
+   * 1). A client cut before any event reaches it (a burst right after it connected, as a slow consumer) then
+   * reconnects with a {@code Last-Event-ID} and gets what it missed, or the replay-miss signal: never nothing.
+   * Queued last, after the greeting, the replay and any replay-miss signal (whose empty id would otherwise clear
+   * it), under the lock so that it is the newest id queued; before the transport starts, so it wakes no one.
+   */
+  private void markPosition(DefaultChannel channel) {
+    lock.lock();
+    try {
+      if (!closed && ClientSet.isMember(channel)) {
+        String position = newestId == null ? START : newestId;
+        channel.offerReplay(new ByteFrame(("id: " + position + "\n\n").getBytes(StandardCharsets.UTF_8)));
+        counters.framesQueued.increment();
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Hands a client whose {@code Last-Event-ID} cannot be replayed to the replay-miss handler; holding no lock. */
@@ -345,6 +378,9 @@ public final class DefaultBroadcaster implements Broadcaster {
     Frame frame = encode(sent);
     if (history != null && event instanceof Data) {
       history.add(id, frame, now);
+    }
+    if (id != null) {
+      newestId = id;
     }
     lastBroadcastNanos = now;
     counters.eventsBroadcast.increment();

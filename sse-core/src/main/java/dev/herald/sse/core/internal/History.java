@@ -66,6 +66,23 @@ final class History {
     return missed;
   }
 
+  /**
+   * Returns every event since the first one this history took, if it still holds them all.
+   *
+   * @return the events, possibly none; {@code null} if some were let go of
+   */
+  @Nullable List<Frame> fromStart(long nowNanos) {
+    expire(nowNanos);
+    if (first != 0) {
+      return null;
+    }
+    List<Frame> all = new ArrayList<>((int) next);
+    for (long p = 0; p < next; p++) {
+      all.add(frames[(int) (p % frames.length)]);
+    }
+    return all;
+  }
+
   /** Drops every event; positions go on from where they were. */
   void clear() {
     while (next > first) {

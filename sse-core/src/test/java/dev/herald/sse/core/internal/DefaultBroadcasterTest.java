@@ -552,6 +552,48 @@ class DefaultBroadcasterTest {
   }
 
   @Test
+  void everyStreamGetsTheCurrentPositionAtOnce() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .greeting(Data.of("connected")).assignIds(true).history(10));
+    broadcaster.broadcast(Data.of("a"));
+    broadcaster.broadcast(Data.of("b"));
+
+    FakeTransport client = serve(broadcaster.subscribe(null));
+    client.awaitEvents(1);
+
+    // An id-only block: the client's last event id is 2 before any event reaches it, so a client cut now
+    // reconnects with Last-Event-ID: 2.
+    assertThat(client.wire()).isEqualTo("data: connected\n\nid: 2\n\n");
+  }
+
+  @Test
+  void aClientThatCameBeforeAnyEventResumesFromTheStart() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    FakeTransport first = serve(broadcaster.subscribe(null));
+    broadcaster.broadcast(Data.of("a"));
+    broadcaster.broadcast(Data.of("b"));
+    first.awaitEvents(2);
+    assertThat(first.wire()).startsWith("id: 0\n\n");
+
+    FakeTransport again = serve(broadcaster.subscribe("0"));
+
+    assertThat(again.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("a", "b");
+    assertThat(broadcaster.stats().replayMisses()).isZero();
+  }
+
+  @Test
+  void aClientWhoseIdIsUnknownGetsTheResetThenThePosition() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    broadcaster.broadcast(Data.of("before the client came back"));
+
+    FakeTransport client = serve(broadcaster.subscribe("41"));
+    client.awaitEvents(1);
+
+    // The reset's empty id clears the client's last event id; the position after it gives it a new one.
+    assertThat(client.wire()).isEqualTo("id:\nevent: reset\ndata:\n\nid: 1\n\n");
+  }
+
+  @Test
   void emptyLastEventIdMeansAFreshClient() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
 
@@ -647,9 +689,11 @@ class DefaultBroadcasterTest {
     assertThat(stats.clients()).isEqualTo(3);
     assertThat(stats.clientsConnected()).isEqualTo(4);
     assertThat(stats.eventsBroadcast()).isEqualTo(2);
-    assertThat(stats.framesQueued()).isEqualTo(2 + 2 + 1);
-    assertThat(stats.framesPending()).as("b's two, the replay of 'two', and the reset for 'nope'")
-        .isEqualTo(2 + 1 + 1);
+    assertThat(stats.framesQueued()).as("two broadcasts to two, the replay of 'two', a position per subscription")
+        .isEqualTo(2 + 2 + 1 + 4);
+    assertThat(stats.framesPending())
+        .as("b's two, the replay of 'two', the reset for 'nope', and the three open clients' positions")
+        .isEqualTo(2 + 1 + 1 + 3);
     assertThat(stats.replayHits()).isEqualTo(1);
     assertThat(stats.replayMisses()).isEqualTo(1);
     assertThat(stats.framesDropped()).isZero();
