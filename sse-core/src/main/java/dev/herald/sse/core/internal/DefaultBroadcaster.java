@@ -162,19 +162,19 @@ public final class DefaultBroadcaster implements Broadcaster {
     if (fetch) {
       requireNonNull(cluster).readReplay(channel, requireNonNull(resumeFrom));
     }
-    if (assignIds && history != null) {
-      markPosition(channel);
+    if (assignIds && history != null && (resumeFrom == null || missed)) {
+      markPosition(channel); // a replay's last event, or the id the client sent, already carries the position
     }
     return channel;
   }
 
   /**
-   * Gives a new client the current position at once, as an id-only block ({@code id: 42} and a blank line), which
+   * Gives a new client, or one whose id was unknown, the current position at once, as an id-only block ({@code id: 42} and a blank line), which
    * sets an {@code EventSource}'s last event id without dispatching an event (WHATWG, "dispatch the event", step
    * 1). A client cut before any event reaches it (a burst right after it connected, as a slow consumer) then
    * reconnects with a {@code Last-Event-ID} and gets what it missed, or the replay-miss signal: never nothing.
-   * Queued last, after the greeting, the replay and any replay-miss signal (whose empty id would otherwise clear
-   * it), under the lock so that it is the newest id queued; before the transport starts, so it wakes no one.
+   * Queued last, after the greeting and any replay-miss signal (whose empty id would otherwise clear it), under the
+   * lock so that it is the newest id queued; before the transport starts, so it wakes no one.
    */
   private void markPosition(DefaultChannel channel) {
     lock.lock();

@@ -689,11 +689,12 @@ class DefaultBroadcasterTest {
     assertThat(stats.clients()).isEqualTo(3);
     assertThat(stats.clientsConnected()).isEqualTo(4);
     assertThat(stats.eventsBroadcast()).isEqualTo(2);
-    assertThat(stats.framesQueued()).as("two broadcasts to two, the replay of 'two', a position per subscription")
-        .isEqualTo(2 + 2 + 1 + 4);
+    assertThat(stats.framesQueued())
+        .as("two broadcasts to two, the replay of 'two', the positions of the new and the unknown clients")
+        .isEqualTo(2 + 2 + 1 + 3);
     assertThat(stats.framesPending())
-        .as("b's two, the replay of 'two', the reset for 'nope', and the three open clients' positions")
-        .isEqualTo(2 + 1 + 1 + 3);
+        .as("b's two and position, the replay of 'two', and for 'nope' the reset and a position")
+        .isEqualTo(3 + 1 + 2);
     assertThat(stats.replayHits()).isEqualTo(1);
     assertThat(stats.replayMisses()).isEqualTo(1);
     assertThat(stats.framesDropped()).isZero();
