@@ -113,7 +113,8 @@ abstract class AbstractSpringMvcSseIT {
       // execute() returns when the headers arrive: before any event, so they were flushed at once.
       assertEventStreamHead(response);
       BufferedSource body = response.body().source();
-      assertThat(readLines(body, 2)).containsExactly("data: connected", "");
+      assertThat(readLines(body, 4)).as("the greeting, then the stream's position").containsExactly(
+          "data: connected", "", "id: 0", "");
 
       // Spring publishes this once it is done with the request: the controller has returned, and so has the
       // DispatcherServlet, with the request still open in async mode.
