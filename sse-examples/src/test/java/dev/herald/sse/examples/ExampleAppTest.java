@@ -42,6 +42,7 @@ class ExampleAppTest {
   void pathMessageIsPercentDecodedAsUtf8AndBroadcast() {
     SseChannel channel = app.broadcaster().subscribe(null);
     channel.poll(); // the greeting
+    assertThat(channel.poll().toString()).isEqualTo("id: 0\n\n"); // the stream's position: before any event
 
     Reply reply = app.answer(app.route("GET", "/events/caf%C3%A9%20%E2%82%AC+1%0Anext")).toCompletableFuture().join();
 
