@@ -14,6 +14,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +62,26 @@ class ExampleAbuseIT {
 
   private long broadcasts() {
     return server.app().broadcaster().stats().eventsBroadcast();
+  }
+
+  /**
+   * A burst of connects must not overflow the listen backlog (Jetty's default was 50, Tomcat's 100: clients past it
+   * got their streams a SYN retry, about a second, late). Read from the kernel: {@code ss} shows a listening
+   * socket's backlog as its Send-Q.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void theServerListensWithADeepBacklog(Transport transport) throws Exception {
+    start(transport, 1_000);
+    int somaxconn = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/core/somaxconn")).strip());
+
+    Process ss = new ProcessBuilder("ss", "-ltnH", "sport = :" + server.port()).redirectErrorStream(true).start();
+    String out = new String(ss.getInputStream().readAllBytes(), UTF_8);
+    assertThat(ss.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+    String[] columns = out.strip().split("\\s+"); // State Recv-Q Send-Q Local Peer
+    assertThat(columns).as("ss said: %s", out).hasSizeGreaterThanOrEqualTo(4);
+    assertThat(Integer.parseInt(columns[2])).as("the listen backlog").isGreaterThanOrEqualTo(Math.min(1024, somaxconn));
   }
 
   @ParameterizedTest
