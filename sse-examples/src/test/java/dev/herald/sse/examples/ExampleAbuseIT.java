@@ -152,6 +152,56 @@ class ExampleAbuseIT {
     assertThat(server.app().broadcaster().clientCount()).isEqualTo(streams);
   }
 
+  /**
+   * Past the connection cap itself (streams full, and idle connections taking the rest), a new connection is not
+   * served at the cost of a descriptor: Netty answers its first request with {@code 503}; Jetty and Tomcat leave it
+   * in the kernel's accept queue, unanswered; and it is served as soon as one connection leaves.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void pastTheConnectionCapANewConnectionIsRefusedOrHeldUntilOneLeaves(Transport transport) throws Exception {
+    start(transport, 40);
+    int streams = ExampleOptions.defaults().withMaxConnections(40).maxStreams();
+    for (int i = 0; i < streams; i++) {
+      Socket socket = connect();
+      write(socket, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(readUntil(socket.getInputStream(), "data: connected\n\n")).startsWith("HTTP/1.1 200");
+    }
+    List<Socket> idle = new ArrayList<>();
+    for (int i = streams; i < 40; i++) {
+      Socket socket = connect();
+      write(socket, "GET /stats HTTP/1.1\r\nHost: x\r\n\r\n"); // kept alive: it holds its connection
+      assertThat(readUntil(socket.getInputStream(), "}")).startsWith("HTTP/1.1 200");
+      idle.add(socket);
+    }
+
+    Socket past = connect();
+    write(past, "GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    past.setSoTimeout(1_000);
+    String first;
+    try {
+      first = new String(past.getInputStream().readNBytes(12), ISO_8859_1);
+    } catch (SocketTimeoutException e) {
+      first = "";
+    }
+    if (transport == Transport.NETTY) {
+      assertThat(first).as("Netty refuses it").isEqualTo("HTTP/1.1 503");
+    } else {
+      assertThat(first).as("held back, not served").isEmpty();
+      idle.get(0).close(); // a connection leaves: the one held back is accepted and served
+      past.setSoTimeout(10_000);
+      assertThat(new String(past.getInputStream().readNBytes(12), ISO_8859_1)).isEqualTo("HTTP/1.1 200");
+    }
+    idle.get(1).close();
+    // The server hears of the close on its own time: a new connection is served once it has.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    int status;
+    do {
+      status = exchange("GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status();
+    } while (status != 200 && System.nanoTime() - deadline < 0);
+    assertThat(status).as("served once a connection left").isEqualTo(200);
+  }
+
   @ParameterizedTest
   @EnumSource(Transport.class)
   void malformedRequestsAreRefusedAndBroadcastNothing(Transport transport) throws Exception {
