@@ -60,6 +60,17 @@ class ExampleAbuseIT {
     return socket;
   }
 
+  /** Opens as many streams as the example serves under this connection cap, each seen to open. */
+  private int openStreamsUpToTheCap(int maxConnections) throws IOException {
+    int streams = ExampleOptions.defaults().withMaxConnections(maxConnections).maxStreams();
+    for (int i = 0; i < streams; i++) {
+      Socket socket = connect();
+      write(socket, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertThat(readUntil(socket.getInputStream(), "data: connected\n\n")).startsWith("HTTP/1.1 200");
+    }
+    return streams;
+  }
+
   private long broadcasts() {
     return server.app().broadcaster().stats().eventsBroadcast();
   }
@@ -136,12 +147,7 @@ class ExampleAbuseIT {
   @EnumSource(Transport.class)
   void streamsPastTheCapGet503WhileStatsAndBroadcastsStillGetIn(Transport transport) throws Exception {
     start(transport, 40);
-    int streams = ExampleOptions.defaults().withMaxConnections(40).maxStreams();
-    for (int i = 0; i < streams; i++) {
-      Socket socket = connect();
-      write(socket, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
-      assertThat(readUntil(socket.getInputStream(), "data: connected\n\n")).startsWith("HTTP/1.1 200");
-    }
+    int streams = openStreamsUpToTheCap(40);
 
     Response refused = exchange("GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(refused.status()).isEqualTo(503);
@@ -161,12 +167,7 @@ class ExampleAbuseIT {
   @EnumSource(Transport.class)
   void pastTheConnectionCapANewConnectionIsRefusedOrHeldUntilOneLeaves(Transport transport) throws Exception {
     start(transport, 40);
-    int streams = ExampleOptions.defaults().withMaxConnections(40).maxStreams();
-    for (int i = 0; i < streams; i++) {
-      Socket socket = connect();
-      write(socket, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
-      assertThat(readUntil(socket.getInputStream(), "data: connected\n\n")).startsWith("HTTP/1.1 200");
-    }
+    int streams = openStreamsUpToTheCap(40);
     List<Socket> idle = new ArrayList<>();
     for (int i = streams; i < 40; i++) {
       Socket socket = connect();
