@@ -538,7 +538,7 @@ class ClusteredBroadcasterTest {
     resources.add(paused);
 
     assertThat(late.backplane().replayReads()).as("pages read before the client reads").isEqualTo(1);
-    assertThat(late.backplane().replayEntriesRead()).isEqualTo(ClusterNode.REPLAY_PAGE);
+    assertThat(late.backplane().replayEntriesRead()).isEqualTo(ClusterReplays.REPLAY_PAGE);
     assertThat(late.broadcaster().stats().bytesPending()).as("the queue's byte bound holds; the rest is parked")
         .isLessThanOrEqualTo(128);
 
@@ -612,12 +612,12 @@ class ClusteredBroadcasterTest {
     a.broadcaster().broadcast(Data.of("live"));
     late.pump();
 
-    List<MessageEvent> events = resumed.awaitEvents(ClusterNode.REPLAY_PAGE + 3);
+    List<MessageEvent> events = resumed.awaitEvents(ClusterReplays.REPLAY_PAGE + 3);
     List<String> expected = new ArrayList<>(List.of("connected"));
-    expected.addAll(range(2, ClusterNode.REPLAY_PAGE + 1)); // the first page, sent before the rest was read
+    expected.addAll(range(2, ClusterReplays.REPLAY_PAGE + 1)); // the first page, sent before the rest was read
     expected.addAll(List.of("", "live"));
     assertThat(events.stream().map(MessageEvent::data).toList()).containsExactlyElementsOf(expected);
-    assertThat(events.get(ClusterNode.REPLAY_PAGE + 1).type()).isEqualTo("reset");
+    assertThat(events.get(ClusterReplays.REPLAY_PAGE + 1).type()).isEqualTo("reset");
     assertThat(late.backplane().replayEntriesRead()).as("no more than the history and one").isLessThanOrEqualTo(41);
   }
 }
