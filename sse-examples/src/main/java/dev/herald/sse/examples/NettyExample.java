@@ -21,6 +21,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -184,7 +185,9 @@ final class NettyExample implements RunningServer {
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (cause instanceof IOException) {
+      if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
+        // A reset, or a connection that closed (or was cut for its deadline) in the middle of a request's body:
+        // expected of clients, not worth a warning.
         log.debug("a client connection failed: {}", cause.toString());
       } else {
         unexpected.warn("a connection failed unexpectedly", cause);
