@@ -162,7 +162,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     if (fetch) {
       requireNonNull(cluster).readReplay(channel, requireNonNull(resumeFrom));
     }
-    if (assignIds && history != null && (resumeFrom == null || missed)) {
+    if ((assignIds || cluster != null) && history != null && (resumeFrom == null || missed)) {
       markPosition(channel); // a replay's last event, or the id the client sent, already carries the position
     }
     return channel;
@@ -179,8 +179,10 @@ public final class DefaultBroadcaster implements Broadcaster {
   private void markPosition(DefaultChannel channel) {
     lock.lock();
     try {
-      if (!closed && ClientSet.isMember(channel)) {
-        String position = newestId == null ? START : newestId;
+      // On a cluster the position is the newest log entry this node delivered; before the first, there is none to
+      // give (the log's ids are its own, and no id stands for its start).
+      String position = newestId != null ? newestId : cluster == null ? START : null;
+      if (!closed && ClientSet.isMember(channel) && position != null) {
         channel.offerReplay(new ByteFrame(("id: " + position + "\n\n").getBytes(StandardCharsets.UTF_8)));
         counters.framesQueued.increment();
       }

@@ -132,6 +132,26 @@ class ClusteredBroadcasterTest {
   }
 
   @Test
+  void aNewClientGetsTheNewestEntryThisNodeDeliveredAsItsPosition() {
+    Node a = node(100);
+    FakeTransport early = client(a, null);
+    broadcast(a, 1, 3);
+    a.pump();
+    FakeTransport late = client(a, null);
+
+    data(early, 4);
+    data(late, 1);
+    assertThat(early.wire()).startsWith("data: connected\n\nid: 1\n"); // nothing delivered yet: no position
+    assertThat(late.wire()).isEqualTo("data: connected\n\nid: 3\n\n");
+
+    FakeTransport resumed = client(a, "3"); // what the late client would send if it were cut now
+    broadcast(a, 4, 4);
+    a.pump();
+    assertThat(data(resumed, 2)).containsExactly("connected", "e4");
+    assertThat(misses).isEmpty();
+  }
+
+  @Test
   void clientThatMovesToANodeWhoseHistoryHoldsItsIdResumesFromThatHistory() {
     Node a = node(100);
     Node b = node(100);
