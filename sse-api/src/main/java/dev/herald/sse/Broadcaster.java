@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
  *     .heartbeat(Duration.ofSeconds(10))
- *     .history(1000)
+ *     .assignIds(true)   // ids, and a history to resume from
  *     .build());
  * // hand it to a transport, e.g. NettySse or ServletSse, then:
  * broadcaster.broadcast(Data.of("hello, everyone"));

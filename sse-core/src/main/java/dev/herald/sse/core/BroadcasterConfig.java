@@ -20,8 +20,10 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#slowClientGrace slowClientGrace}</td><td>5 s</td></tr>
  *   <tr><td>{@link Builder#heartbeat heartbeat}</td><td>every 15 s, comment {@code ping}</td></tr>
  *   <tr><td>{@link Builder#greeting greeting}</td><td>none</td></tr>
- *   <tr><td>{@link Builder#assignIds assignIds}</td><td>off</td></tr>
- *   <tr><td>{@link Builder#history history}</td><td>off (0 events)</td></tr>
+ *   <tr><td>{@link Builder#assignIds assignIds}</td><td>off; when on, the first id comes from the clock
+ *       ({@link Builder#firstId firstId})</td></tr>
+ *   <tr><td>{@link Builder#history history}</td><td>with {@code assignIds} on one node: as many events as a
+ *       client's queue holds (4,096); otherwise off (0 events)</td></tr>
  *   <tr><td>{@link Builder#maxClients maxClients}</td><td>unlimited</td></tr>
  *   <tr><td>{@link Builder#onReplayMiss onReplayMiss}</td><td>{@link ReplayMissHandler#sendReset()}: tell the
  *       client with an {@code event: reset}</td></tr>
@@ -35,14 +37,27 @@ import org.jspecify.annotations.Nullable;
  * BroadcasterConfig config = BroadcasterConfig.builder()
  *     .heartbeat(Duration.ofSeconds(10))
  *     .greeting(Data.of("connected"))
- *     .assignIds(true)
- *     .history(1000)
+ *     .assignIds(true)          // and a history as long as a client's queue
  *     .build();
  * }</pre>
+ *
+ * <p><b>Resuming, and what it takes.</b> A client that reconnects with the id of the last event it saw gets
+ * every event after it from the history, or, if the history no longer holds that id, the replay-miss signal
+ * ({@code event: reset} by default): never a silent gap. A client is disconnected as slow once its queue is full
+ * ({@link ChannelConfig#maxQueuedEvents()} events, 4,096 by default), so at that moment it is that many events
+ * behind; a history at least that long still holds them all, and the client resumes where it was cut. So, with the
+ * disconnect policy, {@link Builder#build()} refuses a history shorter than the queue, saying so; keep
+ * fewer events by lowering the queue too (a client is then cut sooner, and still resumes). Ids survive a restart:
+ * a broadcaster takes its first id from the clock ({@link Builder#firstId}), so the ids of a restarted server are
+ * all greater than those of the run before, and an id from an earlier run is a replay miss, never mistaken for an
+ * event of this run. What the history cannot cover is what is published while a client is away: a client that
+ * stays away longer than the history lasts gets the replay-miss signal.
  *
  * <p>Instances are immutable and safe to share between threads.
  */
 public final class BroadcasterConfig {
+  /** A builder's history before {@link Builder#history(int)} is called: the default applies. */
+  private static final int UNSET = -1;
   private static final BroadcasterConfig DEFAULTS = builder().build();
 
   private final ChannelConfig channel;
@@ -51,6 +66,7 @@ public final class BroadcasterConfig {
   private final String heartbeatComment;
   private final @Nullable Event greeting;
   private final boolean assignIds;
+  private final long firstId;
   private final int history;
   private final @Nullable Duration historyMaxAge;
   private final int maxClients;
@@ -67,7 +83,8 @@ public final class BroadcasterConfig {
     heartbeatComment = b.heartbeatComment;
     greeting = b.greeting;
     assignIds = b.assignIds;
-    history = b.history;
+    firstId = b.firstId;
+    history = b.history != UNSET ? b.history : b.assignIds && b.backplane == null ? b.channel.maxQueuedEvents() : 0;
     historyMaxAge = b.historyMaxAge;
     maxClients = b.maxClients;
     onReplayMiss = b.onReplayMiss;
@@ -147,6 +164,15 @@ public final class BroadcasterConfig {
    */
   public boolean assignIds() {
     return assignIds;
+  }
+
+  /**
+   * Returns the id the broadcaster gives the first event it numbers; see {@link Builder#firstId(long)}.
+   *
+   * @return the first id, or 0 if the broadcaster takes it from the clock when it is created
+   */
+  public long firstId() {
+    return firstId;
   }
 
   /**
@@ -232,7 +258,8 @@ public final class BroadcasterConfig {
     private String heartbeatComment = "ping";
     private @Nullable Event greeting;
     private boolean assignIds;
-    private int history;
+    private long firstId;
+    private int history = UNSET;
     private @Nullable Duration historyMaxAge;
     private int maxClients = Integer.MAX_VALUE;
     private ReplayMissHandler onReplayMiss = ReplayMissHandler.sendReset();
@@ -308,8 +335,9 @@ public final class BroadcasterConfig {
     }
 
     /**
-     * Makes the broadcaster give increasing decimal ids ({@code 1}, {@code 2}, …) to broadcast events that have
-     * none, so clients can resume with {@code Last-Event-ID}. Default off.
+     * Makes the broadcaster give increasing decimal ids to broadcast events that have none, so clients can resume
+     * with {@code Last-Event-ID}, and keep a history for them to resume from (as long as a client's queue, unless
+     * {@link #history(int)} says otherwise). The ids count up from {@link #firstId(long)}. Default off.
      *
      * @param assignIds whether to assign ids
      * @return this builder
@@ -320,9 +348,37 @@ public final class BroadcasterConfig {
     }
 
     /**
+     * Sets the id of the first event the broadcaster numbers ({@link #assignIds(boolean)}); the next get one more
+     * each. Default: the time the broadcaster is created, in milliseconds since the epoch, times 1,000, plus one
+     * (a 16-digit number, which JavaScript still reads exactly). A restarted server's ids are therefore all
+     * greater than those of the run before (unless that run numbered more than a thousand events a millisecond
+     * on average, or the clock went back), so a client that resumes with an id from an earlier run gets the
+     * replay-miss signal rather than the events of this run that happen to carry its old number.
+     *
+     * <p>Set it only when ids need not outlive the process (tests), or when the application keeps the last id
+     * across restarts itself and starts after it.
+     *
+     * @param firstId at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder firstId(long firstId) {
+      if (firstId < 1) {
+        throw new IllegalArgumentException("firstId must be at least 1: " + firstId);
+      }
+      this.firstId = firstId;
+      return this;
+    }
+
+    /**
      * Keeps the last {@code events} broadcast events for replay to clients that reconnect with
-     * {@code Last-Event-ID}. Default 0 (no history). The history shares the encoded bytes with the clients'
-     * queues, so its cost is the events themselves.
+     * {@code Last-Event-ID}. Default: with {@link #assignIds(boolean)} on one node (no backplane), as many as a
+     * client's queue holds ({@link ChannelConfig#maxQueuedEvents()}); otherwise 0 (no history). The history shares
+     * the encoded bytes with the clients' queues, so its cost is the events themselves.
+     *
+     * <p>With the {@link OverflowPolicy#DISCONNECT disconnect} policy, a history shorter than the queue is refused
+     * by {@link #build()}: a client cut as slow is a whole queue behind, and could never resume from it (see the
+     * class description). To keep fewer events, lower {@link ChannelConfig.Builder#maxQueuedEvents(int)} as well.
      *
      * @param events how many events to keep, 0 for none
      * @return this builder
@@ -469,8 +525,18 @@ public final class BroadcasterConfig {
      * Builds the configuration.
      *
      * @return a new immutable configuration
+     * @throws IllegalArgumentException if the history is shorter than a client's queue while slow clients are
+     *     disconnected (see {@link #history(int)}), with a message that says what to change
      */
     public BroadcasterConfig build() {
+      int queue = channel.maxQueuedEvents();
+      if (history != UNSET && history > 0 && history < queue && channel.overflowPolicy() == OverflowPolicy.DISCONNECT
+          && backplane == null) {
+        throw new IllegalArgumentException("history(" + history + ") is shorter than a client's queue (" + queue
+            + " events): a client disconnected as slow is " + queue + " events behind and could never resume from"
+            + " it. Use history(" + queue + ") or more, or ChannelConfig.builder().maxQueuedEvents(" + history
+            + ") to cut slow clients sooner");
+      }
       return new BroadcasterConfig(this);
     }
   }

@@ -11,8 +11,7 @@ import dev.herald.sse.core.internal.DefaultBroadcaster;
  * <pre>{@code
  * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
  *     .greeting(Data.of("connected"))
- *     .assignIds(true)
- *     .history(1000)
+ *     .assignIds(true)   // and a history as long as a client's queue: a client cut as slow resumes
  *     .build());
  * }</pre>
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class HandshakeTest {
   private final Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
-      .heartbeat(Duration.ZERO).assignIds(true).history(10).maxClients(2).build());
+      .heartbeat(Duration.ZERO).assignIds(true).firstId(1).history(10).channel(queueOf(10)).maxClients(2).build());
   private final Handshake handshake = Handshake.of(broadcaster, StreamConfig.defaults());
 
   @AfterEach
@@ -200,5 +200,10 @@ class HandshakeTest {
     open.opened();
 
     assertThat(open.channel().closeReason()).isEqualTo(CloseReason.ERROR);
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

@@ -52,7 +52,8 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       "  --port PORT                     the port to listen on, 0 for any free port (default 8000)",
       "  --heartbeat DURATION            ': ping' to idle clients this often, e.g. 10s, 500ms, 0 for none"
           + " (default 10s)",
-      "  --history N                     events kept for Last-Event-ID replay (default 1000)",
+      "  --history N                     events kept for Last-Event-ID replay (default 4096, a client's"
+          + " queue: 0 or at least that)",
       "  --max-connections N             connections held at once (default " + defaultMaxConnections()
           + ", from the fd limit);",
       "                                  streams past the last few get 503 with Retry-After",
@@ -114,13 +115,13 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
   }
 
   /**
-   * Returns the defaults: netty, 127.0.0.1, port 8000, heartbeat 10 s, history 1000, no Redis, at most 10,000
-   * connections (fewer where the fd limit is lower), 10 s for a request.
+   * Returns the defaults: netty, 127.0.0.1, port 8000, heartbeat 10 s, history 4096 (a client's queue), no Redis,
+   * at most 10,000 connections (fewer where the fd limit is lower), 10 s for a request.
    *
    * @return the default options
    */
   public static ExampleOptions defaults() {
-    return new ExampleOptions(Transport.NETTY, "127.0.0.1", 8000, Duration.ofSeconds(10), 1000, null,
+    return new ExampleOptions(Transport.NETTY, "127.0.0.1", 8000, Duration.ofSeconds(10), 4096, null,
         defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT);
   }
 

@@ -17,7 +17,7 @@ import io.netty.util.ReferenceCountUtil;
  * other message on.
  *
  * <pre>{@code
- * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder().assignIds(true).history(1000).build());
+ * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder().assignIds(true).build());
  * SseHandler events = new SseHandler("/events", broadcaster);
  *
  * new ServerBootstrap()

@@ -10,6 +10,7 @@ import dev.herald.sse.Data;
 import dev.herald.sse.Sender;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.ChannelConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -81,8 +82,8 @@ class NettySseIT {
     group = new MultiThreadIoEventLoopGroup(2, ioHandler());
     broadcaster = Broadcasters.create(BroadcasterConfig.builder()
         .heartbeat(Duration.ZERO) // so that a client that leaves can only be seen by the transport
-        .assignIds(true)
-        .history(100)
+        .assignIds(true).firstId(1)
+        .history(100).channel(queueOf(100))
         .build());
     SseHandler events = new SseHandler("/events", broadcaster);
     server = new ServerBootstrap()
@@ -328,4 +329,8 @@ class NettySseIT {
     }
   }
 
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
+  }
 }

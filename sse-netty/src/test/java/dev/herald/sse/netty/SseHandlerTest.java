@@ -141,7 +141,7 @@ class SseHandlerTest {
 
   @Test
   void lastEventIdIsHandedToTheEngineWhichReplaysWhatFollowsIt() {
-    broadcaster = Broadcasters.create(config().assignIds(true).history(10).build());
+    broadcaster = Broadcasters.create(config().assignIds(true).firstId(1).history(10).channel(queueOf(10)).build());
     broadcaster.broadcast(Data.of("a"));
     broadcaster.broadcast(Data.of("b"));
     broadcaster.broadcast(Data.of("c"));
@@ -291,7 +291,7 @@ class SseHandlerTest {
 
   @Test
   void slowConsumerIsDisconnectedAtOnce() {
-    broadcaster = Broadcasters.create(config().channel(ChannelConfig.builder().maxQueuedEvents(2).build()).build());
+    broadcaster = Broadcasters.create(config().channel(queueOf(2)).build());
     EmbeddedChannel channel = streaming();
     channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
 
@@ -480,5 +480,10 @@ class SseHandlerTest {
     public boolean isSharable() {
       return true;
     }
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

@@ -19,7 +19,7 @@ import java.io.IOException;
  * {@link ServletSse#serve(HttpServletRequest, HttpServletResponse, Broadcaster)}).
  *
  * <pre>{@code
- * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder().history(1000).build());
+ * Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder().assignIds(true).build());
  * ServletRegistration.Dynamic events = servletContext.addServlet("events", new SseServlet(broadcaster));
  * events.setAsyncSupported(true);
  * events.addMapping("/events");

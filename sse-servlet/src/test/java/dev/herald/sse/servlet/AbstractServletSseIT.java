@@ -126,7 +126,7 @@ abstract class AbstractServletSseIT {
   @Test
   void lastEventIdReplaysWhatTheClientMissedThenLiveEvents() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .heartbeat(Duration.ZERO).assignIds(true).history(100).build());
+        .heartbeat(Duration.ZERO).assignIds(true).firstId(1).history(100).channel(queueOf(100)).build());
     String path = serve(broadcaster);
     for (int i = 1; i <= 5; i++) {
       broadcaster.broadcast(Data.of("event " + i));
@@ -230,7 +230,7 @@ abstract class AbstractServletSseIT {
   void clientThatStopsReadingIsDisconnectedAndDoesNotDelayOthers() throws IOException {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ZERO)
-        .channel(ChannelConfig.builder().maxQueuedEvents(16).build())
+        .channel(queueOf(16))
         .build());
     String path = serve(broadcaster);
     Recorder reader = connect(path, null);
@@ -506,5 +506,10 @@ abstract class AbstractServletSseIT {
     private Object nextItem() {
       return take(seen);
     }
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

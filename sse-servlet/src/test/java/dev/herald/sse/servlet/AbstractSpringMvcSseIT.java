@@ -238,8 +238,7 @@ abstract class AbstractSpringMvcSseIT {
     Broadcaster broadcaster() {
       return Broadcasters.create(BroadcasterConfig.builder()
           .greeting(Data.of("connected"))
-          .assignIds(true)
-          .history(1000)
+          .assignIds(true).firstId(1)
           // Far below the default 15 s, so a client that leaves an idle stream is found within a test.
           .heartbeat(Duration.ofMillis(100))
           .build());

@@ -111,7 +111,7 @@ public abstract class ReliabilityScenarios {
     long maxQueuedBytes = 32 * 1024;
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ZERO)
-        .assignIds(true)
+        .assignIds(true).firstId(1)
         .channel(ChannelConfig.builder().maxQueuedEvents(64).maxQueuedBytes(maxQueuedBytes).build()));
     int port = server(broadcaster, 32 * 1024, false).port();
     SseLoad load = load();
@@ -172,7 +172,7 @@ public abstract class ReliabilityScenarios {
         .heartbeat(Duration.ofMillis(10))
         .heartbeatComment("p".repeat(1000))
         .greeting(Data.of("hi"))
-        .assignIds(true)
+        .assignIds(true).firstId(1)
         .channel(ChannelConfig.builder().maxQueuedEvents(64).maxQueuedBytes(64 * 1024).build()));
     // Small server-side buffers, so a client that stops reading backs up quickly.
     int port = server(broadcaster, 4096, true).port();
@@ -296,7 +296,8 @@ public abstract class ReliabilityScenarios {
       throws Exception {
     try (LogCapture logs = LogCapture.install()) {
       Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
-          .heartbeat(Duration.ofMillis(50)).assignIds(true).history(1000).build());
+          // Numbered from 1: the worst case for the restart below, whose default ids would otherwise reach these.
+          .heartbeat(Duration.ofMillis(50)).assignIds(true).firstId(1).build());
       TestServer server = server(broadcaster, 0, false);
       SseLoad load = load();
       List<SseLoad.Client> readers = new ArrayList<>();
@@ -335,15 +336,22 @@ public abstract class ReliabilityScenarios {
       long lastSeen = readers.get(0).lastId();
       assertThat(logs.warnings()).as("nothing at warn or above").isEmpty();
 
-      // The server restarts with an empty history; a client resumes from the id it saw last.
-      Broadcaster restarted = broadcaster(BroadcasterConfig.builder().assignIds(true).history(1000));
+      // The server restarts with an empty history and, before the client is back, broadcasts more events than the
+      // client had seen: their ids (from the clock) are not the old run's, so the client's id is a miss, announced.
+      Broadcaster restarted = broadcaster(BroadcasterConfig.builder().assignIds(true));
       int port = server(restarted, 0, false).port();
+      for (long i = 0; i <= lastSeen; i++) {
+        restarted.broadcast(Data.of("before the client came back"));
+      }
       try (RawSseClient client = RawSseClient.connect(port, 0)) {
         client.send(RawSseClient.get("/events", "Last-Event-ID: " + lastSeen));
         assertThat(client.awaitHead(SHORT)).isEqualTo(200);
         assertThat(client.awaitEvents(1, SHORT)).containsExactly(new MessageEvent("reset", "", ""));
         restarted.broadcast(Data.of("after the restart"));
-        assertThat(client.awaitEvents(2, SHORT).get(1)).isEqualTo(new MessageEvent("message", "after the restart", "1"));
+        MessageEvent after = client.awaitEvents(2, SHORT).get(1);
+        assertThat(after.data()).isEqualTo("after the restart");
+        assertThat(Long.parseLong(after.lastEventId())).as("the new run's ids are all past the old run's")
+            .isGreaterThan(lastSeen);
       }
       assertThat(restarted.stats().replayMisses()).isEqualTo(1);
       assertThat(logs.warnings()).isEmpty();
@@ -361,7 +369,7 @@ public abstract class ReliabilityScenarios {
     int perProducer = 3_000;
     int total = producers * perProducer;
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .heartbeat(Duration.ZERO).assignIds(true).history(total)
+        .heartbeat(Duration.ZERO).assignIds(true).firstId(1).history(total + 10)
         .channel(ChannelConfig.builder().maxQueuedEvents(total + 10).maxQueuedBytes(16 << 20).build()));
     int port = server(broadcaster, 0, false).port();
     int clients = 12;
@@ -434,7 +442,7 @@ public abstract class ReliabilityScenarios {
   @Test
   public void badRequestsGetAClearStatusAndDoNotDisturbOtherClients() throws Exception {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .heartbeat(closeDetection()).assignIds(true).history(10));
+        .heartbeat(closeDetection()).assignIds(true).firstId(1).history(10).channel(queueOf(10)));
     int port = server(broadcaster, 0, false).port();
     RawSseClient reader = client(port, RawSseClient.get("/events"));
     assertThat(reader.awaitHead(SHORT)).isEqualTo(200);
@@ -540,7 +548,7 @@ public abstract class ReliabilityScenarios {
 
   /**
    * A burst of 10,000 unpaced broadcasts right after a client connected, with the README's configuration (greeting,
-   * ids, a history of 1,000 against a queue of 4,096): the client, reconnecting as {@code EventSource} does with
+   * ids, and so a history as long as a client's queue): the client, reconnecting as {@code EventSource} does with
    * its last event id, ends with every event in order, or with each gap announced by a {@code reset}; never a silent
    * gap, never a duplicate. A client cut before any event reached it still has the position the stream gave it at
    * once, so it resumes too.
@@ -553,8 +561,7 @@ public abstract class ReliabilityScenarios {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ZERO)
         .greeting(Data.of("connected"))
-        .assignIds(true)
-        .history(1000));
+        .assignIds(true)); // the README's configuration: ids from the clock, a history as long as a client's queue
     URI uri = URI.create("http://127.0.0.1:" + server(broadcaster, 0, false).port() + "/events");
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     List<MessageEvent> received = new ArrayList<>();
@@ -563,8 +570,63 @@ public abstract class ReliabilityScenarios {
     for (int i = 0; i < events; i++) {
       broadcaster.broadcast(Data.of(Integer.toString(i)));
     }
-    // Reconnect as EventSource does until the burst's last event or a later "done" arrives: each reconnection is
-    // followed by a "done", so a client whose tail was cut has something live to end on.
+    int reconnects = resumeUntilDone(broadcaster, http, uri, first, received);
+    assertNoSilentGapOrDuplicate(received, events);
+    report("burst after connect: %d reconnects, %d of %d events, %d resets, %d slow disconnects", reconnects,
+        received.stream().filter(e -> isNumber(e.data())).count(), events,
+        received.stream().filter(e -> e.type().equals("reset")).count(),
+        broadcaster.stats().slowClientsDisconnected());
+  }
+
+  /**
+   * The same burst, to a client that stops reading right after its greeting and its position (a small receive
+   * buffer, so that it backs up at once): it is cut as slow, reads what reached its socket, then reconnects as
+   * {@code EventSource} does. It ends with every event in order, or with each gap announced by a {@code reset}.
+   *
+   * @throws Exception if the scenario fails to run
+   */
+  @Test
+  public void aClientThatStallsRightAfterItsGreetingIsNeverLostSilently() throws Exception {
+    int events = 10_000;
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ZERO)
+        .greeting(Data.of("connected"))
+        .assignIds(true).firstId(1));
+    int port = server(broadcaster, 4096, true).port();
+    RawSseClient stalled = client(port, RawSseClient.get("/events"), 4096);
+    stalled.awaitEvents(1, SHORT);
+    stalled.awaitLastEventId("0", SHORT); // its position, before any event: then it reads nothing more
+
+    for (int i = 0; i < events; i++) {
+      broadcaster.broadcast(Data.of(Integer.toString(i)));
+    }
+    Probes.await(DEADLINE, () -> broadcaster.stats().slowClientsDisconnected() == 1,
+        () -> "the stalled client was not cut: " + broadcaster.stats());
+    stalled.awaitEnd(DEADLINE); // reads what reached its socket before the cut, to the response's end or the EOF
+    List<MessageEvent> received = new ArrayList<>(stalled.parser().events());
+    String lastEventId = stalled.parser().lastEventId();
+
+    URI uri = URI.create("http://127.0.0.1:" + port + "/events");
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpSseClient back = HttpSseClient.connect(http, uri, lastEventId);
+    back.awaitEvents(1);
+    broadcaster.broadcast(Data.of("done"));
+    int reconnects = 1 + resumeUntilDone(broadcaster, http, uri, back, received);
+    assertNoSilentGapOrDuplicate(received, events);
+    report("stall after greeting: %d reconnects, %d of %d events, %d resets", reconnects,
+        received.stream().filter(e -> isNumber(e.data())).count(), events,
+        received.stream().filter(e -> e.type().equals("reset")).count());
+  }
+
+  /**
+   * Reads a stream, and reconnects as {@code EventSource} does with its last event id, until the burst's last event
+   * or a later {@code "done"} arrives: each reconnection is followed by a "done", so a client whose tail was cut has
+   * something live to end on. Adds what each connection read to {@code received}.
+   *
+   * @return how many times it reconnected
+   */
+  private static int resumeUntilDone(Broadcaster broadcaster, HttpClient http, URI uri, HttpSseClient first,
+      List<MessageEvent> received) throws Exception {
     int reconnects = 0;
     for (HttpSseClient client = first; ; reconnects++) {
       HttpSseClient current = client;
@@ -574,18 +636,13 @@ public abstract class ReliabilityScenarios {
       String lastEventId = current.lastEventId();
       current.close();
       if (isDone(received)) {
-        break;
+        return reconnects;
       }
       assertThat(reconnects).as("reconnects").isLessThan(100);
       client = HttpSseClient.connect(http, uri, lastEventId.isEmpty() ? null : lastEventId);
       client.awaitEvents(1);
       broadcaster.broadcast(Data.of("done"));
     }
-    assertNoSilentGapOrDuplicate(received, events);
-    report("burst after connect: %d reconnects, %d of %d events, %d resets, %d slow disconnects", reconnects,
-        received.stream().filter(e -> isNumber(e.data())).count(), events,
-        received.stream().filter(e -> e.type().equals("reset")).count(),
-        broadcaster.stats().slowClientsDisconnected());
   }
 
   private static boolean isDone(List<MessageEvent> events) {
@@ -638,7 +695,11 @@ public abstract class ReliabilityScenarios {
   }
 
   private RawSseClient client(int port, String request) throws java.io.IOException {
-    RawSseClient client = RawSseClient.connect(port, 0);
+    return client(port, request, 0);
+  }
+
+  private RawSseClient client(int port, String request, int receiveBuffer) throws java.io.IOException {
+    RawSseClient client = RawSseClient.connect(port, receiveBuffer);
     cleanup.add(client);
     client.send(request);
     return client;
@@ -670,5 +731,10 @@ public abstract class ReliabilityScenarios {
     TestServer server = host.start(ServerSetup.of(broadcaster).withBuffers(sendBuffer, smallOutputBuffer));
     cleanup.add(server::stop);
     return server;
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

@@ -7,6 +7,7 @@ import dev.herald.sse.Data;
 import dev.herald.sse.Sender;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.StreamConfig;
 import dev.herald.sse.core.StreamGroup;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
@@ -118,7 +119,7 @@ public abstract class TransportConformance {
    */
   @Test
   public void aStreamGivesItsClientThePositionAtOnce() throws Exception {
-    Broadcaster broadcaster = broadcaster(greeting().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(greeting().assignIds(true).firstId(1).history(10).channel(queueOf(10)));
     int port = serve(broadcaster);
     broadcaster.broadcast(Data.of("one"));
     broadcaster.broadcast(Data.of("two"));
@@ -348,7 +349,7 @@ public abstract class TransportConformance {
    */
   @Test
   public void emptyLastEventIdIsTheSameAsNone() throws Exception {
-    Broadcaster broadcaster = broadcaster(greeting().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(greeting().assignIds(true).firstId(1).history(10).channel(queueOf(10)));
     RawSseClient client = send(serve(broadcaster), "GET", "/events", "Last-Event-ID:");
 
     assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
@@ -517,5 +518,10 @@ public abstract class TransportConformance {
     String allow = client.response().header("Allow");
     assertThat(allow).as("the Allow header").isNotNull();
     return Arrays.stream(allow.split(",")).map(method -> method.trim().toUpperCase(Locale.ROOT)).toList();
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

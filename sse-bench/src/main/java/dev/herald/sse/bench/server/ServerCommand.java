@@ -44,7 +44,7 @@ public final class ServerCommand {
       "  --host ADDRESS          default 127.0.0.1",
       "  --port PORT             default 8000; 0 for any free port",
       "  --threads N             event loop threads for netty and raw (default: available processors)",
-      "  --history N             replay history, as the example's broadcaster keeps (default 1000)",
+      "  --history N             replay history (default: as long as the queue, as the example's)",
       "  --queue-events N        each client's queue in events (default 4096, Herald's default); a client",
       "                          that falls further behind is disconnected as a slow consumer",
       "  --redis URL             a cluster node: the broadcaster gets a RedisBackplane on URL",
@@ -59,7 +59,7 @@ public final class ServerCommand {
     String host = "127.0.0.1";
     int port = 8000;
     int threads = Runtime.getRuntime().availableProcessors();
-    int history = 1000;
+    int history = -1; // as long as the queue: a client cut as slow can resume
     int queueEvents = ChannelConfig.defaults().maxQueuedEvents();
     String redis = null;
     for (int i = 0; i < args.length; i++) {
@@ -101,7 +101,7 @@ public final class ServerCommand {
         .greeting(Data.of("connected"))
         .heartbeat(Duration.ofSeconds(10))
         .assignIds(true)
-        .history(history)
+        .history(history < 0 ? queueEvents : history)
         .channel(ChannelConfig.builder()
             .maxQueuedEvents(queueEvents)
             .maxQueuedBytes(Math.max(1L << 20, queueEvents * 256L))

@@ -47,11 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultBroadcaster implements Broadcaster {
   private static final Logger logger = LoggerFactory.getLogger(DefaultBroadcaster.class);
-  /**
-   * The position before the first event, given to clients that connect before anything was broadcast: resuming
-   * from it replays every event, while the history still holds the first.
-   */
-  private static final String START = "0";
 
   private final BroadcasterConfig config;
   private final ChannelConfig channelConfig;
@@ -69,6 +64,11 @@ public final class DefaultBroadcaster implements Broadcaster {
   final ClientSet clients = new ClientSet(); // guarded by lock
   private final boolean assignIds;
   private long lastId; // guarded by lock
+  /**
+   * The position before the first event, given to clients that connect before anything was broadcast: resuming
+   * from it replays every event, while the history still holds the first.
+   */
+  private final String start;
   private @Nullable String newestId; // guarded by lock: the id of the newest event recorded
   private final @Nullable History history; // guarded by lock
   private volatile boolean closed;
@@ -91,6 +91,9 @@ public final class DefaultBroadcaster implements Broadcaster {
     this.history = config.history() == 0
         ? null
         : new History(config.history(), maxAge == null ? Long.MAX_VALUE : maxAge.toNanos());
+    // Numbered from the clock unless told otherwise, so that a restarted server never reuses an id of the run before.
+    this.lastId = (config.firstId() != 0 ? config.firstId() : System.currentTimeMillis() * 1000 + 1) - 1;
+    this.start = Long.toString(lastId);
     Backplane backplane = config.backplane();
     this.cluster = backplane == null ? null : new ClusterNode(this, backplane, config);
     this.assignIds = config.assignIds() && backplane == null; // with a backplane, the log gives the ids
@@ -131,7 +134,7 @@ public final class DefaultBroadcaster implements Broadcaster {
       }
       if (resumeFrom != null) {
         List<Frame> replay = history == null ? null
-            : assignIds && resumeFrom.equals(START) ? history.fromStart(System.nanoTime())
+            : assignIds && resumeFrom.equals(start) ? history.fromStart(System.nanoTime())
             : history.after(resumeFrom, System.nanoTime());
         if (replay != null) {
           counters.replayHits.increment();
@@ -183,7 +186,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     try {
       // On a cluster the position is the newest log entry this node delivered; before the first, there is none to
       // give (the log's ids are its own, and no id stands for its start).
-      String position = newestId != null ? newestId : cluster == null ? START : null;
+      String position = newestId != null ? newestId : cluster == null ? start : null;
       if (!closed && ClientSet.isMember(channel) && position != null) {
         channel.offerReplay(new ByteFrame(("id: " + position + "\n\n").getBytes(StandardCharsets.UTF_8)));
         counters.framesQueued.increment();

@@ -32,8 +32,8 @@ class BroadcasterRaceTest {
     return BroadcasterConfig.builder()
         .channel(ChannelConfig.builder().maxQueuedEvents(TOTAL + 10).maxQueuedBytes(16 << 20).build())
         .heartbeat(Duration.ZERO)
-        .assignIds(true)
-        .history(TOTAL);
+        .assignIds(true).firstId(1)
+        .history(TOTAL + 10);
   }
 
   private static List<Thread> startProducers(Broadcaster broadcaster, CountDownLatch go) {

@@ -229,7 +229,7 @@ class DefaultBroadcasterTest {
   @Test
   void pacedBroadcastRunsAsFastAsTheSlowestReaderAndDropsNothing() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .channel(ChannelConfig.builder().maxQueuedEvents(2).build())
+        .channel(queueOf(2))
         .slowClientGrace(Duration.ofMinutes(1)));
     FakeTransport fast = client(broadcaster);
     FakeTransport slow = stalled(broadcaster.subscribe(null));
@@ -256,7 +256,7 @@ class DefaultBroadcasterTest {
   @Test
   void pacedBroadcastGivesUpOnAStalledClientAfterTheGrace() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .channel(ChannelConfig.builder().maxQueuedEvents(2).build())
+        .channel(queueOf(2))
         .slowClientGrace(Duration.ofSeconds(1))); // long enough for the reader on a busy machine
     FakeTransport reader = client(broadcaster);
     SseChannel stalledChannel = broadcaster.subscribe(null);
@@ -453,7 +453,7 @@ class DefaultBroadcasterTest {
 
   @Test
   void assignedIdsIncreaseFromOne() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).firstId(1));
     FakeTransport client = client(broadcaster);
 
     broadcaster.broadcast(Data.of("a"));
@@ -466,7 +466,7 @@ class DefaultBroadcasterTest {
   @Test
   void greetingComesFirstThenTheReplayThenLiveEvents() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .greeting(Data.of("connected")).assignIds(true).history(100));
+        .greeting(Data.of("connected")).assignIds(true).firstId(1).history(100).channel(queueOf(100)));
     for (int i = 1; i <= 5; i++) {
       broadcaster.broadcast(Data.of("event " + i));
     }
@@ -483,7 +483,7 @@ class DefaultBroadcasterTest {
   @Test
   void replayCanExceedTheQueueBoundWithoutDisconnectingTheClient() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .channel(ChannelConfig.builder().maxQueuedEvents(4).build()).assignIds(true).history(100));
+        .channel(queueOf(4)).assignIds(true).firstId(1).history(100));
     for (int i = 1; i <= 50; i++) {
       broadcaster.broadcast(Data.of(Integer.toString(i)));
     }
@@ -500,7 +500,7 @@ class DefaultBroadcasterTest {
   void unknownLastEventIdIsReportedAndTheClientGetsLiveEvents() {
     List<String> misses = new CopyOnWriteArrayList<>();
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .assignIds(true).history(3).onReplayMiss((client, id) -> misses.add(id)));
+        .assignIds(true).firstId(1).history(3).channel(queueOf(3)).onReplayMiss((client, id) -> misses.add(id)));
     for (int i = 1; i <= 10; i++) {
       broadcaster.broadcast(Data.of(Integer.toString(i)));
     }
@@ -515,7 +515,7 @@ class DefaultBroadcasterTest {
 
   @Test
   void unknownLastEventIdGetsAResetEventWithAnEmptyIdByDefault() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(numbered(10));
     broadcaster.broadcast(Data.of("before the client came back"));
 
     // As after a server restart: the id the client remembers was never in this history.
@@ -532,7 +532,7 @@ class DefaultBroadcasterTest {
   @Test
   void ignoringReplayMissesTellsTheClientNothing() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .assignIds(true).history(10).onReplayMiss(ReplayMissHandler.ignore()));
+        .assignIds(true).firstId(1).history(10).channel(queueOf(10)).onReplayMiss(ReplayMissHandler.ignore()));
 
     FakeTransport client = serve(broadcaster.subscribe("41"));
     broadcaster.broadcast(Data.of("live"));
@@ -554,7 +554,7 @@ class DefaultBroadcasterTest {
   @Test
   void everyStreamGetsTheCurrentPositionAtOnce() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .greeting(Data.of("connected")).assignIds(true).history(10));
+        .greeting(Data.of("connected")).assignIds(true).firstId(1).history(10).channel(queueOf(10)));
     broadcaster.broadcast(Data.of("a"));
     broadcaster.broadcast(Data.of("b"));
 
@@ -568,7 +568,7 @@ class DefaultBroadcasterTest {
 
   @Test
   void aClientThatCameBeforeAnyEventResumesFromTheStart() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(numbered(10));
     FakeTransport first = serve(broadcaster.subscribe(null));
     broadcaster.broadcast(Data.of("a"));
     broadcaster.broadcast(Data.of("b"));
@@ -583,7 +583,7 @@ class DefaultBroadcasterTest {
 
   @Test
   void aClientWhoseIdIsUnknownGetsTheResetThenThePosition() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(numbered(10));
     broadcaster.broadcast(Data.of("before the client came back"));
 
     FakeTransport client = serve(broadcaster.subscribe("41"));
@@ -595,7 +595,7 @@ class DefaultBroadcasterTest {
 
   @Test
   void emptyLastEventIdMeansAFreshClient() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(numbered(10));
 
     SseChannel channel = broadcaster.subscribe("");
 
@@ -675,7 +675,7 @@ class DefaultBroadcasterTest {
 
   @Test
   void statsCountWhatHappened() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(numbered(10));
     SseChannel a = broadcaster.subscribe(null);
     broadcaster.subscribe(null);
     broadcaster.broadcast(Data.of("one"));
@@ -710,5 +710,15 @@ class DefaultBroadcasterTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(channel.hasPending()).isFalse();
     assertThat(broadcaster.stats().eventsBroadcast()).isZero();
+  }
+
+  /** Ids 1, 2, 3, ... and a history of this many events, as long as a client's queue. */
+  private static BroadcasterConfig.Builder numbered(int history) {
+    return BroadcasterConfig.builder().assignIds(true).firstId(1).history(history).channel(queueOf(history));
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }
