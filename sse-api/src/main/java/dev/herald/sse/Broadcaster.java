@@ -33,8 +33,9 @@ import org.jspecify.annotations.Nullable;
  * {@link BackplaneUnavailableException}, and clients stay connected.
  *
  * <p><b>Ownership.</b> The application owns the broadcaster and closes it; closing ends every client's stream
- * cleanly. Transports own their connections and close a client's channel when its connection ends, which removes
- * the client at once.
+ * cleanly. A server that is stopping calls {@link #shutdown()} before its host closes connections, and waits for
+ * the returned stage: the streams then end with their last chunk rather than being cut. Transports own their
+ * connections and close a client's channel when its connection ends, which removes the client at once.
  */
 public interface Broadcaster extends AutoCloseable {
 
@@ -130,4 +131,26 @@ public interface Broadcaster extends AutoCloseable {
    */
   @Override
   void close();
+
+  /**
+   * Closes this broadcaster as {@link #close()} does, and returns a stage that completes once every stream it had
+   * has ended: each transport wrote what was queued and the end of its response, or the connection was gone. A
+   * client that does not read the end is cut after its transport's close grace (5 s by default), so the stage
+   * completes within about that grace of the call.
+   *
+   * <p>A host that stops calls this first and waits for the stage (with its own bound), then stops its server:
+   * <pre>{@code
+   * broadcaster.shutdown().toCompletableFuture().get(10, TimeUnit.SECONDS);
+   * server.stop();
+   * }</pre>
+   * To end a broadcaster's streams and single-client streams with one call, see {@code StreamGroup} in
+   * {@code sse-core}.
+   *
+   * <p>Calling it again, or after {@link #close()}, returns the same stage. The stage never completes
+   * exceptionally. It is completed on a thread of its own, never on a transport's event loop or a container's
+   * thread, so what the application chains on it may block.
+   *
+   * @return a stage that completes when every stream of this broadcaster has ended
+   */
+  CompletionStage<Void> shutdown();
 }

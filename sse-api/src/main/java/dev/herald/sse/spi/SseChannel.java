@@ -20,7 +20,10 @@ import org.jspecify.annotations.Nullable;
  *   <li>when a drain finds {@code poll()} returning {@code null} and {@link #isClosed()} true, the stream is over:
  *       complete the response (or close the connection);
  *   <li>when the connection ends or a write fails, call {@link #close(CloseReason)} with
- *       {@link CloseReason#CLIENT_GONE} or {@link CloseReason#ERROR}.
+ *       {@link CloseReason#CLIENT_GONE} or {@link CloseReason#ERROR};
+ *   <li>once the transport is done with the stream, whichever way it ended (the end of the response was written,
+ *       or the connection is gone or cut), call {@link #ended()}: a server shutting down waits for that before it
+ *       lets its host close connections.
  * </ol>
  *
  * <pre>{@code
@@ -116,4 +119,15 @@ public interface SseChannel {
    * @param reason why the stream ended, normally {@link CloseReason#CLIENT_GONE} or {@link CloseReason#ERROR}
    */
   void close(CloseReason reason);
+
+  /**
+   * Tells the channel that the transport is done with the stream: after the channel closed, the end of the
+   * response was written (for HTTP/1.1 chunked encoding, the last chunk), or the connection is gone, failed or was
+   * cut after the close grace. Called once on every stream a transport started, from any thread; later calls do
+   * nothing.
+   *
+   * <p>This is what {@link dev.herald.sse.Broadcaster#shutdown()} waits for, so that a host stops its server only
+   * once every stream has ended cleanly. Closing with {@link CloseReason#CLIENT_GONE} implies it.
+   */
+  void ended();
 }

@@ -121,7 +121,8 @@ public final class Handshake {
     return new Handshake(new Source() {
       @Override
       public @Nullable String refusal() {
-        return null;
+        StreamGroup group = config.group();
+        return group != null && group.isShutdown() ? "the event stream has ended" : null;
       }
 
       @Override
@@ -131,7 +132,10 @@ public final class Handshake {
 
       @Override
       public SseChannel open(@Nullable String lastEventId) {
-        return Channels.open(config.channel(), config.heartbeat(), config.heartbeatComment(), lastEventId);
+        StreamGroup group = config.group();
+        return group != null
+            ? group.open(config, lastEventId)
+            : Channels.open(config.channel(), config.heartbeat(), config.heartbeatComment(), lastEventId);
       }
 
       @Override

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Comment;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a transport serves event streams: the settings that mean the same on every transport, configured once.
@@ -20,7 +21,8 @@ import java.time.Duration;
  * {@link BroadcasterConfig}; {@link #heartbeat()}, {@link #heartbeatComment()} and {@link #channel()} apply to
  * streams that serve one client through its {@link dev.herald.sse.Sender} ({@code stream(...)} on each transport).
  *
- * <p>Instances are immutable and safe to share between threads.
+ * <p>Instances are immutable and safe to share between threads (the {@link StreamGroup} one may name is itself
+ * thread-safe).
  */
 public final class StreamConfig {
   private static final StreamConfig DEFAULTS = builder().build();
@@ -30,6 +32,7 @@ public final class StreamConfig {
   private final Duration heartbeat;
   private final String heartbeatComment;
   private final ChannelConfig channel;
+  private final @Nullable StreamGroup group;
 
   private StreamConfig(Builder builder) {
     this.closeGrace = builder.closeGrace;
@@ -37,6 +40,7 @@ public final class StreamConfig {
     this.heartbeat = builder.heartbeat;
     this.heartbeatComment = builder.heartbeatComment;
     this.channel = builder.channel;
+    this.group = builder.group;
   }
 
   /**
@@ -102,10 +106,19 @@ public final class StreamConfig {
     return channel;
   }
 
+  /**
+   * Returns the group that single-client streams join; see {@link Builder#group(StreamGroup)}.
+   *
+   * @return the group, or {@code null} if the streams join none
+   */
+  public @Nullable StreamGroup group() {
+    return group;
+  }
+
   @Override
   public String toString() {
     return "StreamConfig{closeGrace=" + closeGrace + ", retryAfter=" + retryAfter + ", heartbeat=" + heartbeat
-        + ", heartbeatComment=" + heartbeatComment + ", channel=" + channel + '}';
+        + ", heartbeatComment=" + heartbeatComment + ", channel=" + channel + ", group=" + group + '}';
   }
 
   /**
@@ -118,6 +131,7 @@ public final class StreamConfig {
     private Duration retryAfter = Duration.ofSeconds(5);
     private Duration heartbeat = Duration.ofSeconds(15);
     private String heartbeatComment = "ping";
+    private @Nullable StreamGroup group;
     private ChannelConfig channel = ChannelConfig.defaults();
 
     private Builder() {}
@@ -193,6 +207,20 @@ public final class StreamConfig {
      */
     public Builder channel(ChannelConfig channel) {
       this.channel = requireNonNull(channel, "channel");
+      return this;
+    }
+
+    /**
+     * Sets the group that single-client streams ({@code stream(...)} on each transport) join as they open, so
+     * that {@link StreamGroup#shutdown()} ends them with one call when the application stops. Once the group is
+     * shut down, new single-client streams are refused with {@code 503}. Default none: such streams end only when
+     * the application closes their senders or the clients leave.
+     *
+     * @param group the group, or {@code null} for none
+     * @return this builder
+     */
+    public Builder group(@Nullable StreamGroup group) {
+      this.group = group;
       return this;
     }
 

@@ -7,6 +7,7 @@ import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.StreamGroup;
 import dev.herald.sse.redis.RedisBackplane;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -45,8 +46,11 @@ public final class ExampleApp implements AutoCloseable {
   public static final int MAX_BODY_BYTES = 64 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(ExampleApp.class);
+  /** How long a stop waits for the streams to end: the default close grace, and a second to spare. */
+  private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(6);
 
   private final Broadcaster broadcaster;
+  private final StreamGroup streams;
   private final boolean clustered;
   private final Duration requestTimeout;
   private final byte[] page;
@@ -74,6 +78,7 @@ public final class ExampleApp implements AutoCloseable {
         .maxClients(options.maxStreams())
         .backplane(redis == null ? null : RedisBackplane.create(redis))
         .build()));
+    this.streams = StreamGroup.create().include(broadcaster);
     this.clustered = redis != null;
     this.requestTimeout = options.requestTimeout();
     this.page = resource("index.html");
@@ -374,9 +379,13 @@ public final class ExampleApp implements AutoCloseable {
     }
   }
 
-  /** Ends every stream; the transports complete their responses. */
+  /**
+   * Ends every stream and waits until each has written the end of its response (a client that stops reading is
+   * cut after the close grace): each server calls this as it starts to stop, before it closes connections.
+   * Calling it again returns at once.
+   */
   @Override
   public void close() {
-    broadcaster.close();
+    streams.shutdownAndAwait(SHUTDOWN_WAIT);
   }
 }

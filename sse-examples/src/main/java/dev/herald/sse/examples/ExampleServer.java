@@ -80,11 +80,11 @@ public final class ExampleServer implements AutoCloseable {
     return "http://" + host + ":" + port() + "/";
   }
 
-  /** Ends every stream cleanly, then stops the server. */
+  /** Stops the server, which first ends every stream cleanly (see {@link ExampleApp#close()}). */
   @Override
   public void close() {
-    app.close();
     server.close();
+    app.close(); // already done by the server's stop; here in case that failed
   }
 
   /**

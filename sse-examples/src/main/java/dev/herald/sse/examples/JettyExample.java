@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.internal.HttpConnection;
@@ -76,6 +77,13 @@ final class JettyExample implements RunningServer {
     // Bad requests that Jetty answers itself (a malformed escape in the path) get one plain-text line too.
     server.setErrorHandler(new PlainErrorHandler());
     server.setStopTimeout(2_000);
+    // Before Jetty closes any connection, the streams end with their last chunk: however the server is stopped.
+    server.addEventListener(new LifeCycle.Listener() {
+      @Override
+      public void lifeCycleStopping(LifeCycle event) {
+        app.close();
+      }
+    });
     server.start();
     return new JettyExample(server, connector);
   }

@@ -52,10 +52,12 @@ import org.slf4j.LoggerFactory;
  * requests, an aggregator for small bodies, and one router.
  */
 final class NettyExample implements RunningServer {
+  private final ExampleApp app;
   private final EventLoopGroup group;
   private final Channel server;
 
-  private NettyExample(EventLoopGroup group, Channel server) {
+  private NettyExample(ExampleApp app, EventLoopGroup group, Channel server) {
+    this.app = app;
     this.group = group;
     this.server = server;
   }
@@ -86,7 +88,7 @@ final class NettyExample implements RunningServer {
             }
           })
           .bind(options.host(), options.port()).sync().channel();
-      return new NettyExample(group, server);
+      return new NettyExample(app, group, server);
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw e;
@@ -101,6 +103,7 @@ final class NettyExample implements RunningServer {
   @Override
   public void close() {
     server.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    app.close(); // the streams end with their last chunk before the event loops close their connections
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
   }
 

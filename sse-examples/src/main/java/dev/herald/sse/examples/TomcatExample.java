@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.catalina.Context;
+import org.apache.catalina.Lifecycle;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
@@ -73,6 +74,12 @@ final class TomcatExample implements RunningServer {
     Wrapper wrapper = Tomcat.addServlet(context, "example", new ExampleServlet(app));
     wrapper.setAsyncSupported(true);
     context.addServletMapping("/*", "example");
+    // Before Tomcat pauses its connector and closes connections, the streams end with their last chunk.
+    tomcat.getServer().addLifecycleListener(event -> {
+      if (Lifecycle.BEFORE_STOP_EVENT.equals(event.getType())) {
+        app.close();
+      }
+    });
     tomcat.start();
     return new TomcatExample(tomcat, connector, baseDir);
   }

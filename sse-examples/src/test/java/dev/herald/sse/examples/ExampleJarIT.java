@@ -3,8 +3,10 @@ package dev.herald.sse.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.testkit.HttpSseClient;
+import dev.herald.sse.testkit.RawSseClient;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,9 +14,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,6 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ExampleJarIT {
   private static final Path JAR = Path.of("target", "sse-examples.jar");
   private static final Pattern URL = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+/)");
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
 
   private static Process java(String... args) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -68,6 +76,113 @@ class ExampleJarIT {
     } finally {
       process.destroyForcibly();
     }
+  }
+
+  /**
+   * SIGTERM while streams are open and a producer is broadcasting as fast as it can: the process exits within 5 s,
+   * every stream ends with its last chunk (not a cut connection), and nothing is logged at WARN or above.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"netty", "jetty", "tomcat"})
+  void sigtermUnderLoadEndsEveryStreamCleanlyAndExitsWithinFiveSeconds(String transport) throws Exception {
+    Process process = java("--transport", transport, "--port", "0");
+    List<RawSseClient> clients = new ArrayList<>();
+    Thread producer = null;
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      Matcher url = URL.matcher(String.valueOf(out.readLine()));
+      assertThat(url.find()).isTrue();
+      StringBuilder console = new StringBuilder();
+      Thread stdout = drain(out, console);
+      Thread stderr = drain(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)),
+          console);
+      int port = URI.create(url.group(1)).getPort();
+      for (int i = 0; i < 5; i++) {
+        RawSseClient client = RawSseClient.connect(port, 0);
+        clients.add(client);
+        client.send(RawSseClient.get("/events"));
+        client.awaitEvents(1, DEADLINE);
+      }
+      AtomicInteger sent = new AtomicInteger();
+      producer = new Thread(() -> produce(port, sent), "producer");
+      producer.start();
+      for (RawSseClient client : clients) {
+        client.awaitEvents(11, DEADLINE); // the greeting and ten broadcasts: the producer is running
+      }
+
+      long signalled = System.nanoTime();
+      process.destroy(); // SIGTERM
+
+      for (RawSseClient client : clients) {
+        assertThat(client.awaitEnd(Duration.ofSeconds(5))).as("the stream ended with its last chunk").isTrue();
+      }
+      assertThat(process.waitFor(5_000 - elapsedMillis(signalled), TimeUnit.MILLISECONDS))
+          .as("exited within 5 s of SIGTERM").isTrue();
+      assertThat(process.exitValue()).isIn(0, 143);
+      stdout.join(DEADLINE.toMillis());
+      stderr.join(DEADLINE.toMillis());
+      synchronized (console) {
+        assertThat(console.toString().lines().filter(line -> line.matches("^(WARN|WARNING|ERROR|SEVERE)\\b.*")))
+            .as("nothing at WARN or above:%n%s", console).isEmpty();
+        assertThat(console.toString()).doesNotContain("Exception");
+      }
+      for (RawSseClient client : clients) {
+        List<MessageEvent> events = client.parser().events();
+        assertThat(events.get(0).data()).isEqualTo("connected");
+        assertThat(events.subList(1, events.size())).extracting(MessageEvent::data)
+            .as("the producer's messages, in order, none lost before the end")
+            .isEqualTo(IntStream.range(0, events.size() - 1).mapToObj(i -> "m" + i).toList());
+      }
+    } finally {
+      process.destroyForcibly();
+      if (producer != null) {
+        producer.interrupt();
+        producer.join(DEADLINE.toMillis());
+      }
+      clients.forEach(RawSseClient::close);
+    }
+  }
+
+  /** Broadcasts m0, m1, ... one request at a time until the server goes away. */
+  private static void produce(int port, AtomicInteger sent) {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try {
+      while (!Thread.currentThread().isInterrupted()) {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + "/events/m" + sent.get())).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+          return; // the server is stopping
+        }
+        sent.incrementAndGet();
+      }
+    } catch (IOException e) {
+      // the server went away: the producer's end
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Thread drain(BufferedReader reader, StringBuilder into) {
+    Thread thread = new Thread(() -> {
+      try {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          synchronized (into) {
+            into.append(line).append('\n');
+          }
+        }
+      } catch (IOException e) {
+        // the process ended
+      }
+    }, "console");
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  private static long elapsedMillis(long since) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
   }
 
   @ParameterizedTest

@@ -62,4 +62,9 @@ final class RecordingBroadcaster implements Broadcaster {
   public void close() {
     delegate.close();
   }
+
+  @Override
+  public CompletionStage<Void> shutdown() {
+    return delegate.shutdown();
+  }
 }

@@ -102,7 +102,7 @@ final class NettyHost implements SseHost {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof HttpRequest request && new QueryStringDecoder(request.uri()).path().equals("/stream")) {
         try {
-          NettySse.stream(ctx, request, setup.onStream()::accept);
+          NettySse.stream(ctx, request, setup.streamConfig(), setup.onStream()::accept);
         } finally {
           ReferenceCountUtil.release(msg);
         }

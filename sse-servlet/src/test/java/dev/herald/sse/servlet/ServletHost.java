@@ -1,6 +1,7 @@
 package dev.herald.sse.servlet;
 
 import dev.herald.sse.Sender;
+import dev.herald.sse.core.StreamConfig;
 import dev.herald.sse.testkit.ServerSetup;
 import dev.herald.sse.testkit.SseHost;
 import dev.herald.sse.testkit.TestServer;
@@ -32,7 +33,7 @@ final class ServletHost implements SseHost {
   static ServletHost servlets(Containers.Container container) {
     return new ServletHost(container, setup -> Map.of(
         "/events", new SseServlet(setup.broadcaster()),
-        "/stream", new StreamServlet(setup.onStream())));
+        "/stream", new StreamServlet(setup.streamConfig(), setup.onStream())));
   }
 
   /** Serves the same paths through Spring MVC's {@code DispatcherServlet}; see {@link SpringMvcApp}. */
@@ -49,15 +50,17 @@ final class ServletHost implements SseHost {
   private static final class StreamServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
+    private final transient StreamConfig config;
     private final transient Consumer<? super Sender> onOpen;
 
-    StreamServlet(Consumer<? super Sender> onOpen) {
+    StreamServlet(StreamConfig config, Consumer<? super Sender> onOpen) {
+      this.config = config;
       this.onOpen = onOpen;
     }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-      ServletSse.stream(request, response, onOpen);
+      ServletSse.stream(request, response, config, onOpen);
     }
   }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Sender;
+import dev.herald.sse.core.StreamConfig;
 import java.util.function.Consumer;
 
 /**
@@ -15,9 +16,11 @@ import java.util.function.Consumer;
  * @param sendBuffer the accepted sockets' send buffer in bytes, or 0 for the system default
  * @param smallOutputBuffer whether the transport should also keep its own output buffering small, so that a
  *     client that stops reading backs up at once (where the host can say so)
+ * @param streamConfig how the streams at {@code /stream} are served (the host passes it to its transport's
+ *     {@code stream(...)}), for example with the {@link dev.herald.sse.core.StreamGroup} a shutdown ends
  */
-public record ServerSetup(
-    Broadcaster broadcaster, Consumer<? super Sender> onStream, int sendBuffer, boolean smallOutputBuffer) {
+public record ServerSetup(Broadcaster broadcaster, Consumer<? super Sender> onStream, int sendBuffer,
+    boolean smallOutputBuffer, StreamConfig streamConfig) {
 
   /**
    * Makes a setup.
@@ -26,11 +29,13 @@ public record ServerSetup(
    * @param onStream given the sender of each stream opened at {@code /stream}
    * @param sendBuffer the send buffer, or 0
    * @param smallOutputBuffer whether to keep the transport's output buffering small
+   * @param streamConfig how the streams at {@code /stream} are served
    * @throws IllegalArgumentException if {@code sendBuffer} is negative
    */
   public ServerSetup {
     requireNonNull(broadcaster, "broadcaster");
     requireNonNull(onStream, "onStream");
+    requireNonNull(streamConfig, "streamConfig");
     if (sendBuffer < 0) {
       throw new IllegalArgumentException("sendBuffer must not be negative: " + sendBuffer);
     }
@@ -44,7 +49,7 @@ public record ServerSetup(
    * @return the setup
    */
   public static ServerSetup of(Broadcaster broadcaster) {
-    return new ServerSetup(broadcaster, sender -> {}, 0, false);
+    return new ServerSetup(broadcaster, sender -> {}, 0, false, StreamConfig.defaults());
   }
 
   /**
@@ -54,7 +59,17 @@ public record ServerSetup(
    * @return the new setup
    */
   public ServerSetup withOnStream(Consumer<? super Sender> onStream) {
-    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer);
+    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer, streamConfig);
+  }
+
+  /**
+   * Returns this setup with another configuration for the streams at {@code /stream}.
+   *
+   * @param streamConfig how they are served
+   * @return the new setup
+   */
+  public ServerSetup withStreamConfig(StreamConfig streamConfig) {
+    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer, streamConfig);
   }
 
   /**
@@ -65,6 +80,6 @@ public record ServerSetup(
    * @return the new setup
    */
   public ServerSetup withBuffers(int sendBuffer, boolean smallOutputBuffer) {
-    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer);
+    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer, streamConfig);
   }
 }

@@ -7,6 +7,8 @@ import dev.herald.sse.Data;
 import dev.herald.sse.Sender;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.StreamConfig;
+import dev.herald.sse.core.StreamGroup;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.IOException;
 import java.time.Duration;
@@ -47,7 +49,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and headers, refusals included) but with no body, at once, and without subscribing anyone; {@code 405} with
  * {@code Allow} for other methods and an {@code Allow} list for {@code OPTIONS}; one reading of {@code Accept}
  * (RFC 9110, section 12.5.1) over every header line; an empty {@code Last-Event-ID} read as none; {@code 503} with
- * {@code Retry-After} over the client limit and after the broadcaster closed. Every check that nobody subscribed
+ * {@code Retry-After} over the client limit and after the broadcaster closed; a shutdown that ends every stream
+ * with its last chunk before the server stops. Every check that nobody subscribed
  * runs after the server answered, so it cannot pass before the server did anything.
  */
 public abstract class TransportConformance {
@@ -424,6 +427,40 @@ public abstract class TransportConformance {
     broadcaster.close();
 
     assertThat(send(port, method, "/events", "Connection: close").awaitHead(DEADLINE)).isEqualTo(503);
+  }
+
+  // ---- shutdown ----
+
+  /**
+   * A host that stops as Herald's recipes say (end the streams with {@link StreamGroup#shutdownAndAwait}, then stop
+   * the server) ends every stream, a broadcaster's and a single client's, with the end of its response rather than
+   * a cut connection, and refuses new streams meanwhile.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void aShutdownEndsEveryStreamWithItsLastChunkBeforeTheServerStops() throws Exception {
+    StreamGroup group = StreamGroup.create();
+    Broadcaster broadcaster = broadcaster(greeting());
+    group.include(broadcaster);
+    TestServer server = host.start(ServerSetup.of(broadcaster).withOnStream(this::opened)
+        .withStreamConfig(StreamConfig.builder().group(group).build()));
+    servers.add(server);
+    RawSseClient events = send(server.port(), "GET", "/events");
+    RawSseClient single = send(server.port(), "GET", "/stream");
+    events.awaitEvents(1, DEADLINE);
+    single.awaitEvents(1, DEADLINE);
+    broadcaster.broadcast(Data.of("last"));
+    events.awaitEvents(2, DEADLINE);
+
+    assertThat(group.shutdownAndAwait(DEADLINE)).as("every stream ended in time").isTrue();
+    assertThat(send(server.port(), "GET", "/stream", "Connection: close").awaitHead(DEADLINE)).isEqualTo(503);
+    server.stop();
+
+    assertThat(events.awaitEnd(DEADLINE)).as("/events ended with its last chunk").isTrue();
+    assertThat(single.awaitEnd(DEADLINE)).as("/stream ended with its last chunk").isTrue();
+    assertThat(events.parser().events()).extracting(MessageEvent::data).containsExactly(GREETING, "last");
+    assertThat(single.parser().events()).extracting(MessageEvent::data).containsExactly(HELLO);
   }
 
   // ---- helpers ----

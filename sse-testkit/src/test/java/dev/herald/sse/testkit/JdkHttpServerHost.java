@@ -22,7 +22,7 @@ final class JdkHttpServerHost implements SseHost {
     ExecutorService threads = Executors.newCachedThreadPool();
     server.setExecutor(threads);
     server.createContext("/events", new JdkHttpServerSse(Handshake.of(setup.broadcaster(), StreamConfig.defaults())));
-    server.createContext("/stream", new JdkHttpServerSse(Handshake.of(StreamConfig.defaults(), setup.onStream())));
+    server.createContext("/stream", new JdkHttpServerSse(Handshake.of(setup.streamConfig(), setup.onStream())));
     server.start();
     return new TestServer() {
       @Override

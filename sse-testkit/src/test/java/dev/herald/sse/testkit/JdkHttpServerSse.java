@@ -66,6 +66,14 @@ final class JdkHttpServerSse implements HttpHandler {
     Semaphore ready = new Semaphore(0);
     channel.start(ready::release); // the engine's wake-up: never drain in place, only signal the drain's thread
     open.opened();
+    try {
+      drain(channel, ready, out);
+    } finally {
+      channel.ended(); // the last chunk is written, or the client is gone: a shutdown waits for this
+    }
+  }
+
+  private static void drain(SseChannel channel, Semaphore ready, OutputStream out) {
     try (out) {
       while (true) {
         Frame frame;

@@ -72,6 +72,8 @@ public final class DefaultBroadcaster implements Broadcaster {
   private @Nullable String newestId; // guarded by lock: the id of the newest event recorded
   private final @Nullable History history; // guarded by lock
   private volatile boolean closed;
+  /** Completes once every stream this broadcaster had when it closed has ended. */
+  private final CompletableFuture<Void> ending = new CompletableFuture<>();
   private volatile long lastBroadcastNanos = System.nanoTime();
   private final @Nullable ClusterNode cluster;
 
@@ -105,7 +107,7 @@ public final class DefaultBroadcaster implements Broadcaster {
       try {
         cluster.start();
       } catch (RuntimeException | Error e) {
-        shutdown(false); // the backplane may serve another broadcaster: not ours to close
+        closeAll(false); // the backplane may serve another broadcaster: not ours to close
         throw e;
       }
     }
@@ -321,10 +323,16 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   @Override
   public void close() {
-    shutdown(true);
+    closeAll(true);
   }
 
-  private void shutdown(boolean closeBackplane) {
+  @Override
+  public CompletionStage<Void> shutdown() {
+    closeAll(true);
+    return ending.minimalCompletionStage();
+  }
+
+  private void closeAll(boolean closeBackplane) {
     DefaultChannel[] snapshot;
     lock.lock();
     try {
@@ -336,6 +344,13 @@ public final class DefaultBroadcaster implements Broadcaster {
     } finally {
       lock.unlock();
     }
+    CompletableFuture<?>[] endings = new CompletableFuture<?>[snapshot.length];
+    for (int i = 0; i < snapshot.length; i++) {
+      endings[i] = snapshot[i].whenEnded();
+    }
+    // Completed off the transports' threads: what the application chained on the stage (stopping the server, say)
+    // must not run on an event loop or a container thread.
+    CompletableFuture.allOf(endings).whenCompleteAsync((done, failure) -> ending.complete(null));
     if (heartbeatTask != null) {
       heartbeatTask.cancel(false);
     }

@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class DefaultChannel implements SseChannel, Sender {
   private static final Logger log = LoggerFactory.getLogger(DefaultChannel.class);
   private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
+  /** The ending of every stream that ended before anyone waited for it: shared and completed, seen by the engine only. */
+  private static final CompletableFuture<Void> DONE_ENDING = CompletableFuture.completedFuture(null);
 
   /** What {@link #offer} did with a frame. */
   public enum Offer {
@@ -66,6 +68,8 @@ public final class DefaultChannel implements SseChannel, Sender {
   private final FrameQueue queue;
   private final ParkedSends parked;
   private final AtomicReference<@Nullable CloseReason> closeReason = new AtomicReference<>();
+  /** Completed when the transport is done with the stream; made by the first to wait for it or to end it. */
+  private final AtomicReference<@Nullable CompletableFuture<Void>> ended = new AtomicReference<>();
   private volatile @Nullable Runnable onReady;
 
   private final ReentrantLock lock = new ReentrantLock(); // guards onReady's setting and the listeners
@@ -199,6 +203,41 @@ public final class DefaultChannel implements SseChannel, Sender {
   @Override
   public void close(CloseReason reason) {
     requireNonNull(reason, "reason");
+    try {
+      closeOnce(reason);
+    } finally {
+      // A client gone has nothing left to write; a channel no transport started has no response to end.
+      if (reason == CloseReason.CLIENT_GONE || (reason != CloseReason.SERVER_CLOSED && onReady == null)) {
+        ended();
+      }
+    }
+  }
+
+  @Override
+  public void ended() {
+    CompletableFuture<Void> stage = ended.get();
+    if (stage == null) {
+      ended.compareAndSet(null, DONE_ENDING);
+      stage = requireNonNull(ended.get());
+    }
+    stage.complete(null);
+  }
+
+  /**
+   * Returns a stage that completes once the transport is done with this stream (see {@link #ended()}).
+   *
+   * @return the stage; completed already if the stream has ended
+   */
+  public CompletableFuture<Void> whenEnded() {
+    CompletableFuture<Void> stage = ended.get();
+    if (stage != null) {
+      return stage;
+    }
+    ended.compareAndSet(null, new CompletableFuture<>());
+    return requireNonNull(ended.get());
+  }
+
+  private void closeOnce(CloseReason reason) {
     if (!closeReason.compareAndSet(null, reason)) {
       return;
     }

@@ -101,6 +101,7 @@ public final class FakeTransport implements AutoCloseable {
     }
     if (channel.isClosed() && !channel.hasPending()) {
       ended = true;
+      channel.ended();
     }
   }
 

@@ -216,16 +216,23 @@ final class NettyStream extends ChannelInboundHandlerAdapter {
     }
     startCloseGrace(); // before the write, whose listeners may run (and cancel it) at once
     ChannelFuture last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    SseChannel stream = requireNonNull(this.stream);
     if (keepAlive && !discardedRequests) {
       last.addListener(future -> {
         if (future.isSuccess()) {
           lastWritten = true;
+          stream.ended(); // the response is complete; the connection may serve another request
           handOver();
         } else {
           written(last);
         }
       });
     } else {
+      last.addListener(future -> {
+        if (future.isSuccess()) {
+          stream.ended();
+        }
+      });
       last.addListener(ChannelFutureListener.CLOSE);
     }
   }
@@ -329,6 +336,7 @@ final class NettyStream extends ChannelInboundHandlerAdapter {
     SseChannel stream = this.stream;
     if (stream != null) {
       stream.close(CloseReason.CLIENT_GONE); // does nothing if the stream had ended already
+      stream.ended();
     }
   }
 

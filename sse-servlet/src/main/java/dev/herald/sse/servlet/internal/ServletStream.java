@@ -183,6 +183,7 @@ public final class ServletStream implements WriteListener, AsyncListener {
     // The request is over, whoever completed it: there is nothing left to complete. Tomcat calls this holding its
     // async state lock, which complete() and start() under the response lock need: only try the lock.
     endHolding(responseLock.tryLock(), CloseReason.CLIENT_GONE, false);
+    channel.ended(); // the container has written the end of the response, or the connection is gone
   }
 
   @Override
