@@ -14,28 +14,31 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The README's controller: the broadcaster's stream, and a stream of its own to each client of {@code /clock}. */
+/**
+ * The README's controller: the broadcaster's stream, and a stream of its own to each client of {@code /clock}, in
+ * the group through the {@link StreamConfig} bean.
+ */
 @RestController
 class EventsController {
-  private final Broadcaster broadcaster;
-  private final StreamConfig config;
+  private final Broadcaster events;
+  private final StreamConfig streams;
   private final ScheduledExecutorService scheduler;
 
-  EventsController(Broadcaster broadcaster, StreamConfig config, ScheduledExecutorService scheduler) {
-    this.broadcaster = broadcaster;
-    this.config = config;
+  EventsController(Broadcaster events, StreamConfig streams, ScheduledExecutorService scheduler) {
+    this.events = events;
+    this.streams = streams;
     this.scheduler = scheduler;
   }
 
   @GetMapping("/events")
   void events(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    ServletSse.serve(request, response, broadcaster, config);
+    ServletSse.serve(request, response, events);
   }
 
   /** Sends {@code tick 1}, {@code tick 2}, ... every 5 ms, until the stream ends. */
   @GetMapping("/clock")
   void clock(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    ServletSse.stream(request, response, config, sender -> {
+    ServletSse.stream(request, response, streams, sender -> {
       AtomicLong ticks = new AtomicLong();
       ScheduledFuture<?> tick = scheduler.scheduleAtFixedRate(
           () -> sender.trySend(Data.of("tick " + ticks.incrementAndGet())), 0, 5, TimeUnit.MILLISECONDS);

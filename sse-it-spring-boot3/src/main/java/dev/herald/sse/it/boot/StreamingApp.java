@@ -1,11 +1,5 @@
 package dev.herald.sse.it.boot;
 
-import dev.herald.sse.Broadcaster;
-import dev.herald.sse.Data;
-import dev.herald.sse.core.BroadcasterConfig;
-import dev.herald.sse.core.Broadcasters;
-import dev.herald.sse.core.StreamConfig;
-import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.springframework.boot.SpringApplication;
@@ -14,9 +8,10 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * A Spring Boot application as a user writes it from the README: a broadcaster at {@code /events} and a
- * single-client stream at {@code /clock} ({@link EventsController}), with a producer that broadcasts all the time
- * ({@link Ticker}). Run by {@code SpringBootShutdownIT} as a real process, on Tomcat or Jetty (whichever the class
- * path holds), with Spring Boot's defaults, graceful shutdown included.
+ * single-client stream at {@code /clock} ({@link EventsController}), each with a producer that runs all the time
+ * ({@link Ticker} for the broadcaster), and the README's recipe to end them all as the application stops
+ * ({@link EventsConfiguration}). Run by {@code SpringBootShutdownIT} as a real process, on Tomcat or Jetty
+ * (whichever the class path holds), with Spring Boot's defaults, graceful shutdown included.
  */
 @SpringBootApplication
 public class StreamingApp {
@@ -27,16 +22,6 @@ public class StreamingApp {
    */
   public static void main(String[] args) {
     SpringApplication.run(StreamingApp.class, args);
-  }
-
-  @Bean
-  Broadcaster broadcaster() {
-    return Broadcasters.create(BroadcasterConfig.builder().greeting(Data.of("connected")).build());
-  }
-
-  @Bean
-  StreamConfig streamConfig() {
-    return StreamConfig.builder().closeGrace(Duration.ofSeconds(2)).build();
   }
 
   @Bean(destroyMethod = "shutdownNow")

@@ -82,6 +82,9 @@ class SpringBootShutdownIT {
             .as("/events after its greeting").satisfies(SpringBootShutdownIT::consecutiveTicks);
         soft.assertThat(dataOf(clock.parser().events())).as("/clock").startsWith("tick 1")
             .satisfies(SpringBootShutdownIT::consecutiveTicks);
+        soft.assertThat(app.stdout()).as("Boot's graceful shutdown found no request in flight")
+            .anyMatch(line -> line.contains("Graceful shutdown complete"))
+            .noneMatch(line -> line.contains("Graceful shutdown aborted"));
         soft.assertThat(app.stdout()).as("log lines at WARN or above")
             .noneMatch(line -> WARN_OR_ERROR.matcher(line).find());
         soft.assertThat(app.stderr()).as("standard error").isEmpty();
