@@ -25,8 +25,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * may be logged at WARN or above.
  */
 class SpringBootShutdownIT {
-  /** A line of Boot's default console format at WARN or ERROR: date, level, pid, "---". */
-  private static final Pattern WARN_OR_ERROR = Pattern.compile("^\\S+\\s+(WARN|ERROR)\\s");
+  /** A line of Boot's default console format at WARN or ERROR: the date, then the level. */
+  private static final Pattern WARN_OR_ERROR = level("WARN|ERROR");
+  /** The same at INFO: the application logs some, which shows that the format is the one read here. */
+  private static final Pattern INFO = level("INFO");
   /** The JVM's exit status after SIGTERM once its shutdown hooks ran: 128 + 15. */
   private static final int SIGTERM_EXIT = 143;
 
@@ -86,10 +88,15 @@ class SpringBootShutdownIT {
             .anyMatch(line -> line.contains("Graceful shutdown complete"))
             .noneMatch(line -> line.contains("Graceful shutdown aborted"));
         soft.assertThat(app.stdout()).as("log lines at WARN or above")
+            .anyMatch(line -> INFO.matcher(line).find())
             .noneMatch(line -> WARN_OR_ERROR.matcher(line).find());
         soft.assertThat(app.stderr()).as("standard error").isEmpty();
       });
     }
+  }
+
+  private static Pattern level(String levels) {
+    return Pattern.compile("^\\S+\\s+(" + levels + ")\\s");
   }
 
   private static List<String> dataOf(List<MessageEvent> events) {
