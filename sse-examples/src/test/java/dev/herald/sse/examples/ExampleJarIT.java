@@ -66,7 +66,7 @@ class ExampleJarIT {
         assertThat(sent.body()).isEqualTo("msg sent\n");
         client.awaitEvents(2);
 
-        process.destroy(); // SIGTERM
+        process.toHandle().destroy(); // SIGTERM, leaving the pipes open (Process.destroy() closes them)
 
         client.awaitEnded();
         assertThat(client.events()).extracting(MessageEvent::data).containsExactly("connected", "hello");
@@ -111,7 +111,7 @@ class ExampleJarIT {
       }
 
       long signalled = System.nanoTime();
-      process.destroy(); // SIGTERM
+      process.toHandle().destroy(); // SIGTERM, leaving the pipes open (Process.destroy() closes them)
 
       for (RawSseClient client : clients) {
         assertThat(client.awaitEnd(Duration.ofSeconds(5))).as("the stream ended with its last chunk").isTrue();
