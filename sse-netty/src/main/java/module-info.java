@@ -1,5 +1,5 @@
 /**
- * Herald's Netty transport: streams to a Netty HTTP/1.1 response on the channel's event loop. Its
+ * Herald's Netty transport: streams to a Netty HTTP/1.1 response, or an HTTP/2 stream, on the channel's event loop. Its
  * {@code internal} package is not exported.
  */
 module dev.herald.sse.netty {
@@ -10,6 +10,9 @@ module dev.herald.sse.netty {
   requires transitive io.netty.buffer;
   requires transitive io.netty.codec;
   requires transitive io.netty.codec.http;
+  // Only NettyHttp2 uses HTTP/2 and TLS; an application that serves HTTP/1.1 alone need not have them.
+  requires static transitive io.netty.codec.http2;
+  requires static transitive io.netty.handler;
   requires transitive io.netty.common;
   requires transitive io.netty.transport;
   requires static transitive org.jspecify;

@@ -40,6 +40,26 @@ import java.util.concurrent.TimeUnit;
  * detector reports to {@link LeakRecorder}).
  */
 final class NettyHost implements SseHost {
+  private final boolean http2;
+
+  /** Serves HTTP/1.1 behind {@code HttpServerCodec}, as most Netty applications do. */
+  NettyHost() {
+    this(false);
+  }
+
+  private NettyHost(boolean http2) {
+    this.http2 = http2;
+  }
+
+  /**
+   * Serves through {@link NettyHttp2#cleartext}, which speaks HTTP/1.1 as well as {@code h2c}: the suites' HTTP/1.1
+   * clients then check that nothing of HTTP/1.1 is lost by serving both on one port.
+   *
+   * @return the host
+   */
+  static NettyHost overHttp2Cleartext() {
+    return new NettyHost(true);
+  }
 
   @Override
   public TestServer start(ServerSetup setup) {
@@ -54,7 +74,12 @@ final class NettyHost implements SseHost {
           @Override
           protected void initChannel(SocketChannel ch) {
             connections.add(ch);
-            ch.pipeline().addLast(new HttpServerCodec(), events, stream, new NotFound());
+            if (http2) {
+              ch.pipeline().addLast(NettyHttp2.cleartext(Http2Options.defaults(),
+                  pipeline -> pipeline.addLast(events, stream, new NotFound())));
+            } else {
+              ch.pipeline().addLast(new HttpServerCodec(), events, stream, new NotFound());
+            }
           }
         });
     if (setup.sendBuffer() > 0) {

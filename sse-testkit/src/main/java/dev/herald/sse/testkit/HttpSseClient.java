@@ -39,7 +39,7 @@ public final class HttpSseClient implements AutoCloseable {
   /**
    * Opens a stream and starts reading it.
    *
-   * @param http the client to send with (HTTP/1.1)
+   * @param http the client to send with (HTTP/1.1, or HTTP/2 where the server speaks it)
    * @param uri the stream's address
    * @param lastEventId the {@code Last-Event-ID} header to send, or {@code null} for none
    * @return the client, reading
@@ -115,6 +115,16 @@ public final class HttpSseClient implements AutoCloseable {
    */
   public synchronized List<String> data() {
     return parser.events().stream().map(MessageEvent::data).toList();
+  }
+
+  /**
+   * Returns the HTTP version the response came in, which the client negotiated (HTTP/2 over TLS by ALPN, or over
+   * cleartext by {@code Upgrade: h2c}, when the client was built for HTTP/2).
+   *
+   * @return the response's version
+   */
+  public HttpClient.Version version() {
+    return response.version();
   }
 
   /**
