@@ -12,8 +12,12 @@ import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -41,10 +45,26 @@ final class Containers {
 
   /** Starts Jetty 12 (ee10) whose accepted sockets have this send buffer (0 for the default). */
   static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
+    return jetty(servlets, sendBuffer, false);
+  }
+
+  /**
+   * Starts Jetty 12 (ee10) speaking HTTP/1.1 and cleartext HTTP/2 on one port, as its documentation configures it:
+   * an {@code HTTP2CServerConnectionFactory} beside the HTTP/1.1 one, for prior knowledge and
+   * {@code Upgrade: h2c}.
+   */
+  static TestServer jettyH2c(Map<String, HttpServlet> servlets) throws Exception {
+    return jetty(servlets, 0, true);
+  }
+
+  private static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer, boolean h2c) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(24, 24);
     threads.setName("jetty");
     Server server = new Server(threads);
-    ServerConnector connector = new ServerConnector(server, 1, 1);
+    HttpConfiguration http = new HttpConfiguration();
+    ServerConnector connector = h2c
+        ? new ServerConnector(server, 1, 1, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http))
+        : new ServerConnector(server, 1, 1);
     connector.setPort(0);
     connector.setHost("127.0.0.1");
     if (sendBuffer > 0) {
@@ -83,6 +103,20 @@ final class Containers {
 
   /** Starts an embedded Tomcat 11 whose accepted sockets have this send buffer (0 for the default). */
   static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
+    return tomcat(servlets, sendBuffer, false);
+  }
+
+  /**
+   * Starts an embedded Tomcat 11 speaking HTTP/1.1 and cleartext HTTP/2 on one port, as its documentation
+   * configures it: {@code Http2Protocol} as the connector's upgrade protocol, for {@code Upgrade: h2c} and prior
+   * knowledge.
+   */
+  static TestServer tomcatH2c(Map<String, HttpServlet> servlets) throws Exception {
+    return tomcat(servlets, 0, true);
+  }
+
+  private static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer, boolean h2c)
+      throws Exception {
     Path base = Files.createTempDirectory("herald-tomcat");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
@@ -94,6 +128,9 @@ final class Containers {
     connector.setProperty("minSpareThreads", "24");
     if (sendBuffer > 0) {
       connector.setProperty("socket.txBufSize", Integer.toString(sendBuffer));
+    }
+    if (h2c) {
+      connector.addUpgradeProtocol(new Http2Protocol());
     }
     Context context = tomcat.addContext("", base.toString());
     // The web-app class loader's leak hunt needs --add-opens and warns without it on every stop; an embedded

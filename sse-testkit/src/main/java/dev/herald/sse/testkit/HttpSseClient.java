@@ -28,6 +28,7 @@ public final class HttpSseClient implements AutoCloseable {
   private final HttpResponse<InputStream> response;
   private final Thread reader;
   private volatile boolean ended;
+  private volatile boolean endedCleanly;
 
   private HttpSseClient(HttpResponse<InputStream> response) {
     this.response = response;
@@ -64,8 +65,9 @@ public final class HttpSseClient implements AutoCloseable {
           parser.feed(Arrays.copyOf(buffer, n));
         }
       }
+      endedCleanly = true; // the end of the body as HTTP delimits it: the last chunk, or END_STREAM on HTTP/2
     } catch (IOException e) {
-      // the stream was closed by either side
+      // the stream was cut (a reset, an EOF in the middle of a chunked body), or closed by this client
     } finally {
       ended = true;
     }
@@ -125,6 +127,16 @@ public final class HttpSseClient implements AutoCloseable {
    */
   public HttpClient.Version version() {
     return response.version();
+  }
+
+  /**
+   * Tells whether the stream ended as HTTP delimits a body (the last chunk on HTTP/1.1, {@code END_STREAM} on
+   * HTTP/2) rather than being cut.
+   *
+   * @return {@code true} once the body ended cleanly
+   */
+  public boolean endedCleanly() {
+    return endedCleanly;
   }
 
   /**

@@ -1,0 +1,168 @@
+package dev.herald.sse.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.Data;
+import dev.herald.sse.Sender;
+import dev.herald.sse.core.BroadcasterConfig;
+import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.StreamConfig;
+import dev.herald.sse.core.StreamGroup;
+import dev.herald.sse.testkit.HttpSseClient;
+import dev.herald.sse.testkit.Probes;
+import dev.herald.sse.testkit.TestServer;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The servlet transport over HTTP/2 (cleartext, reached by {@code Upgrade: h2c} from the JDK's {@code HttpClient}) on
+ * Jetty 12 and Tomcat 11, each configured as the README says: many streams on one connection, a stream the client
+ * resets leaves, and a shutdown ends every stream with {@code END_STREAM}.
+ */
+class ServletHttp2IT {
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+  interface H2cContainer extends Function<Map<String, HttpServlet>, TestServer> {}
+
+  static Stream<Named<H2cContainer>> containers() {
+    return Stream.of(
+        Named.of("Jetty 12", servlets -> start(() -> Containers.jettyH2c(servlets))),
+        Named.of("Tomcat 11", servlets -> start(() -> Containers.tomcatH2c(servlets))));
+  }
+
+  private interface Start {
+    TestServer start() throws Exception;
+  }
+
+  private static TestServer start(Start start) {
+    try {
+      return start.start();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = cleanup.size() - 1; i >= 0; i--) {
+      cleanup.get(i).close();
+    }
+  }
+
+  private Broadcaster broadcaster() {
+    Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+        .greeting(Data.of("connected"))
+        .heartbeat(Duration.ofMillis(100)) // a servlet container learns of a reset at the next write
+        .build());
+    cleanup.add(broadcaster);
+    return broadcaster;
+  }
+
+  private int serve(H2cContainer container, Map<String, HttpServlet> servlets) throws Exception {
+    TestServer server = container.apply(servlets);
+    cleanup.add(server::stop);
+    return server.port();
+  }
+
+  private HttpSseClient open(HttpClient http, URI uri) throws Exception {
+    HttpSseClient client = HttpSseClient.connect(http, uri, null);
+    cleanup.add(client);
+    return client;
+  }
+
+  @ParameterizedTest
+  @MethodSource("containers")
+  void manyStreamsShareOneHttp2Connection(H2cContainer container) throws Exception {
+    Broadcaster broadcaster = broadcaster();
+    int port = serve(container, Map.of("/events", new SseServlet(broadcaster)));
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    URI uri = URI.create("http://127.0.0.1:" + port + "/events");
+
+    List<HttpSseClient> tabs = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      HttpSseClient tab = open(http, uri);
+      tab.awaitEvents(1);
+      tabs.add(tab);
+    }
+    broadcaster.broadcast(Data.of("to every tab"));
+
+    for (HttpSseClient tab : tabs.subList(1, tabs.size())) { // the first asked to upgrade, on HTTP/1.1
+      assertThat(tab.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    }
+    for (HttpSseClient tab : tabs) {
+      assertThat(tab.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("connected", "to every tab");
+    }
+    assertThat(broadcaster.clientCount()).isEqualTo(8);
+  }
+
+  @ParameterizedTest
+  @MethodSource("containers")
+  void aStreamTheClientResetsLeavesAndTheOthersGoOn(H2cContainer container) throws Exception {
+    Broadcaster broadcaster = broadcaster();
+    int port = serve(container, Map.of("/events", new SseServlet(broadcaster)));
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    URI uri = URI.create("http://127.0.0.1:" + port + "/events");
+    HttpSseClient upgrade = open(http, uri); // the connection's first request, the one that asked for h2c
+    upgrade.awaitEvents(1);
+    HttpSseClient left = open(http, uri);
+    HttpSseClient stays = open(http, uri);
+    left.awaitEvents(1);
+    stays.awaitEvents(1);
+    assertThat(left.version()).isEqualTo(HttpClient.Version.HTTP_2);
+
+    left.close(); // RST_STREAM
+
+    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 2, () -> "clients: " + broadcaster.stats());
+    broadcaster.broadcast(Data.of("after the reset"));
+    assertThat(stays.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("connected", "after the reset");
+  }
+
+  @ParameterizedTest
+  @MethodSource("containers")
+  void aShutdownEndsBroadcastAndSingleClientStreamsWithEndStream(H2cContainer container) throws Exception {
+    Broadcaster broadcaster = broadcaster();
+    StreamGroup group = StreamGroup.create().include(broadcaster);
+    StreamConfig config = StreamConfig.builder().group(group).build();
+    int port = serve(container, Map.of(
+        "/events", new SseServlet(broadcaster),
+        "/stream", new HttpServlet() {
+          private static final long serialVersionUID = 1L;
+
+          @Override
+          protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            ServletSse.stream(request, response, config, (Sender sender) -> sender.trySend(Data.of("hello")));
+          }
+        }));
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+    HttpSseClient events = open(http, URI.create("http://127.0.0.1:" + port + "/events"));
+    events.awaitEvents(1);
+    HttpSseClient single = open(http, URI.create("http://127.0.0.1:" + port + "/stream"));
+    single.awaitEvents(1);
+    assertThat(single.version()).isEqualTo(HttpClient.Version.HTTP_2);
+
+    assertThat(group.shutdownAndAwait(DEADLINE)).isTrue();
+
+    events.awaitEnded();
+    single.awaitEnded();
+    assertThat(events.endedCleanly()).as("/events ended, not cut").isTrue();
+    assertThat(single.endedCleanly()).as("/stream ended with END_STREAM, not reset").isTrue();
+  }
+}
