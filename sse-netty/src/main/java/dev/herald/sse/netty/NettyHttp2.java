@@ -7,8 +7,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.HttpMessage;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
@@ -28,7 +27,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
-import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -118,7 +118,17 @@ public final class NettyHttp2 {
             addHttp2(connection.pipeline(), options, handlers); // the client started with the HTTP/2 preface
           }
         }));
-        pipeline.addLast(new Http1(handlers)); // neither: the connection stays HTTP/1.1
+        // The application's handlers are there from the first byte (a request-head deadline must see the head
+        // arrive), as HTTP/1.1 handlers; a connection that turns out to speak HTTP/2 drops them.
+        Http1Handlers http1Handlers = new Http1Handlers();
+        pipeline.addLast(http1Handlers);
+        List<String> before = pipeline.names();
+        handlers.accept(pipeline);
+        for (String name : pipeline.names()) {
+          if (!before.contains(name)) {
+            http1Handlers.names.add(name);
+          }
+        }
         addPings(pipeline, options);
       }
     };
@@ -203,27 +213,27 @@ public final class NettyHttp2 {
   @ChannelHandler.Sharable
   private abstract static class Initializer extends ChannelInitializer<Channel> {}
 
-  /** Turns a connection that stayed HTTP/1.1 into the application's: the first request installs its handlers. */
-  private static final class Http1 extends SimpleChannelInboundHandler<HttpMessage> {
-    private final Consumer<ChannelPipeline> handlers;
-
-    Http1(Consumer<ChannelPipeline> handlers) {
-      super(false);
-      this.handlers = handlers;
-    }
+  /**
+   * Removes the application's HTTP/1.1 handlers from a connection that turns to HTTP/2, by prior knowledge or by
+   * {@code Upgrade}: from then on its streams have pipelines of their own, with handlers of their own.
+   */
+  private static final class Http1Handlers extends ChannelInboundHandlerAdapter {
+    final List<String> names = new ArrayList<>();
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, HttpMessage message) {
-      // This handler is the pipeline's last: the application's go after it, see this request and all that follow.
-      try {
-        handlers.accept(ctx.pipeline());
-        ctx.pipeline().remove(this);
-      } catch (RuntimeException e) {
-        ReferenceCountUtil.release(message);
-        throw e;
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+      if (event instanceof CleartextHttp2ServerUpgradeHandler.PriorKnowledgeUpgradeEvent
+          || event instanceof HttpServerUpgradeHandler.UpgradeEvent) {
+        ChannelPipeline pipeline = ctx.pipeline();
+        for (String name : names) {
+          if (pipeline.context(name) != null) {
+            pipeline.remove(name);
+          }
+        }
+        pipeline.remove(this);
+        log.debug("a connection speaks HTTP/2");
       }
-      log.debug("a connection speaks HTTP/1.1");
-      ctx.fireChannelRead(message);
+      ctx.fireUserEventTriggered(event);
     }
   }
 }
