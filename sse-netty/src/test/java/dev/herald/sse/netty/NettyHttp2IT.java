@@ -292,6 +292,25 @@ class NettyHttp2IT {
     assertThat(client.connection.isActive()).isTrue();
   }
 
+  @Test
+  void theHttp11HandlersGuardTheCleartextPortFromTheFirstByte() throws Exception {
+    int port = serve(greeting().build(), broadcaster -> {
+      SseHandler events = new SseHandler("/events", broadcaster);
+      return NettyHttp2.cleartext(Http2Options.defaults(),
+          pipeline -> pipeline.addLast(new RequestHeadTimeoutHandler(Duration.ofMillis(500)), events));
+    });
+    try (java.net.Socket slow = new java.net.Socket("127.0.0.1", port)) {
+      slow.getOutputStream().write("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+      slow.setSoTimeout((int) DEADLINE.toMillis());
+
+      // The head never ends: the deadline closes the connection without an answer, as it does without HTTP/2
+      // (without the deadline, this read would wait for the socket timeout and fail).
+      InputStream in = slow.getInputStream();
+      assertThat(in.readAllBytes()).isEmpty();
+    }
+    assertThat(broadcaster.clientCount()).isZero();
+  }
+
   /** Netty's HTTP/2 client, by prior knowledge: one connection, and streams opened on it. */
   private static final class H2Client implements AutoCloseable {
     final EventLoopGroup group;
