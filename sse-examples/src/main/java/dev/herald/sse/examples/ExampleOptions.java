@@ -4,6 +4,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -11,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The example server's command line: {@code [--transport netty|jetty|tomcat] [--host H] [--port P]
- * [--heartbeat 10s] [--history N] [--redis redis://H:P] [--max-connections N] [--request-timeout 10s]}.
+ * [--heartbeat 10s] [--history N] [--redis redis://H:P] [--max-connections N] [--request-timeout 10s]
+ * [--tls [--tls-cert cert.pem --tls-key key.pem]]}.
  *
  * @param transport which server to run
  * @param host the address to listen on
@@ -23,9 +25,19 @@ import org.jspecify.annotations.Nullable;
  *     for {@code /stats}, broadcasts and {@code 503} answers (see {@link #maxStreams()})
  * @param requestTimeout how long a client may take to send a whole request, head and body, on every transport;
  *     a slower one is closed
+ * @param tls whether to serve HTTPS (with HTTP/2 by ALPN) and with which certificate, or {@code null} for plain HTTP
  */
 public record ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history,
-    @Nullable String redis, int maxConnections, Duration requestTimeout) {
+    @Nullable String redis, int maxConnections, Duration requestTimeout, @Nullable Tls tls) {
+
+  /**
+   * How the example serves HTTPS: with the certificate and key of these PEM files, or, when both are {@code null},
+   * with a self-signed certificate for {@code 127.0.0.1} and {@code localhost} made at start.
+   *
+   * @param cert the certificate chain (PEM), or {@code null}
+   * @param key its private key (PEM, PKCS#8), or {@code null}
+   */
+  public record Tls(@Nullable Path cert, @Nullable Path key) {}
 
   /** The servers the example runs on. */
   public enum Transport {
@@ -58,6 +70,10 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
           + ", from the fd limit);",
       "                                  streams past the last few get 503 with Retry-After",
       "  --request-timeout DURATION      how long a client may take to send a request, head and body (default 10s)",
+      "  --tls                           serve HTTPS, with HTTP/2 for browsers (ALPN), on the same port; with",
+      "                                  no certificate given, a self-signed one made at start (its SHA-256",
+      "                                  fingerprint is printed)",
+      "  --tls-cert FILE, --tls-key FILE the certificate chain and its PKCS#8 private key, in PEM (imply --tls)",
       "  --redis URI                     run as a cluster node: every server started with the same Redis,",
       "                                  e.g. redis://127.0.0.1:6379, shares broadcasts and replay (default: none)",
       "  --help                          print this and exit",
@@ -88,7 +104,7 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @param history how many events to keep for Last-Event-ID replay
    */
   public ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history) {
-    this(transport, host, port, heartbeat, history, null, defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT);
+    this(transport, host, port, heartbeat, history, null, defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT, null);
   }
 
   /**
@@ -122,7 +138,7 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    */
   public static ExampleOptions defaults() {
     return new ExampleOptions(Transport.NETTY, "127.0.0.1", 8000, Duration.ofSeconds(10), 4096, null,
-        defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT);
+        defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT, null);
   }
 
   /**
@@ -138,6 +154,10 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
         return null;
+      }
+      if (flag.equals("--tls")) {
+        options = options.withTls(options.tls() == null ? new Tls(null, null) : options.tls());
+        continue;
       }
       String value;
       int eq = flag.indexOf('=');
@@ -159,18 +179,42 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
         case "--redis" -> options.withRedis(parseRedis(value));
         case "--max-connections" -> options.withMaxConnections(parseCount(flag, value, 2));
         case "--request-timeout" -> options.withRequestTimeout(parseDuration(flag, value, true));
+        case "--tls-cert" -> options.withTls(new Tls(Path.of(value), keyOf(options.tls())));
+        case "--tls-key" -> options.withTls(new Tls(certOf(options.tls()), Path.of(value)));
         default -> throw new UsageException("unknown option: " + flag);
       };
+    }
+    Tls tls = options.tls();
+    if (tls != null && (tls.cert() == null) != (tls.key() == null)) {
+      throw new UsageException("--tls-cert and --tls-key go together");
     }
     return options;
   }
 
+  private static @Nullable Path certOf(@Nullable Tls tls) {
+    return tls == null ? null : tls.cert();
+  }
+
+  private static @Nullable Path keyOf(@Nullable Tls tls) {
+    return tls == null ? null : tls.key();
+  }
+
+  /**
+   * Returns these options serving HTTPS, or plain HTTP.
+   *
+   * @param tls the certificate to serve HTTPS with, or {@code null} for plain HTTP
+   * @return new options
+   */
+  public ExampleOptions withTls(@Nullable Tls tls) {
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+  }
+
   private ExampleOptions withTransport(Transport transport) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
   }
 
   private ExampleOptions withHost(String host) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
   }
 
   /**
@@ -180,15 +224,15 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withPort(int port) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
   }
 
   private ExampleOptions withHeartbeat(Duration heartbeat) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
   }
 
   private ExampleOptions withHistory(int history) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
   }
 
   /**
@@ -198,7 +242,7 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withRedis(@Nullable String redis) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
   }
 
   /**
@@ -208,7 +252,7 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withMaxConnections(int maxConnections) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
   }
 
   /**
@@ -218,7 +262,7 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withRequestTimeout(Duration requestTimeout) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
   }
 
   /**

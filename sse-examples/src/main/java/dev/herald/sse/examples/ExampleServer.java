@@ -1,6 +1,7 @@
 package dev.herald.sse.examples;
 
 import java.io.PrintStream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +20,13 @@ public final class ExampleServer implements AutoCloseable {
   private final ExampleApp app;
   private final RunningServer server;
   private final ExampleOptions options;
+  private final @Nullable TlsMaterial tls;
 
-  private ExampleServer(ExampleApp app, RunningServer server, ExampleOptions options) {
+  private ExampleServer(ExampleApp app, RunningServer server, ExampleOptions options, @Nullable TlsMaterial tls) {
     this.app = app;
     this.server = server;
     this.options = options;
+    this.tls = tls;
   }
 
   /**
@@ -40,12 +43,14 @@ public final class ExampleServer implements AutoCloseable {
   /** Starts the example around an app made beforehand; the server owns and closes it. */
   static ExampleServer start(ExampleOptions options, ExampleApp app) throws Exception {
     try {
+      ExampleOptions.Tls tlsOption = options.tls();
+      TlsMaterial tls = tlsOption == null ? null : TlsMaterial.load(tlsOption);
       RunningServer server = switch (options.transport()) {
-        case NETTY -> NettyExample.start(app, options);
-        case JETTY -> JettyExample.start(app, options);
-        case TOMCAT -> TomcatExample.start(app, options);
+        case NETTY -> NettyExample.start(app, options, tls);
+        case JETTY -> JettyExample.start(app, options, tls);
+        case TOMCAT -> TomcatExample.start(app, options, tls);
       };
-      return new ExampleServer(app, server, options);
+      return new ExampleServer(app, server, options, tls);
     } catch (Exception | Error e) {
       app.close();
       throw e;
@@ -77,7 +82,20 @@ public final class ExampleServer implements AutoCloseable {
    */
   public String url() {
     String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
-    return "http://" + host + ":" + port() + "/";
+    return (tls == null ? "http" : "https") + "://" + host + ":" + port() + "/";
+  }
+
+  /**
+   * Returns the SHA-256 fingerprint of the certificate the server presents, to compare with what a browser shows.
+   *
+   * @return the fingerprint, or {@code null} if the server speaks plain HTTP
+   */
+  public @Nullable String fingerprint() {
+    try {
+      return tls == null ? null : tls.fingerprint();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
   }
 
   /** Stops the server, which first ends every stream cleanly (see {@link ExampleApp#close()}). */
@@ -125,6 +143,11 @@ public final class ExampleServer implements AutoCloseable {
     out.println("Herald example (" + options.transport().name().toLowerCase(java.util.Locale.ROOT)
         + ") at " + example.url() + " : open it in a browser; broadcast with: curl " + example.url() + "events/hello"
         + (options.redis() == null ? "" : " (a cluster node on " + options.redis() + ")"));
+    String fingerprint = example.fingerprint();
+    if (fingerprint != null) {
+      out.println("TLS certificate SHA-256 fingerprint: " + fingerprint
+          + (options.tls() != null && options.tls().cert() == null ? " (self-signed, made at start)" : ""));
+    }
     out.flush();
     try {
       Thread.currentThread().join();

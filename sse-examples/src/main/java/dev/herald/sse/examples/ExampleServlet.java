@@ -39,9 +39,10 @@ final class ExampleServlet extends HttpServlet {
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
     String protocol = request.getProtocol();
-    if (!protocol.equals("HTTP/1.1") && !protocol.equals("HTTP/1.0")) {
-      // Tomcat still takes HTTP/0.9 ("GET /events/x" and nothing more): the example serves HTTP/1.x only.
-      write(request, response, Reply.text(505, "only HTTP/1.0 and HTTP/1.1 are served"));
+    if (!protocol.equals("HTTP/1.1") && !protocol.equals("HTTP/1.0") && !protocol.equals("HTTP/2.0")) {
+      // Tomcat still takes HTTP/0.9 ("GET /events/x" and nothing more): the example serves HTTP/1.x (and HTTP/2
+      // with --tls) only.
+      write(request, response, Reply.text(505, "only HTTP/1.0, HTTP/1.1 and HTTP/2 are served"));
       return;
     }
     if (protocol.equals("HTTP/1.0") && request.getHeader("Transfer-Encoding") != null) {

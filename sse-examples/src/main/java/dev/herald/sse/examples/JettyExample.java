@@ -10,7 +10,16 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.jspecify.annotations.Nullable;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
@@ -37,7 +46,7 @@ final class JettyExample implements RunningServer {
     this.connector = connector;
   }
 
-  static RunningServer start(ExampleApp app, ExampleOptions options) throws Exception {
+  static RunningServer start(ExampleApp app, ExampleOptions options, @Nullable TlsMaterial tls) throws Exception {
     Server server = new Server();
     // GET /events/{msg} carries any text in one path segment: a new line is %0A, a slash %2F. Servlet 6 lets a
     // container refuse such "suspicious" paths and Jetty does by default; the example reads the raw URI and
@@ -53,7 +62,9 @@ final class JettyExample implements RunningServer {
         UriCompliance.Violation.BAD_UTF8_ENCODING,
         UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
         UriCompliance.Violation.UTF16_ENCODINGS));
-    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    ServerConnector connector = tls == null
+        ? new ServerConnector(server, new HttpConnectionFactory(http))
+        : new ServerConnector(server, secure(http, tls));
     connector.setHost(options.host());
     connector.setPort(options.port());
     // Jetty's accept queue is 50 by default: a burst of connects past it waits a second for a retried SYN. The
@@ -142,6 +153,26 @@ final class JettyExample implements RunningServer {
     protected void writeErrorPlain(Request request, PrintWriter writer, int code, String message, Throwable cause) {
       writer.write(ExampleApp.errorLine(code, message));
     }
+  }
+
+  /**
+   * HTTPS, with HTTP/2 for the clients that offer it by ALPN (browsers do) and HTTP/1.1 for the others: TLS, then
+   * ALPN, then the protocol it chose.
+   */
+  private static ConnectionFactory[] secure(HttpConfiguration http, TlsMaterial tls) {
+    HttpConfiguration https = new HttpConfiguration(http);
+    https.addCustomizer(new SecureRequestCustomizer());
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setKeyStore(tls.keyStore());
+    ssl.setKeyStorePassword(new String(TlsMaterial.PASSWORD));
+    ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+    ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+    alpn.setDefaultProtocol(HttpVersion.HTTP_1_1.asString());
+    HTTP2ServerConnectionFactory http2 = new HTTP2ServerConnectionFactory(https);
+    // Jetty allows 128 streams per connection by default: a page with more EventSources would see the rest wait.
+    http2.setMaxConcurrentStreams(1_000);
+    return new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, http2,
+        new HttpConnectionFactory(https)};
   }
 
   @Override

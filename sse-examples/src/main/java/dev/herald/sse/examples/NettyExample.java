@@ -3,6 +3,8 @@ package dev.herald.sse.examples;
 import dev.herald.sse.examples.ExampleApp.Reply;
 import dev.herald.sse.examples.ExampleApp.Route;
 import dev.herald.sse.netty.BadRequestHandler;
+import dev.herald.sse.netty.Http2Options;
+import dev.herald.sse.netty.NettyHttp2;
 import dev.herald.sse.netty.NettySse;
 import dev.herald.sse.netty.RequestHeadTimeoutHandler;
 import io.netty.bootstrap.ServerBootstrap;
@@ -10,6 +12,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -33,17 +36,23 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,34 +71,49 @@ final class NettyExample implements RunningServer {
     this.server = server;
   }
 
-  static RunningServer start(ExampleApp app, ExampleOptions options) throws InterruptedException {
+  static RunningServer start(ExampleApp app, ExampleOptions options, @Nullable TlsMaterial tls)
+      throws InterruptedException, GeneralSecurityException, SSLException {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     try {
       Router router = new Router(app);
       ConnectionLimit limit = new ConnectionLimit(options.maxConnections());
       Duration requestTimeout = options.requestTimeout();
+      // What follows the HTTP codec: on every HTTP/1.1 connection, and with --tls on every HTTP/2 stream too.
+      Consumer<ChannelPipeline> routes = p -> {
+        p.addLast(limit);
+        // Netty reads requests with no deadline: this one covers a request's head and body together.
+        p.addLast(new RequestHeadTimeoutHandler(requestTimeout));
+        // The codec marks malformed requests and passes them on; this answers them (400, 414, 431, 505).
+        p.addLast(new BadRequestHandler());
+        p.addLast(new HttpObjectAggregator(ExampleApp.MAX_BODY_BYTES));
+        p.addLast(router);
+      };
+      ChannelHandler connection;
+      if (tls == null) {
+        connection = new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(new HttpServerCodec());
+            routes.accept(ch.pipeline());
+          }
+        };
+      } else {
+        // HTTPS, and HTTP/2 for browsers by ALPN: every EventSource of a page shares one connection. (The limit
+        // then counts HTTP/2 streams, each a request in flight, as it counts HTTP/1.1 connections.)
+        SslContext ssl = SslContextBuilder.forServer(tls.keyManagers())
+            .applicationProtocolConfig(NettyHttp2.alpn())
+            .build();
+        connection = NettyHttp2.tls(ssl, Http2Options.defaults(), routes);
+      }
       Channel server = new ServerBootstrap()
           .group(group)
           .channel(NioServerSocketChannel.class)
           // Netty's default already, said here because Jetty and Tomcat are set to the same: the OS's somaxconn.
           .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              ChannelPipeline p = ch.pipeline();
-              p.addLast(new HttpServerCodec());
-              p.addLast(limit);
-              // Netty reads requests with no deadline: this one covers a request's head and body together.
-              p.addLast(new RequestHeadTimeoutHandler(requestTimeout));
-              // The codec marks malformed requests and passes them on; this answers them (400, 414, 431, 505).
-              p.addLast(new BadRequestHandler());
-              p.addLast(new HttpObjectAggregator(ExampleApp.MAX_BODY_BYTES));
-              p.addLast(router);
-            }
-          })
+          .childHandler(connection)
           .bind(options.host(), options.port()).sync().channel();
       return new NettyExample(app, group, server);
-    } catch (RuntimeException | InterruptedException e) {
+    } catch (RuntimeException | InterruptedException | GeneralSecurityException | SSLException e) {
       group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw e;
     }

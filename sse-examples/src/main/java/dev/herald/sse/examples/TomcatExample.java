@@ -17,6 +17,10 @@ import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
+import org.apache.tomcat.util.net.SSLHostConfig;
+import org.apache.tomcat.util.net.SSLHostConfigCertificate;
+import org.jspecify.annotations.Nullable;
 import org.apache.coyote.AbstractProcessor;
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.apache.tomcat.util.net.SocketWrapperBase;
@@ -47,7 +51,8 @@ final class TomcatExample implements RunningServer {
     this.baseDir = baseDir;
   }
 
-  static RunningServer start(ExampleApp app, ExampleOptions options) throws LifecycleException, IOException {
+  static RunningServer start(ExampleApp app, ExampleOptions options, @Nullable TlsMaterial tls)
+      throws LifecycleException, IOException {
     Path baseDir = Files.createTempDirectory("herald-tomcat");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(baseDir.toString());
@@ -68,6 +73,9 @@ final class TomcatExample implements RunningServer {
     // GET /events/{msg} carries any text in one path segment, so an encoded slash (%2F) must reach the servlet
     // as it came; the example reads the raw URI and decodes it itself.
     connector.setEncodedSolidusHandling("passthrough");
+    if (tls != null) {
+      secure(connector, tls);
+    }
     tomcat.setConnector(connector);
     ((StandardHost) tomcat.getHost()).setErrorReportValveClass(PlainErrorReportValve.class.getName());
     Context context = tomcat.addContext("", baseDir.toString());
@@ -82,6 +90,27 @@ final class TomcatExample implements RunningServer {
     });
     tomcat.start();
     return new TomcatExample(tomcat, connector, baseDir);
+  }
+
+  /**
+   * HTTPS on the connector, with HTTP/2 for the clients that offer it by ALPN (browsers do): Tomcat negotiates
+   * {@code h2} through the upgrade protocol it is given.
+   */
+  private static void secure(Connector connector, TlsMaterial tls) {
+    connector.setScheme("https");
+    connector.setSecure(true);
+    connector.setProperty("SSLEnabled", "true");
+    SSLHostConfig host = new SSLHostConfig();
+    SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(host, SSLHostConfigCertificate.Type.UNDEFINED);
+    certificate.setCertificateKeystore(tls.keyStore());
+    certificate.setCertificateKeystorePassword(new String(TlsMaterial.PASSWORD));
+    certificate.setCertificateKeyAlias(TlsMaterial.ALIAS);
+    host.addCertificate(certificate);
+    connector.addSslHostConfig(host);
+    Http2Protocol http2 = new Http2Protocol();
+    // Tomcat allows 100 streams per connection by default: a page with more EventSources would see the rest wait.
+    http2.setMaxConcurrentStreams(1_000);
+    connector.addUpgradeProtocol(http2);
   }
 
   /**

@@ -121,6 +121,16 @@ class ExampleAppTest {
   }
 
   @Test
+  void tlsFlagsParseAndACertificateNeedsItsKey() throws Exception {
+    assertThat(ExampleOptions.parse("--tls").tls()).isEqualTo(new ExampleOptions.Tls(null, null));
+    assertThat(ExampleOptions.parse("--tls-cert", "c.pem", "--tls-key=k.pem").tls())
+        .isEqualTo(new ExampleOptions.Tls(java.nio.file.Path.of("c.pem"), java.nio.file.Path.of("k.pem")));
+    assertThat(ExampleOptions.parse().tls()).isNull();
+    assertThatThrownBy(() -> ExampleOptions.parse("--tls-cert", "c.pem"))
+        .hasMessage("--tls-cert and --tls-key go together");
+  }
+
+  @Test
   void optionsParseEveryFlag() throws Exception {
     ExampleOptions options =
         ExampleOptions.parse("--transport", "TOMCAT", "--host=0.0.0.0", "--port", "0", "--heartbeat", "500ms",
@@ -129,7 +139,7 @@ class ExampleAppTest {
 
     assertThat(options).isEqualTo(new ExampleOptions(
         ExampleOptions.Transport.TOMCAT, "0.0.0.0", 0, Duration.ofMillis(500), 5, "redis://127.0.0.1:6380", 300,
-        Duration.ofSeconds(2)));
+        Duration.ofSeconds(2), null));
     assertThat(options.maxStreams()).isEqualTo(263);
     assertThat(ExampleOptions.parse("--help")).isNull();
   }

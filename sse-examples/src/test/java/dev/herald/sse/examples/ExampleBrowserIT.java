@@ -2,6 +2,8 @@ package dev.herald.sse.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.herald.sse.Broadcaster;
+import dev.herald.sse.Data;
 import dev.herald.sse.examples.ExampleOptions.Transport;
 import dev.herald.sse.examples.browser.HeadlessChromium;
 import dev.herald.sse.spi.SseChannel;
@@ -89,6 +91,39 @@ class ExampleBrowserIT {
       Path screenshot = artifacts.resolve("example-" + transport.name().toLowerCase(java.util.Locale.ROOT) + ".png");
       browser.screenshot(screenshot);
       assertThat(screenshot).isNotEmptyFile();
+    }
+  }
+
+  /**
+   * With {@code --tls}, one page opens 100 {@code EventSource}s beside its own: over HTTP/2 all of them open on the
+   * page's one connection and all receive a broadcast (over HTTP/1.1 a browser opens 6 per origin, and the rest
+   * wait).
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aHundredEventSourcesOfOnePageAllOpenOverHttp2(Transport transport) throws Exception {
+    Path executable = chromium();
+    ExampleOptions options = ExampleOptions.defaults().on(transport).withPort(0)
+        .withTls(new ExampleOptions.Tls(null, null));
+    try (ExampleServer server = ExampleServer.start(options);
+        HeadlessChromium browser = HeadlessChromium.start(executable)) {
+      browser.navigate(server.url());
+      browser.awaitTrue("document.body.dataset.state === 'open'", WAIT);
+      assertThat(browser.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol")).isEqualTo("h2");
+
+      browser.evaluate("window.opened = 0; window.heard = 0; window.sources = [];"
+          + "for (let i = 0; i < 100; i++) {"
+          + "  const source = new EventSource('/events');"
+          + "  source.onopen = () => window.opened++;"
+          + "  source.onmessage = e => { if (e.data === 'to all 100') window.heard++; };"
+          + "  window.sources.push(source);"
+          + "} true");
+      browser.awaitTrue("window.opened === 100", WAIT);
+      Broadcaster broadcaster = server.app().broadcaster();
+      assertThat(broadcaster.clientCount()).as("the page's own stream and the 100").isEqualTo(101);
+      broadcaster.broadcast(Data.of("to all 100"));
+
+      browser.awaitTrue("window.heard === 100", WAIT);
     }
   }
 

@@ -203,6 +203,7 @@ class ExampleJarIT {
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
     assertThat(process.exitValue()).isZero();
-    assertThat(out).contains("--transport", "--host", "--port", "--heartbeat", "--history");
+    assertThat(out).contains("--transport", "--host", "--port", "--heartbeat", "--history", "--tls", "--tls-cert",
+        "--tls-key");
   }
 }

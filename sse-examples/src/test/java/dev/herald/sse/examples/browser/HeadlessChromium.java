@@ -71,6 +71,8 @@ public final class HeadlessChromium implements AutoCloseable {
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage", "--window-size=1000,800",
+        // The example's --tls certificate is self-signed, made at start: a test browser takes it.
+        "--ignore-certificate-errors",
         "--user-data-dir=" + profile, "--remote-debugging-port=0", "about:blank")
         .redirectErrorStream(true)
         .redirectOutput(profile.resolve("chromium.log").toFile())
