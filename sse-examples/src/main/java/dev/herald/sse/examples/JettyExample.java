@@ -13,6 +13,8 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -63,7 +65,8 @@ final class JettyExample implements RunningServer {
         UriCompliance.Violation.TRUNCATED_UTF8_ENCODING,
         UriCompliance.Violation.UTF16_ENCODINGS));
     ServerConnector connector = tls == null
-        ? new ServerConnector(server, new HttpConnectionFactory(http))
+        // HTTP/1.1, and HTTP/2 without TLS for a client that starts with its preface or asks with Upgrade: h2c.
+        ? new ServerConnector(server, new HttpConnectionFactory(http), http2(new HTTP2CServerConnectionFactory(http)))
         : new ServerConnector(server, secure(http, tls));
     connector.setHost(options.host());
     connector.setPort(options.port());
@@ -168,11 +171,14 @@ final class JettyExample implements RunningServer {
     ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
     ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
     alpn.setDefaultProtocol(HttpVersion.HTTP_1_1.asString());
-    HTTP2ServerConnectionFactory http2 = new HTTP2ServerConnectionFactory(https);
-    // Jetty allows 128 streams per connection by default: a page with more EventSources would see the rest wait.
-    http2.setMaxConcurrentStreams(1_000);
-    return new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, http2,
-        new HttpConnectionFactory(https)};
+    return new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
+        http2(new HTTP2ServerConnectionFactory(https)), new HttpConnectionFactory(https)};
+  }
+
+  /** Jetty allows 128 streams per connection by default: a page with more EventSources would see the rest wait. */
+  private static <F extends AbstractHTTP2ServerConnectionFactory> F http2(F factory) {
+    factory.setMaxConcurrentStreams(1_000);
+    return factory;
   }
 
   @Override

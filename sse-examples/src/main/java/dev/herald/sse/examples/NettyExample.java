@@ -15,14 +15,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -33,7 +31,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
@@ -57,8 +54,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The example on Netty: a connection limit, {@code HttpServerCodec}, a request timeout, refusal of malformed
- * requests, an aggregator for small bodies, and one router.
+ * The example on Netty: HTTP/1.1 and HTTP/2 ({@link NettyHttp2}), a connection limit, a request timeout, refusal
+ * of malformed requests, an aggregator for small bodies, and one router.
  */
 final class NettyExample implements RunningServer {
   private final ExampleApp app;
@@ -90,13 +87,8 @@ final class NettyExample implements RunningServer {
       };
       ChannelHandler connection;
       if (tls == null) {
-        connection = new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpServerCodec());
-            routes.accept(ch.pipeline());
-          }
-        };
+        // HTTP/1.1, and HTTP/2 without TLS for a client that starts with its preface or asks with Upgrade: h2c.
+        connection = NettyHttp2.cleartext(Http2Options.defaults(), routes);
       } else {
         // HTTPS, and HTTP/2 for browsers by ALPN: every EventSource of a page shares one connection. (The limit
         // then counts HTTP/2 streams, each a request in flight, as it counts HTTP/1.1 connections.)

@@ -76,6 +76,11 @@ final class TomcatExample implements RunningServer {
     if (tls != null) {
       secure(connector, tls);
     }
+    // HTTP/2 by ALPN with TLS; without, for a client that starts with its preface or asks with Upgrade: h2c.
+    Http2Protocol http2 = new Http2Protocol();
+    // Tomcat allows 100 streams per connection by default: a page with more EventSources would see the rest wait.
+    http2.setMaxConcurrentStreams(1_000);
+    connector.addUpgradeProtocol(http2);
     tomcat.setConnector(connector);
     ((StandardHost) tomcat.getHost()).setErrorReportValveClass(PlainErrorReportValve.class.getName());
     Context context = tomcat.addContext("", baseDir.toString());
@@ -93,8 +98,7 @@ final class TomcatExample implements RunningServer {
   }
 
   /**
-   * HTTPS on the connector, with HTTP/2 for the clients that offer it by ALPN (browsers do): Tomcat negotiates
-   * {@code h2} through the upgrade protocol it is given.
+   * HTTPS on the connector; Tomcat negotiates {@code h2} by ALPN through the connector's upgrade protocol.
    */
   private static void secure(Connector connector, TlsMaterial tls) {
     connector.setScheme("https");
@@ -107,10 +111,6 @@ final class TomcatExample implements RunningServer {
     certificate.setCertificateKeyAlias(TlsMaterial.ALIAS);
     host.addCertificate(certificate);
     connector.addSslHostConfig(host);
-    Http2Protocol http2 = new Http2Protocol();
-    // Tomcat allows 100 streams per connection by default: a page with more EventSources would see the rest wait.
-    http2.setMaxConcurrentStreams(1_000);
-    connector.addUpgradeProtocol(http2);
   }
 
   /**

@@ -69,6 +69,33 @@ class ExampleTlsIT {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void theCleartextPortSpeaksH2cToAClientThatAsks(Transport transport) throws Exception {
+    try (ExampleServer server = ExampleServer.start(ExampleOptions.defaults().on(transport).withPort(0))) {
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build(); // Upgrade: h2c
+      URI events = URI.create(server.url() + "events");
+      List<HttpSseClient> streams = new ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          HttpSseClient stream = HttpSseClient.connect(http, events, null);
+          streams.add(stream);
+          stream.awaitEvents(1);
+        }
+        server.app().broadcaster().broadcast(dev.herald.sse.Data.of("over h2c"));
+
+        for (HttpSseClient stream : streams) {
+          assertThat(stream.version()).isEqualTo(HttpClient.Version.HTTP_2);
+          assertThat(stream.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("connected", "over h2c");
+        }
+      } finally {
+        for (HttpSseClient stream : streams) {
+          stream.close();
+        }
+      }
+    }
+  }
+
   /** Trusts the one certificate with this SHA-256 fingerprint, and no other. */
   private static SSLContext trusting(String fingerprint) throws Exception {
     X509TrustManager pinned = new X509TrustManager() {
