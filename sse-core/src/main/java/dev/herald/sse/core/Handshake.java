@@ -7,6 +7,7 @@ import dev.herald.sse.CloseReason;
 import dev.herald.sse.Sender;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.internal.AcceptHeader;
+import dev.herald.sse.core.internal.GzipChannel;
 import dev.herald.sse.spi.SseChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
  *       {@code Cache-Control: no-cache} and {@code X-Accel-Buffering: no} (nginx would otherwise buffer it), and
  *       never a {@code Content-Length}. The {@code Last-Event-ID} header goes to the engine, which replays what the
  *       client missed; an empty one is the same as none.
+ *   <li>With {@link StreamConfig.Builder#gzip(boolean) gzip} on, a stream to a client whose {@code Accept-Encoding}
+ *       allows gzip is sent gzip-encoded ({@code Content-Encoding: gzip}; the channel the transport serves gives it
+ *       the compressed bytes), and every stream answer carries {@code Vary: Accept-Encoding}.
  *   <li>{@code HEAD} gets what a {@code GET} would get, headers only: the stream's headers, or the same refusal. It
  *       subscribes nobody.
  *   <li>{@code OPTIONS} gets {@code 204} with {@code Allow: GET, HEAD, OPTIONS}; any other method {@code 405} with
@@ -66,6 +70,17 @@ public final class Handshake {
       "content-type", "text/event-stream; charset=utf-8",
       "cache-control", "no-cache",
       "x-accel-buffering", "no");
+  private static final Map<String, String> GZIP_STREAM_HEADERS = ordered(
+      "content-type", "text/event-stream; charset=utf-8",
+      "cache-control", "no-cache",
+      "x-accel-buffering", "no",
+      "content-encoding", "gzip",
+      "vary", "accept-encoding");
+  private static final Map<String, String> PLAIN_STREAM_HEADERS = ordered(
+      "content-type", "text/event-stream; charset=utf-8",
+      "cache-control", "no-cache",
+      "x-accel-buffering", "no",
+      "vary", "accept-encoding");
 
   private final Source source;
   private final StreamConfig config;
@@ -177,7 +192,7 @@ public final class Handshake {
       return refuse(503, ended);
     }
     if (head) {
-      return source.isFull() ? full() : new HeadersOnly(200, STREAM_HEADERS);
+      return source.isFull() ? full() : new HeadersOnly(200, streamHeaders(request));
     }
     String lastEventId = request.header("Last-Event-ID");
     SseChannel channel;
@@ -192,7 +207,16 @@ public final class Handshake {
       }
       return refuse(503, closed); // closed between the check and the subscription
     }
-    return new Open(channel, source);
+    Map<String, String> headers = streamHeaders(request);
+    return new Open(headers == GZIP_STREAM_HEADERS ? new GzipChannel(channel) : channel, source, headers);
+  }
+
+  /** The headers of a stream to this request: gzip-encoded if the configuration and the client both want it. */
+  private Map<String, String> streamHeaders(SseRequest request) {
+    if (!config.gzip()) {
+      return STREAM_HEADERS;
+    }
+    return AcceptHeader.allowsGzip(request.headers("Accept-Encoding")) ? GZIP_STREAM_HEADERS : PLAIN_STREAM_HEADERS;
   }
 
   private Refusal full() {
@@ -260,9 +284,12 @@ public final class Handshake {
     private final SseChannel channel;
     private final Source source;
 
-    private Open(SseChannel channel, Source source) {
+    private final Map<String, String> headers;
+
+    private Open(SseChannel channel, Source source, Map<String, String> headers) {
       this.channel = channel;
       this.source = source;
+      this.headers = headers;
     }
 
     @Override
@@ -272,7 +299,7 @@ public final class Handshake {
 
     @Override
     public Map<String, String> headers() {
-      return STREAM_HEADERS;
+      return headers;
     }
 
     /**

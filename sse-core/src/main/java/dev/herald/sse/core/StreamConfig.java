@@ -33,6 +33,7 @@ public final class StreamConfig {
   private final String heartbeatComment;
   private final ChannelConfig channel;
   private final @Nullable StreamGroup group;
+  private final boolean gzip;
 
   private StreamConfig(Builder builder) {
     this.closeGrace = builder.closeGrace;
@@ -41,6 +42,7 @@ public final class StreamConfig {
     this.heartbeatComment = builder.heartbeatComment;
     this.channel = builder.channel;
     this.group = builder.group;
+    this.gzip = builder.gzip;
   }
 
   /**
@@ -115,10 +117,20 @@ public final class StreamConfig {
     return group;
   }
 
+  /**
+   * Tells whether streams are gzip-compressed for clients that accept it; see {@link Builder#gzip(boolean)}.
+   *
+   * @return {@code true} if they are
+   */
+  public boolean gzip() {
+    return gzip;
+  }
+
   @Override
   public String toString() {
     return "StreamConfig{closeGrace=" + closeGrace + ", retryAfter=" + retryAfter + ", heartbeat=" + heartbeat
-        + ", heartbeatComment=" + heartbeatComment + ", channel=" + channel + ", group=" + group + '}';
+        + ", heartbeatComment=" + heartbeatComment + ", channel=" + channel + ", group=" + group + ", gzip=" + gzip
+        + '}';
   }
 
   /**
@@ -132,6 +144,7 @@ public final class StreamConfig {
     private Duration heartbeat = Duration.ofSeconds(15);
     private String heartbeatComment = "ping";
     private @Nullable StreamGroup group;
+    private boolean gzip;
     private ChannelConfig channel = ChannelConfig.defaults();
 
     private Builder() {}
@@ -221,6 +234,27 @@ public final class StreamConfig {
      */
     public Builder group(@Nullable StreamGroup group) {
       this.group = group;
+      return this;
+    }
+
+    /**
+     * Compresses streams with gzip for clients whose {@code Accept-Encoding} allows it (browsers' does), with every
+     * event compressed once for all the clients that receive it rather than once per client: the CPU a broadcast
+     * costs stays flat in the number of clients, and no client holds a compressor of its own (a running CRC-32 and
+     * length are all it keeps). Each event is decodable the moment it arrives. The ratio is what one event
+     * compresses to alone, since it cannot refer to the events before it: 1.4x on a trace of 300-byte JSON events,
+     * where a compressor per connection reaches 4x at a CPU cost per client ({@code sse-bench/results}). Default off,
+     * since streams of small events gain little; large events with repeated text inside gain the most.
+     *
+     * <p>Streams then answer with {@code Content-Encoding: gzip} and {@code Vary: Accept-Encoding}; those whose client
+     * does not accept gzip get {@code Vary} only. Put no compressing filter or handler of the server's own on the same
+     * responses.
+     *
+     * @param gzip whether to compress
+     * @return this builder
+     */
+    public Builder gzip(boolean gzip) {
+      this.gzip = gzip;
       return this;
     }
 

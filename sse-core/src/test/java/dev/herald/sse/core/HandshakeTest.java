@@ -206,4 +206,23 @@ class HandshakeTest {
   private static ChannelConfig queueOf(int events) {
     return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
+
+  @Test
+  void gzipIsNegotiatedFromAcceptEncodingAndEveryStreamAnswerVaries() {
+    Handshake gzip = Handshake.of(broadcaster, StreamConfig.builder().gzip(true).build());
+
+    Handshake.Answer head = gzip.answer(request("HEAD", "Accept-Encoding", "gzip")); // before the client limit
+    Handshake.Open compressed = (Handshake.Open) gzip.answer(request("GET", "Accept-Encoding", "gzip, deflate, br"));
+    Handshake.Open plain = (Handshake.Open) gzip.answer(request("GET"));
+
+    assertThat(compressed.headers()).containsEntry("content-encoding", "gzip").containsEntry("vary", "accept-encoding");
+    assertThat(compressed.channel()).isInstanceOf(dev.herald.sse.core.internal.GzipChannel.class);
+    assertThat(plain.headers()).doesNotContainKey("content-encoding").containsEntry("vary", "accept-encoding");
+    assertThat(plain.channel()).isNotInstanceOf(dev.herald.sse.core.internal.GzipChannel.class);
+    assertThat(head.headers()).as("HEAD: what GET would get").isEqualTo(compressed.headers());
+    assertThat(handshake.answer(request("HEAD", "Accept-Encoding", "gzip")).headers())
+        .as("off by default").doesNotContainKeys("content-encoding", "vary");
+    compressed.channel().close(CloseReason.CLIENT_GONE);
+    plain.channel().close(CloseReason.CLIENT_GONE);
+  }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A client on one raw socket to 127.0.0.1, for tests where a client must misbehave: it sends any bytes as its
@@ -47,6 +48,7 @@ public final class RawSseClient implements AutoCloseable {
   private final ByteArrayOutputStream leftover = new ByteArrayOutputStream();
   private final ByteArrayOutputStream body = new ByteArrayOutputStream();
   private EventStreamParser parser = new EventStreamParser();
+  private @Nullable GzipBody gzip; // the current response's, if it is gzip-encoded
   private HttpResponseDecoder response = newDecoder();
   private boolean requestAssigned;
   private boolean eof;
@@ -330,10 +332,32 @@ public final class RawSseClient implements AutoCloseable {
   }
 
   private HttpResponseDecoder newDecoder() {
-    return new HttpResponseDecoder((bytes, offset, length) -> {
+    gzip = null;
+    HttpResponseDecoder.BodySink decoded = (bytes, offset, length) -> {
       parser.feed(ByteBuffer.wrap(bytes, offset, length));
       body.write(bytes, offset, Math.max(0, Math.min(length, MAX_BODY_KEPT - body.size())));
+    };
+    return new HttpResponseDecoder((bytes, offset, length) -> {
+      if (gzip == null && "gzip".equalsIgnoreCase(response.header("Content-Encoding"))) {
+        gzip = new GzipBody();
+      }
+      if (gzip != null) {
+        gzip.feed(bytes, offset, length, decoded); // decoded as it arrives, as a browser does
+      } else {
+        decoded.body(bytes, offset, length);
+      }
     });
+  }
+
+  /**
+   * Tells whether a gzip-encoded body ended as gzip ends: a final block, then a trailer whose CRC-32 and length match
+   * what was decoded. The body and the parser see the decoded bytes whatever the encoding.
+   *
+   * @return {@code true} if the body was gzip-encoded and ended cleanly
+   */
+  public boolean gzipEndedCleanly() {
+    GzipBody body = gzip;
+    return body != null && body.endedCleanly();
   }
 
   private void assign(boolean head) {

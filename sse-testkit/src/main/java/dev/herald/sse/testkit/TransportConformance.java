@@ -464,6 +464,43 @@ public abstract class TransportConformance {
     assertThat(single.parser().events()).extracting(MessageEvent::data).containsExactly(HELLO);
   }
 
+  /**
+   * With {@code gzip} on, a client that accepts gzip gets a gzip stream whose every event decodes the moment it is
+   * sent, and which a shutdown ends with a valid trailer; the transport serves it as any stream.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void aGzipStreamDecodesEventByEventAndEndsWithAValidTrailer() throws Exception {
+    StreamGroup group = StreamGroup.create();
+    Broadcaster broadcaster = broadcaster(greeting());
+    group.include(broadcaster);
+    Queue<Sender> senders = new ConcurrentLinkedQueue<>();
+    TestServer server = host.start(ServerSetup.of(broadcaster)
+        .withOnStream(sender -> {
+          senders.add(sender);
+          opened(sender);
+        })
+        .withStreamConfig(StreamConfig.builder().group(group).gzip(true).build()));
+    servers.add(server);
+    RawSseClient client = send(server.port(), "GET", "/stream", "Accept-Encoding: gzip, br");
+
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
+    assertThat(client.response().header("Content-Encoding")).isEqualToIgnoringCase("gzip");
+    assertThat(client.response().header("Vary")).isEqualToIgnoringCase("accept-encoding");
+    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly(HELLO);
+    Sender sender = senders.remove();
+    for (int i = 0; i < 5; i++) {
+      sender.trySend(Data.of("{\"order\":" + i + ",\"status\":\"shipped\"}"));
+      client.awaitEvents(2 + i, DEADLINE); // decoded from what arrived, before the next is sent
+    }
+
+    assertThat(group.shutdownAndAwait(DEADLINE)).isTrue();
+    assertThat(client.awaitEnd(DEADLINE)).isTrue();
+    assertThat(client.gzipEndedCleanly()).as("a final block and a trailer that matches").isTrue();
+    assertThat(client.parser().events()).hasSize(6);
+  }
+
   // ---- helpers ----
 
   private static BroadcasterConfig.Builder greeting() {

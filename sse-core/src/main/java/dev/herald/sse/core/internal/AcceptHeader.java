@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * Reads an {@code Accept} header the way RFC 9110 section 12.5.1 does, for one question: may the response be
- * {@code text/event-stream}?
+ * {@code text/event-stream}? And an {@code Accept-Encoding} header as section 12.5.3 does, for another: may it be
+ * gzip?
  */
 public final class AcceptHeader {
   private AcceptHeader() {}
@@ -60,6 +61,31 @@ public final class AcceptHeader {
       default:
         return 0;
     }
+  }
+
+  /**
+   * Tells whether {@code Accept-Encoding} headers allow a gzip response: {@code gzip} (or its alias
+   * {@code x-gzip}) listed with a weight above 0, or, if gzip is not listed, {@code *} with a weight above 0. No
+   * header means no preference, which this answers with no: a client that can decode gzip says so.
+   *
+   * @param values every {@code Accept-Encoding} header of the request, possibly none
+   * @return {@code true} if the response may be gzip-encoded
+   */
+  public static boolean allowsGzip(List<String> values) {
+    double gzip = -1;
+    double any = -1;
+    for (String value : values) {
+      for (String coding : value.split(",", -1)) {
+        String[] parts = coding.split(";", -1);
+        String name = parts[0].trim().toLowerCase(Locale.ROOT);
+        if (name.equals("gzip") || name.equals("x-gzip")) {
+          gzip = Math.max(gzip, quality(parts));
+        } else if (name.equals("*")) {
+          any = Math.max(any, quality(parts));
+        }
+      }
+    }
+    return gzip >= 0 ? gzip > 0 : any > 0;
   }
 
   private static double quality(String[] parts) {

@@ -129,7 +129,7 @@ final class FrameQueue {
   }
 
   /** A replayed frame, queued outside the bounds. */
-  private static final class ReplayFrame implements Frame {
+  static final class ReplayFrame implements Frame {
     final Frame frame;
 
     ReplayFrame(Frame frame) {

@@ -67,4 +67,23 @@ class AcceptHeaderTest {
   void malformedQualityIsIgnored() {
     assertThat(allows("text/event-stream;q=high")).isTrue();
   }
+
+  @Test
+  void gzipIsAllowedWhenListedWithAWeightOrCoveredByAStar() {
+    assertThat(AcceptHeader.allowsGzip(List.of("gzip, deflate, br"))).isTrue();
+    assertThat(AcceptHeader.allowsGzip(List.of("br;q=1.0", "GZIP;q=0.5"))).isTrue();
+    assertThat(AcceptHeader.allowsGzip(List.of("x-gzip"))).isTrue();
+    assertThat(AcceptHeader.allowsGzip(List.of("*"))).isTrue();
+    assertThat(AcceptHeader.allowsGzip(List.of("br, *;q=0.1"))).isTrue();
+  }
+
+  @Test
+  void gzipIsRefusedWhenAbsentExcludedOrOnlyIdentityIsAsked() {
+    assertThat(AcceptHeader.allowsGzip(List.of())).as("no header: no preference, so no gzip").isFalse();
+    assertThat(AcceptHeader.allowsGzip(List.of("identity"))).isFalse();
+    assertThat(AcceptHeader.allowsGzip(List.of("gzip;q=0"))).isFalse();
+    assertThat(AcceptHeader.allowsGzip(List.of("*", "gzip;q=0"))).as("named beats the star").isFalse();
+    assertThat(AcceptHeader.allowsGzip(List.of("br, deflate"))).isFalse();
+    assertThat(AcceptHeader.allowsGzip(List.of("*;q=0"))).isFalse();
+  }
 }
