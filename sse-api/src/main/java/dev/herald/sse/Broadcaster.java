@@ -1,6 +1,8 @@
 package dev.herald.sse;
 
 import dev.herald.sse.spi.SseChannel;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +24,20 @@ import org.jspecify.annotations.Nullable;
  * broadcaster.broadcast(Data.of("hello, everyone"));
  * }</pre>
  *
+ * <p><b>Topics.</b> One stream can carry many topics. A client subscribes to topic names and patterns when it
+ * connects (with the handshake, {@code GET /events?topic=rooms/7&topic=users/bob}), and
+ * {@link #publish(String, Event)} reaches only the clients whose subscription matches, encoded once, at a cost that
+ * grows with those clients, not with all of them. {@link #broadcast(Event)} still reaches every client, whatever its
+ * topics: a broadcast is for everyone. {@link Topics} says how names and patterns are spelled. The engine writes
+ * nothing about the topic on the wire (the event's {@code event:} name and data stay the application's): a client
+ * that subscribes with a pattern and needs to know which topic an event went to is told by the application, in the
+ * event's data or name, which the publisher knows when it publishes.
+ *
+ * <pre>{@code
+ * broadcaster.publish("rooms/7", Data.of("hello, room 7").withName("chat"));
+ * broadcaster.publish(List.of("rooms/7", "rooms/8"), Data.of("to both rooms; once to a client of both"));
+ * }</pre>
+ *
  * <p><b>Threading.</b> All methods are safe to call from any thread. Events broadcast by one thread reach every
  * client in that order; concurrent broadcasts are ordered as their ids are, so every client sees one order.
  *
@@ -39,7 +55,7 @@ import org.jspecify.annotations.Nullable;
 public interface Broadcaster extends AutoCloseable {
 
   /**
-   * Registers a new client and returns the channel its transport serves.
+   * Registers a new client with no topic (it gets every broadcast) and returns the channel its transport serves.
    *
    * <p>When {@code lastEventId} names an event still in the replay history, the channel starts with every later
    * event, in order, and then carries live events, with no gap and no duplicate. An id not in the history is
@@ -51,7 +67,28 @@ public interface Broadcaster extends AutoCloseable {
    * @throws IllegalStateException if the broadcaster is closed
    * @throws TooManyClientsException if the broadcaster already has its configured maximum of clients
    */
-  SseChannel subscribe(@Nullable String lastEventId);
+  default SseChannel subscribe(@Nullable String lastEventId) {
+    return subscribe(lastEventId, List.of());
+  }
+
+  /**
+   * Registers a new client with its topics and returns the channel its transport serves.
+   *
+   * <p>The client gets every {@link #broadcast(Event)}, and every {@link #publish(Collection, Event)} to a topic one
+   * of its {@code topics} matches (each a name or a pattern, see {@link Topics}), once per event however many of
+   * them match. With no topics it gets broadcasts only. A replay (see {@link #subscribe(String)}) holds the same
+   * events: broadcasts, and the events of its topics. The topics are checked against the broadcaster's limits
+   * before anything is registered: a refused client is not subscribed to anything. This is transport SPI: the
+   * handshake calls it with the request's {@code topic} query parameters.
+   *
+   * @param lastEventId the {@code Last-Event-ID} request header, or {@code null} if absent
+   * @param topics the topic names and patterns; duplicates count once
+   * @return the new client's channel, already registered
+   * @throws InvalidTopicException if a topic is not well formed, or the topics are over a limit
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws TooManyClientsException if the broadcaster already has its configured maximum of clients
+   */
+  SseChannel subscribe(@Nullable String lastEventId, Collection<String> topics);
 
   /**
    * Sends an event to every client, without waiting for any of them.
@@ -72,6 +109,42 @@ public interface Broadcaster extends AutoCloseable {
    * @throws BackplaneUnavailableException if the broadcaster is clustered and its backplane is unreachable
    */
   int broadcast(Event event);
+
+  /**
+   * Sends an event to the clients subscribed to one topic, without waiting for any of them.
+   *
+   * @param topic the topic's name (not a pattern)
+   * @param event the event to send
+   * @return how many clients queued the event
+   * @throws InvalidTopicException if {@code topic} is not a name, or is longer than the broadcaster's limit
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws IllegalArgumentException if the event is larger than the configured maximum event size
+   * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
+   * @see #publish(Collection, Event)
+   */
+  default int publish(String topic, Event event) {
+    return publish(List.of(topic), event);
+  }
+
+  /**
+   * Sends an event to the clients subscribed to any of these topics, once to each, without waiting for any of them.
+   *
+   * <p>The event is encoded once and offered, as a broadcast is, to each client whose subscription matches one of
+   * the topics (by name or by pattern), and to no other: a client subscribed to several of them gets it once. A
+   * client whose queue is full is handled by its overflow policy at once. The event takes an id and enters the
+   * replay history as a broadcast does, with its topics, so a client of these topics that reconnects gets it in its
+   * replay, and no other client does. A topic with no subscriber costs nothing but the history's entry.
+   *
+   * @param topics the topics' names (not patterns), at least one; duplicates count once
+   * @param event the event to send
+   * @return how many clients queued the event
+   * @throws InvalidTopicException if a topic is not a name, or is longer than the broadcaster's limit, or there is
+   *     none
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws IllegalArgumentException if the event is larger than the configured maximum event size
+   * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
+   */
+  int publish(Collection<String> topics, Event event);
 
   /**
    * Sends an event to every client, paced by the slowest one.

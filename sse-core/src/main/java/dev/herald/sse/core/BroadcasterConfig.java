@@ -29,6 +29,8 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#backplane backplane}</td><td>none: one node, in memory</td></tr>
  *   <tr><td>{@link Builder#replayRetry replayRetry}</td><td>30 s (with a backplane)</td></tr>
  *   <tr><td>{@link Builder#maxConcurrentReplays maxConcurrentReplays}</td><td>8 (with a backplane)</td></tr>
+ *   <tr><td>{@link Builder#topicLimits topicLimits}</td><td>{@link TopicLimits#defaults()}: 64 topics per client,
+ *       8 of them patterns, names of at most 256 characters</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -59,6 +61,7 @@ public final class BroadcasterConfig {
   private final @Nullable Backplane backplane;
   private final Duration replayRetry;
   private final int maxConcurrentReplays;
+  private final TopicLimits topicLimits;
 
   private BroadcasterConfig(Builder b) {
     channel = b.channel;
@@ -75,6 +78,7 @@ public final class BroadcasterConfig {
     backplane = b.backplane;
     replayRetry = b.replayRetry;
     maxConcurrentReplays = b.maxConcurrentReplays;
+    topicLimits = b.topicLimits;
   }
 
   /**
@@ -223,6 +227,15 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns the limits on each client's topics; see {@link Builder#topicLimits(TopicLimits)}.
+   *
+   * @return the limits
+   */
+  public TopicLimits topicLimits() {
+    return topicLimits;
+  }
+
+  /**
    * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
@@ -240,6 +253,7 @@ public final class BroadcasterConfig {
     private @Nullable Backplane backplane;
     private Duration replayRetry = Duration.ofSeconds(30);
     private int maxConcurrentReplays = 8;
+    private TopicLimits topicLimits = TopicLimits.defaults();
 
     private Builder() {}
 
@@ -462,6 +476,18 @@ public final class BroadcasterConfig {
         throw new IllegalArgumentException("maxConcurrentReplays must be at least 1: " + replays);
       }
       this.maxConcurrentReplays = replays;
+      return this;
+    }
+
+    /**
+     * Sets the limits on each client's topics and on the length of a topic's name. Default
+     * {@link TopicLimits#defaults()}.
+     *
+     * @param topicLimits the limits
+     * @return this builder
+     */
+    public Builder topicLimits(TopicLimits topicLimits) {
+      this.topicLimits = requireNonNull(topicLimits, "topicLimits");
       return this;
     }
 

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.CloseReason;
+import dev.herald.sse.InvalidTopicException;
 import dev.herald.sse.Sender;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.internal.AcceptHeader;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -29,7 +31,14 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET} opens a stream: {@code 200} with {@code Content-Type: text/event-stream; charset=utf-8},
  *       {@code Cache-Control: no-cache} and {@code X-Accel-Buffering: no} (nginx would otherwise buffer it), and
  *       never a {@code Content-Length}. The {@code Last-Event-ID} header goes to the engine, which replays what the
- *       client missed; an empty one is the same as none.
+ *       client missed; an empty one is the same as none. Without that header, the {@value #LAST_EVENT_ID_PARAMETER}
+ *       query parameter is read instead (a browser's {@code EventSource} cannot set a header on its first
+ *       connect); the header, which it sends when it reconnects, wins.
+ *   <li>On a broadcaster's stream, each {@value #TOPIC_PARAMETER} query parameter (repeatable) is a topic name or
+ *       pattern the client subscribes to ({@link dev.herald.sse.Topics}); with none, the client gets broadcasts
+ *       only. A topic that is not well formed, or more topics or patterns than the broadcaster's
+ *       {@link TopicLimits} allow, get {@code 400} with the reason, and nothing is subscribed. A single-client
+ *       stream ignores the parameter.
  *   <li>{@code HEAD} gets what a {@code GET} would get, headers only: the stream's headers, or the same refusal. It
  *       subscribes nobody.
  *   <li>{@code OPTIONS} gets {@code 204} with {@code Allow: GET, HEAD, OPTIONS}; any other method {@code 405} with
@@ -60,6 +69,10 @@ import org.slf4j.LoggerFactory;
 public final class Handshake {
   /** The methods an event stream answers, as sent in {@code Allow}. */
   public static final String ALLOW = "GET, HEAD, OPTIONS";
+  /** The query parameter that names a topic to subscribe to, once per topic. */
+  public static final String TOPIC_PARAMETER = "topic";
+  /** The query parameter read as the last event id when the request has no {@code Last-Event-ID} header. */
+  public static final String LAST_EVENT_ID_PARAMETER = "lastEventId";
 
   private static final Logger log = LoggerFactory.getLogger(Handshake.class);
   private static final Map<String, String> STREAM_HEADERS = ordered(
@@ -97,8 +110,8 @@ public final class Handshake {
       }
 
       @Override
-      public SseChannel open(@Nullable String lastEventId) {
-        return broadcaster.subscribe(lastEventId);
+      public SseChannel open(@Nullable String lastEventId, List<String> topics) {
+        return broadcaster.subscribe(lastEventId, topics);
       }
 
       @Override
@@ -130,7 +143,7 @@ public final class Handshake {
       }
 
       @Override
-      public SseChannel open(@Nullable String lastEventId) {
+      public SseChannel open(@Nullable String lastEventId, List<String> topics) {
         return Channels.open(config.channel(), config.heartbeat(), config.heartbeatComment(), lastEventId);
       }
 
@@ -175,10 +188,11 @@ public final class Handshake {
     if (head) {
       return source.isFull() ? full() : new HeadersOnly(200, STREAM_HEADERS);
     }
-    String lastEventId = request.header("Last-Event-ID");
     SseChannel channel;
     try {
-      channel = source.open(lastEventId == null || lastEventId.isEmpty() ? null : lastEventId);
+      channel = source.open(lastEventId(request), request.queryParameters(TOPIC_PARAMETER));
+    } catch (InvalidTopicException e) {
+      return refuse(400, e.getMessage());
     } catch (TooManyClientsException e) {
       return full();
     } catch (IllegalStateException e) {
@@ -189,6 +203,16 @@ public final class Handshake {
       return refuse(503, closed); // closed between the check and the subscription
     }
     return new Open(channel, source);
+  }
+
+  /** The header, else the query parameter; an empty one is none. */
+  private static @Nullable String lastEventId(SseRequest request) {
+    String header = request.header("Last-Event-ID");
+    if (header != null && !header.isEmpty()) {
+      return header;
+    }
+    List<String> parameter = request.queryParameters(LAST_EVENT_ID_PARAMETER);
+    return parameter.isEmpty() || parameter.get(0).isEmpty() ? null : parameter.get(0);
   }
 
   private Refusal full() {
@@ -218,7 +242,7 @@ public final class Handshake {
 
     boolean isFull();
 
-    SseChannel open(@Nullable String lastEventId);
+    SseChannel open(@Nullable String lastEventId, List<String> topics);
 
     void opened(Sender sender);
   }

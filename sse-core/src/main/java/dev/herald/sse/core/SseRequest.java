@@ -14,9 +14,10 @@ import org.jspecify.annotations.Nullable;
  * What any HTTP server knows about a request for an event stream, as the {@link Handshake} reads it.
  *
  * <p>A transport implements it as a thin view of its own request object (a servlet request, a Netty
- * {@code HttpRequest}); {@link #of(String, Map)} makes one from plain values, for tests and simple hosts. The
- * handshake reads the method, the {@code Accept} and {@code Last-Event-ID} headers today; the query parameters and
- * the principal are there for what decides a subscription next (topics, authorization).
+ * {@code HttpRequest}); {@link #of(String, Map, Map)} makes one from plain values, for tests and simple hosts. The
+ * handshake reads the method, the {@code Accept} and {@code Last-Event-ID} headers, and the {@code topic} and
+ * {@code lastEventId} query parameters; the principal is there for what decides a subscription next
+ * (authorization).
  *
  * <p><b>Threading and ownership.</b> The handshake reads a request once, on the thread that answers it, and keeps
  * nothing of it after {@link Handshake#answer(SseRequest)} returns: a view may wrap an object that the host
@@ -78,7 +79,21 @@ public interface SseRequest {
    * @return an immutable request with no query parameters and no principal
    */
   static SseRequest of(String method, Map<String, List<String>> headers) {
+    return of(method, headers, Map.of());
+  }
+
+  /**
+   * Makes a request from plain values, with query parameters.
+   *
+   * @param method the method, such as {@code GET}
+   * @param headers each header's values, one per header line; names in any case
+   * @param query each query parameter's decoded values, in order; names as sent
+   * @return an immutable request with no principal
+   */
+  static SseRequest of(String method, Map<String, List<String>> headers, Map<String, List<String>> query) {
     requireNonNull(method, "method");
+    Map<String, List<String>> parameters = new TreeMap<>();
+    query.forEach((name, values) -> parameters.put(name, List.copyOf(values)));
     Map<String, List<String>> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     headers.forEach((name, values) ->
         byName.computeIfAbsent(name.toLowerCase(Locale.ROOT), key -> new ArrayList<>()).addAll(values));
@@ -95,8 +110,13 @@ public interface SseRequest {
       }
 
       @Override
+      public List<String> queryParameters(String name) {
+        return parameters.getOrDefault(name, List.of());
+      }
+
+      @Override
       public String toString() {
-        return method + " " + byName;
+        return method + " " + parameters + " " + byName;
       }
     };
   }

@@ -4,6 +4,7 @@ import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Event;
 import dev.herald.sse.spi.SseChannel;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,10 +23,15 @@ final class RecordingBroadcaster implements Broadcaster {
   }
 
   @Override
-  public SseChannel subscribe(String lastEventId) {
-    SseChannel channel = delegate.subscribe(lastEventId);
+  public SseChannel subscribe(String lastEventId, Collection<String> topics) {
+    SseChannel channel = delegate.subscribe(lastEventId, topics);
     channels.add(channel);
     return channel;
+  }
+
+  @Override
+  public int publish(Collection<String> topics, Event event) {
+    return delegate.publish(topics, event);
   }
 
   @Override

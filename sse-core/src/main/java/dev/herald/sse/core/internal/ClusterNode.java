@@ -148,7 +148,7 @@ final class ClusterNode {
     String id = entry.id();
     Event event = entry.event() instanceof Data data ? data.withId(id) : entry.event();
     try {
-      broadcaster.fanOut(event, false, fanout -> {
+      broadcaster.fanOut(event, null, false, fanout -> {
         lastDeliveredId = id;
         gapBefore = null;
         return channel -> admit(channel, id, fanout);

@@ -5,25 +5,22 @@ import static java.util.Objects.requireNonNull;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.CloseReason;
-import dev.herald.sse.Comment;
 import dev.herald.sse.Data;
 import dev.herald.sse.Event;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.EventEncoder;
-import dev.herald.sse.core.OverflowPolicy;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.spi.Frame;
 import dev.herald.sse.spi.SseChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -58,21 +55,16 @@ public final class DefaultBroadcaster implements Broadcaster {
   final Counters counters = new Counters();
   private final @Nullable Frame greeting;
   final ScheduledExecutorService scheduler;
-  private final boolean sharedScheduler;
-  private final long heartbeatNanos;
-  private final Heartbeat heartbeat;
-  private final @Nullable ScheduledFuture<?> heartbeatTask;
-  private final LossReport lossReport = new LossReport(counters);
-  private final ScheduledFuture<?> lossReportTask;
+  private final BroadcasterClock clock;
 
   final ReentrantLock lock = new ReentrantLock();
   final ClientSet clients = new ClientSet(); // guarded by lock
+  private final TopicRouter topics; // its index guarded by lock
   private final boolean assignIds;
   private long lastId; // guarded by lock
   private @Nullable String newestId; // guarded by lock: the id of the newest event recorded
   private final @Nullable History history; // guarded by lock
   private volatile boolean closed;
-  private volatile long lastBroadcastNanos = System.nanoTime();
   private final @Nullable ClusterNode cluster;
 
   /**
@@ -83,6 +75,7 @@ public final class DefaultBroadcaster implements Broadcaster {
   public DefaultBroadcaster(BroadcasterConfig config) {
     this.config = requireNonNull(config, "config");
     this.channelConfig = config.channel();
+    this.topics = new TopicRouter(config.topicLimits());
     Event greetingEvent = config.greeting();
     this.greeting = greetingEvent == null ? null : encode(greetingEvent);
     Duration maxAge = config.historyMaxAge();
@@ -92,15 +85,8 @@ public final class DefaultBroadcaster implements Broadcaster {
     Backplane backplane = config.backplane();
     this.cluster = backplane == null ? null : new ClusterNode(this, backplane, config);
     this.assignIds = config.assignIds() && backplane == null; // with a backplane, the log gives the ids
-    ScheduledExecutorService own = config.scheduler();
-    this.sharedScheduler = own == null;
-    this.scheduler = own == null ? SharedTimer.acquire() : own;
-    this.heartbeatNanos = config.heartbeat().toNanos();
-    this.heartbeat = new Heartbeat(EventEncoder.encode(Comment.of(config.heartbeatComment())), heartbeatNanos,
-        channelConfig.overflowPolicy() == OverflowPolicy.DISCONNECT, counters);
-    this.heartbeatTask = heartbeatNanos == 0 ? null : heartbeat.schedule(scheduler, () -> heartbeat(System.nanoTime()));
-    this.lossReportTask = scheduler.scheduleAtFixedRate(this::reportLoss, LossReport.INTERVAL_SECONDS,
-        LossReport.INTERVAL_SECONDS, TimeUnit.SECONDS);
+    this.clock = new BroadcasterClock(config, counters, this::snapshot);
+    this.scheduler = clock.scheduler;
     if (cluster != null) {
       try {
         cluster.start();
@@ -112,9 +98,11 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   @Override
-  public SseChannel subscribe(@Nullable String lastEventId) {
+  public SseChannel subscribe(@Nullable String lastEventId, Collection<String> topicsAndPatterns) {
+    Subscription subscription = topics.subscription(topicsAndPatterns); // refused whole, before anything is held
     String resumeFrom = lastEventId == null || lastEventId.isEmpty() ? null : lastEventId;
     DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters);
+    channel.subscription = subscription;
     boolean missed = false;
     boolean fetch = false;
     lock.lock();
@@ -129,8 +117,8 @@ public final class DefaultBroadcaster implements Broadcaster {
       }
       if (resumeFrom != null) {
         List<Frame> replay = history == null ? null
-            : assignIds && resumeFrom.equals(START) ? history.fromStart(System.nanoTime())
-            : history.after(resumeFrom, System.nanoTime());
+            : assignIds && resumeFrom.equals(START) ? history.fromStart(subscription, System.nanoTime())
+            : history.after(resumeFrom, subscription, System.nanoTime());
         if (replay != null) {
           counters.replayHits.increment();
           counters.framesQueued.add(replay.size());
@@ -151,6 +139,7 @@ public final class DefaultBroadcaster implements Broadcaster {
         }
       }
       clients.add(channel);
+      topics.add(channel, subscription);
       counters.clientsConnected.increment();
     } finally {
       lock.unlock();
@@ -162,14 +151,18 @@ public final class DefaultBroadcaster implements Broadcaster {
     if (fetch) {
       requireNonNull(cluster).readReplay(channel, requireNonNull(resumeFrom));
     }
-    if ((assignIds || cluster != null) && history != null && (resumeFrom == null || missed)) {
-      markPosition(channel); // a replay's last event, or the id the client sent, already carries the position
+    // A replay's last event, or the id the client sent, already carries the position; but a client with topics
+    // replays only its topics' events, which may all be older than the newest event.
+    boolean filtered = subscription.size() > 0 && cluster == null;
+    if ((assignIds || cluster != null) && history != null && (resumeFrom == null || missed || filtered)) {
+      markPosition(channel);
     }
     return channel;
   }
 
   /**
-   * Gives a new client, or one whose id was unknown, the current position at once, as an id-only block ({@code id: 42} and a blank line), which
+   * Gives a new client, one whose id was unknown, or one with topics, the current position at once, as an id-only
+   * block ({@code id: 42} and a blank line), which
    * sets an {@code EventSource}'s last event id without dispatching an event (WHATWG, "dispatch the event", step
    * 1). A client cut before any event reaches it (a burst right after it connected, as a slow consumer) then
    * reconnects with a {@code Last-Event-ID} and gets what it missed, or the replay-miss signal: never nothing.
@@ -222,6 +215,20 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   @Override
+  public int publish(Collection<String> topicNames, Event event) {
+    requireNonNull(event, "event");
+    String[] names = topics.names(topicNames);
+    if (cluster != null) {
+      throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics yet; broadcast");
+    }
+    Fanout fanout = fanOut(event, names, false, Fanout.TO_EVERYONE);
+    if (fanout == null) {
+      throw closedException();
+    }
+    return fanout.queued();
+  }
+
+  @Override
   public CompletionStage<Void> broadcastPaced(Event event) {
     requireNonNull(event, "event");
     if (cluster != null) {
@@ -232,7 +239,7 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   private Fanout fanOutOrFail(Event event, boolean paced) {
-    Fanout fanout = fanOut(event, paced, Fanout.TO_EVERYONE);
+    Fanout fanout = fanOut(event, null, paced, Fanout.TO_EVERYONE);
     if (fanout == null) {
       throw closedException();
     }
@@ -241,26 +248,35 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   /**
    * Records an event and offers its frame to the clients a route admits: the one fan-out path, taken by
-   * {@link #broadcast}, {@link #broadcastPaced} and each entry a cluster's log delivers. Under the lock, if open,
-   * it makes the route (a cluster's routing also updates its place in the log there), records the event, and
-   * offers; after, it wakes the idle transports, counts, and disconnects the slow clients.
+   * {@link #broadcast}, {@link #broadcastPaced}, {@link #publish(Collection, Event)} and each entry a cluster's log
+   * delivers. Under the lock, if open, it makes the route (a cluster's routing also updates its place in the log
+   * there), records the event, and offers, to every client or, for a publish, to the subscribers the topic index
+   * finds; after, it wakes the idle transports, counts, and disconnects the slow clients.
    *
    * @param event the event
+   * @param published the topics of a publish, or {@code null} for a broadcast (which every client hears)
    * @param paced whether full clients park the frame rather than meet their overflow policy
    * @param routing makes the route for this fan-out, under the lock
    * @return the finished fan-out, or {@code null} if the broadcaster is closed
    * @throws IllegalArgumentException if the event encodes to more than the size limit
    */
-  @Nullable Fanout fanOut(Event event, boolean paced, Function<Fanout, Predicate<DefaultChannel>> routing) {
+  @Nullable Fanout fanOut(Event event, String @Nullable [] published, boolean paced,
+      Function<Fanout, Predicate<DefaultChannel>> routing) {
     Fanout fanout = null;
     lock.lock();
     try {
       if (closed) {
         return null;
       }
-      fanout = new Fanout(paced, clients.size());
-      Predicate<DefaultChannel> route = routing.apply(fanout);
-      fanout.offerTo(record(event), clients, route);
+      if (published == null) {
+        fanout = new Fanout(paced, clients.size());
+        Predicate<DefaultChannel> route = routing.apply(fanout);
+        fanout.offerTo(record(event, null), clients, route);
+      } else {
+        List<DefaultChannel> subscribers = topics.targets(published);
+        fanout = new Fanout(paced, subscribers.size());
+        fanout.offerToEach(record(event, published), subscribers);
+      }
     } finally {
       lock.unlock();
       if (fanout != null) {
@@ -288,30 +304,7 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   @Override
   public BroadcasterStats stats() {
-    DefaultChannel[] snapshot = snapshot();
-    long frames = 0;
-    long bytes = 0;
-    for (DefaultChannel channel : snapshot) {
-      frames += channel.queuedFrames();
-      bytes += channel.queuedBytes();
-    }
-    Backplane backplane = cluster == null ? null : cluster.backplane();
-    return new BroadcasterStats(
-        snapshot.length,
-        counters.clientsConnected.sum(),
-        counters.eventsBroadcast.sum(),
-        counters.framesQueued.sum(),
-        frames,
-        bytes,
-        counters.framesDropped.sum(),
-        counters.slowClientsDisconnected.sum(),
-        counters.replayHits.sum(),
-        counters.replayMisses.sum(),
-        counters.heartbeatsSent.sum(),
-        backplane != null && !backplane.isUp(),
-        backplane == null ? 0 : backplane.outages(),
-        counters.publishFailures.sum(),
-        counters.backplaneGaps.sum());
+    return counters.snapshot(snapshot(), cluster == null ? null : cluster.backplane());
   }
 
   @Override
@@ -336,16 +329,9 @@ public final class DefaultBroadcaster implements Broadcaster {
     } finally {
       lock.unlock();
     }
-    if (heartbeatTask != null) {
-      heartbeatTask.cancel(false);
-    }
-    lossReportTask.cancel(false);
-    reportLoss(); // what was lost since the last report, so that a short run says it too
+    clock.stop();
     for (DefaultChannel channel : snapshot) {
       channel.close(CloseReason.SERVER_CLOSED);
-    }
-    if (sharedScheduler) {
-      SharedTimer.release(scheduler);
     }
     if (closeBackplane && cluster != null) {
       try {
@@ -364,9 +350,9 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   /**
    * Under the lock: gives the event its id if this broadcaster assigns them, encodes it once, keeps it in the
-   * history, and counts it. The lock's order is every client's order.
+   * history with its topics ({@code null} for a broadcast), and counts it. The lock's order is every client's order.
    */
-  private Frame record(Event event) {
+  private Frame record(Event event, String @Nullable [] published) {
     long now = System.nanoTime();
     Event sent = event;
     String id = null;
@@ -379,12 +365,14 @@ public final class DefaultBroadcaster implements Broadcaster {
     }
     Frame frame = encode(sent);
     if (history != null && event instanceof Data) {
-      history.add(id, frame, now);
+      history.add(id, published, frame, now);
     }
     if (id != null) {
       newestId = id;
     }
-    lastBroadcastNanos = now;
+    if (published == null) {
+      clock.broadcastAt(now); // a publish to topics reaches some clients only: they may still need a heartbeat
+    }
     counters.eventsBroadcast.increment();
     return frame;
   }
@@ -402,7 +390,10 @@ public final class DefaultBroadcaster implements Broadcaster {
   private void remove(DefaultChannel channel) {
     lock.lock();
     try {
-      clients.remove(channel);
+      if (ClientSet.isMember(channel)) {
+        clients.remove(channel);
+        topics.remove(channel, channel.subscription);
+      }
     } finally {
       lock.unlock();
     }
@@ -419,21 +410,16 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   /** One heartbeat tick at this time; package-private so tests can drive the clock. */
   void heartbeat(long now) {
-    if (now - lastBroadcastNanos >= heartbeatNanos) { // else every client got a broadcast within the interval
-      heartbeat.tick(now, snapshot());
-    }
+    clock.tick(now);
   }
 
-  /** Logs what clients lost since the last report, if anything: one INFO line at most per interval. */
-  private void reportLoss() {
+  /** For tests: whether no client has a topic, so the topic index holds nothing. */
+  boolean topicsAreEmpty() {
+    lock.lock();
     try {
-      String line = lossReport.next();
-      if (line != null) {
-        logger.info(line);
-      }
-    } catch (RuntimeException e) {
-      // A periodic task that throws is never run again.
-      logger.warn("reporting lost events failed", e);
+      return topics.isEmpty();
+    } finally {
+      lock.unlock();
     }
   }
 

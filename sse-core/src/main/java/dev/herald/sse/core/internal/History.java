@@ -8,13 +8,16 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The replay history: the last N broadcast events (and, optionally, only those younger than a maximum age), with
- * an index from event id to position. Not thread-safe: the broadcaster guards it with its lock.
+ * The replay history: the last N events broadcast or published to topics (and, optionally, only those younger than
+ * a maximum age), each with its topics, with an index from event id to position. A replay holds the events the
+ * client would have heard live: broadcasts, and publishes to its topics. Not thread-safe: the broadcaster guards it
+ * with its lock.
  */
 final class History {
   private final Frame[] frames;
   private final @Nullable String[] ids;
   private final long[] times;
+  private final String[] @Nullable [] topics; // null for a broadcast
   private final long maxAgeNanos;
   private final Map<String, Long> positions = new HashMap<>();
   private long first; // position of the oldest kept event
@@ -31,10 +34,17 @@ final class History {
     frames = new Frame[capacity];
     ids = new String[capacity];
     times = new long[capacity];
+    topics = new String[capacity][];
     this.maxAgeNanos = maxAgeNanos;
   }
 
-  void add(@Nullable String id, Frame frame, long nowNanos) {
+  /**
+   * Keeps an event.
+   *
+   * @param id its id, if it has one
+   * @param published the topics it was published to, or {@code null} for a broadcast
+   */
+  void add(@Nullable String id, String @Nullable [] published, Frame frame, long nowNanos) {
     if (next - first == frames.length) {
       evictOldest();
     }
@@ -42,6 +52,7 @@ final class History {
     frames[slot] = frame;
     ids[slot] = id;
     times[slot] = nowNanos;
+    topics[slot] = published;
     if (id != null) {
       positions.put(id, next); // a reused id points at its newest event
     }
@@ -49,38 +60,45 @@ final class History {
   }
 
   /**
-   * Returns the events after the one with this id, oldest first.
+   * Returns the events after the one with this id that a client hears, oldest first.
    *
+   * @param subscription the client's topics
    * @return the events, possibly none; {@code null} if the id is not in the history
    */
-  @Nullable List<Frame> after(String id, long nowNanos) {
+  @Nullable List<Frame> after(String id, Subscription subscription, long nowNanos) {
     expire(nowNanos);
     Long position = positions.get(id);
     if (position == null) {
       return null;
     }
     List<Frame> missed = new ArrayList<>((int) (next - position - 1));
-    for (long p = position + 1; p < next; p++) {
-      missed.add(frames[(int) (p % frames.length)]);
-    }
+    collect(position + 1, subscription, missed);
     return missed;
   }
 
   /**
-   * Returns every event since the first one this history took, if it still holds them all.
+   * Returns every event a client hears since the first one this history took, if it still holds them all.
    *
+   * @param subscription the client's topics
    * @return the events, possibly none; {@code null} if some were let go of
    */
-  @Nullable List<Frame> fromStart(long nowNanos) {
+  @Nullable List<Frame> fromStart(Subscription subscription, long nowNanos) {
     expire(nowNanos);
     if (first != 0) {
       return null;
     }
     List<Frame> all = new ArrayList<>((int) next);
-    for (long p = 0; p < next; p++) {
-      all.add(frames[(int) (p % frames.length)]);
-    }
+    collect(0, subscription, all);
     return all;
+  }
+
+  private void collect(long from, Subscription subscription, List<Frame> out) {
+    for (long p = from; p < next; p++) {
+      int slot = (int) (p % frames.length);
+      if (subscription.hears(topics[slot])) {
+        out.add(frames[slot]);
+      }
+    }
   }
 
   /** Drops every event; positions go on from where they were. */
@@ -124,6 +142,7 @@ final class History {
     evictedId = id;
     frames[slot] = null;
     ids[slot] = null;
+    topics[slot] = null;
     first++;
   }
 }

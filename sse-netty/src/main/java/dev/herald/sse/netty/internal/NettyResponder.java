@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -46,7 +47,7 @@ public final class NettyResponder {
 
     static Request of(HttpRequest request) {
       return new Request(
-          new RequestView(request.method().name(), request.headers()),
+          new RequestView(request.method().name(), request.uri(), request.headers()),
           request.protocolVersion(),
           HttpUtil.isKeepAlive(request),
           request instanceof LastHttpContent,
@@ -70,10 +71,10 @@ public final class NettyResponder {
   }
 
   /**
-   * The request's method and headers as the handshake reads them. Netty's headers are a plain object, not part of
-   * the reference-counted message, so they stay readable after the caller releases the request.
+   * The request's method, target and headers as the handshake reads them. Netty's headers are a plain object, not
+   * part of the reference-counted message, so they stay readable after the caller releases the request.
    */
-  private record RequestView(String method, HttpHeaders headers) implements SseRequest {
+  private record RequestView(String method, String uri, HttpHeaders headers) implements SseRequest {
     @Override
     public List<String> headers(String name) {
       return headers.getAll(name);
@@ -82,6 +83,13 @@ public final class NettyResponder {
     @Override
     public @Nullable String header(String name) {
       return headers.get(name);
+    }
+
+    @Override
+    public List<String> queryParameters(String name) {
+      // Decoded as a servlet container does: UTF-8, '+' as a space; at most the decoder's 1,024 parameters.
+      List<String> values = new QueryStringDecoder(uri).parameters().get(name);
+      return values == null ? List.of() : values;
     }
   }
 
