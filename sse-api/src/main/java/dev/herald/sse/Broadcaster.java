@@ -3,6 +3,7 @@ package dev.herald.sse;
 import dev.herald.sse.spi.SseChannel;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
@@ -145,6 +146,48 @@ public interface Broadcaster extends AutoCloseable {
    * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
    */
   int publish(Collection<String> topics, Event event);
+
+  /**
+   * Adds topics to an open stream, without a reconnect: from now on the client also gets what is published to them.
+   *
+   * <p>The change is atomic with respect to publishes: an event published to a joined topic reaches the client if
+   * and only if it is published after the join (a joined topic starts at the join; nothing of it is replayed), and
+   * the topics the client already had go on as before, with nothing lost or repeated. Joining a topic the client
+   * has already does nothing. The topics are checked, with the client's current ones, against the broadcaster's
+   * limits before any is added: a refused join changes nothing.
+   *
+   * <p>Joined topics belong to this stream only: a browser that reconnects asks again for the topics of its URL,
+   * so an application that joins clients to topics joins a reconnected client again (where it learns of new clients
+   * with their {@code Sender}).
+   *
+   * @param client the client's sender, as given to the application when it subscribed
+   * @param topics names and patterns to add
+   * @return whether the client is still subscribed (a client whose stream has ended is not changed)
+   * @throws InvalidTopicException if a topic is not well formed, or the client would have too many
+   * @throws IllegalArgumentException if {@code client} is not a client of this broadcaster
+   */
+  boolean join(Sender client, Collection<String> topics);
+
+  /**
+   * Removes topics from an open stream, without a reconnect: from now on nothing published to them reaches the
+   * client through them (a pattern it keeps may still match). Topics the client does not have are ignored; the
+   * change is atomic with respect to publishes, as for {@link #join}.
+   *
+   * @param client the client's sender
+   * @param topics names and patterns to remove, spelled as they were subscribed
+   * @return whether the client is still subscribed
+   * @throws IllegalArgumentException if {@code client} is not a client of this broadcaster
+   */
+  boolean leave(Sender client, Collection<String> topics);
+
+  /**
+   * Returns the topics (names and patterns) an open stream has now.
+   *
+   * @param client the client's sender
+   * @return an immutable set in the order they were added; empty for a client with no topic or whose stream ended
+   * @throws IllegalArgumentException if {@code client} is not a client of this broadcaster
+   */
+  Set<String> topics(Sender client);
 
   /**
    * Sends an event to every client, paced by the slowest one.

@@ -3,9 +3,11 @@ package dev.herald.sse.core;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Event;
+import dev.herald.sse.Sender;
 import dev.herald.sse.core.spi.Backplane;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#backplane backplane}</td><td>none: one node, in memory</td></tr>
  *   <tr><td>{@link Builder#replayRetry replayRetry}</td><td>30 s (with a backplane)</td></tr>
  *   <tr><td>{@link Builder#maxConcurrentReplays maxConcurrentReplays}</td><td>8 (with a backplane)</td></tr>
+ *   <tr><td>{@link Builder#onSubscribe onSubscribe}</td><td>none</td></tr>
  *   <tr><td>{@link Builder#topicLimits topicLimits}</td><td>{@link TopicLimits#defaults()}: 64 topics per client,
  *       8 of them patterns, names of at most 256 characters</td></tr>
  * </table>
@@ -62,6 +65,7 @@ public final class BroadcasterConfig {
   private final Duration replayRetry;
   private final int maxConcurrentReplays;
   private final TopicLimits topicLimits;
+  private final Consumer<? super Sender> onSubscribe;
 
   private BroadcasterConfig(Builder b) {
     channel = b.channel;
@@ -79,6 +83,7 @@ public final class BroadcasterConfig {
     replayRetry = b.replayRetry;
     maxConcurrentReplays = b.maxConcurrentReplays;
     topicLimits = b.topicLimits;
+    onSubscribe = b.onSubscribe;
   }
 
   /**
@@ -236,6 +241,15 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns what is told of each new client; see {@link Builder#onSubscribe(Consumer)}.
+   *
+   * @return the listener
+   */
+  public Consumer<? super Sender> onSubscribe() {
+    return onSubscribe;
+  }
+
+  /**
    * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
@@ -254,6 +268,7 @@ public final class BroadcasterConfig {
     private Duration replayRetry = Duration.ofSeconds(30);
     private int maxConcurrentReplays = 8;
     private TopicLimits topicLimits = TopicLimits.defaults();
+    private Consumer<? super Sender> onSubscribe = client -> {};
 
     private Builder() {}
 
@@ -488,6 +503,24 @@ public final class BroadcasterConfig {
      */
     public Builder topicLimits(TopicLimits topicLimits) {
       this.topicLimits = requireNonNull(topicLimits, "topicLimits");
+      return this;
+    }
+
+    /**
+     * Sets a listener given each new client's {@link Sender} once it is subscribed, with its greeting, replay and
+     * position queued: the application's handle on that one stream, to {@link Sender#send send} to it alone, to
+     * {@link dev.herald.sse.Broadcaster#join join} it to topics later, or to {@link Sender#onClose watch} it leave.
+     * Default none.
+     *
+     * <p>It runs on the thread that subscribed the client (a transport's I/O thread), before the transport serves
+     * the stream: keep it short, and keep no sender past its {@code onClose}. An exception it throws is logged and
+     * otherwise ignored: the client stays subscribed.
+     *
+     * @param onSubscribe the listener
+     * @return this builder
+     */
+    public Builder onSubscribe(Consumer<? super Sender> onSubscribe) {
+      this.onSubscribe = requireNonNull(onSubscribe, "onSubscribe");
       return this;
     }
 

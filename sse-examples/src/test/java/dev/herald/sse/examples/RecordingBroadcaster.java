@@ -3,9 +3,11 @@ package dev.herald.sse.examples;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Event;
+import dev.herald.sse.Sender;
 import dev.herald.sse.spi.SseChannel;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -32,6 +34,21 @@ final class RecordingBroadcaster implements Broadcaster {
   @Override
   public int publish(Collection<String> topics, Event event) {
     return delegate.publish(topics, event);
+  }
+
+  @Override
+  public boolean join(Sender client, Collection<String> topics) {
+    return delegate.join(client, topics);
+  }
+
+  @Override
+  public boolean leave(Sender client, Collection<String> topics) {
+    return delegate.leave(client, topics);
+  }
+
+  @Override
+  public Set<String> topics(Sender client) {
+    return delegate.topics(client);
   }
 
   @Override

@@ -5,20 +5,18 @@ import static java.util.Objects.requireNonNull;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.CloseReason;
-import dev.herald.sse.Data;
 import dev.herald.sse.Event;
+import dev.herald.sse.Sender;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.ChannelConfig;
-import dev.herald.sse.core.EventEncoder;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.spi.Frame;
 import dev.herald.sse.spi.SseChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * duplicate. The lock is held only to encode, record, and offer one shared frame to each client's lock-free queue
  * ({@link Fanout}); nothing under it waits for a client, and no transport is woken under it.
  *
- * <p>The parts: the clients ({@link ClientSet}), the fan-out every broadcast takes ({@link Fanout}), the replay
- * history ({@link History}), the heartbeat ({@link Heartbeat}), and with a {@link Backplane} the cluster's side
+ * <p>The parts: the clients ({@link ClientSet}), the fan-out every broadcast takes ({@link Fanout}), the record of
+ * what was sent ({@link Recorder}: ids and the replay history), the topics ({@link TopicRouter}), the clock
+ * ({@link BroadcasterClock}: the heartbeat and the loss report), and with a {@link Backplane} the cluster's side
  * ({@link ClusterNode}): a clustered broadcast only publishes to the shared log, and each entry the log delivers
  * back takes the same fan-out as a local broadcast.
  *
@@ -44,12 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DefaultBroadcaster implements Broadcaster {
   private static final Logger logger = LoggerFactory.getLogger(DefaultBroadcaster.class);
-  /**
-   * The position before the first event, given to clients that connect before anything was broadcast: resuming
-   * from it replays every event, while the history still holds the first.
-   */
-  private static final String START = "0";
-
   private final BroadcasterConfig config;
   private final ChannelConfig channelConfig;
   final Counters counters = new Counters();
@@ -59,11 +52,9 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   final ReentrantLock lock = new ReentrantLock();
   final ClientSet clients = new ClientSet(); // guarded by lock
-  private final TopicRouter topics; // its index guarded by lock
+  private final TopicRouter topics; // guarded by lock, which it takes itself to change a client's topics
   private final boolean assignIds;
-  private long lastId; // guarded by lock
-  private @Nullable String newestId; // guarded by lock: the id of the newest event recorded
-  private final @Nullable History history; // guarded by lock
+  private final Recorder recorder; // guarded by lock
   private volatile boolean closed;
   private final @Nullable ClusterNode cluster;
 
@@ -75,16 +66,13 @@ public final class DefaultBroadcaster implements Broadcaster {
   public DefaultBroadcaster(BroadcasterConfig config) {
     this.config = requireNonNull(config, "config");
     this.channelConfig = config.channel();
-    this.topics = new TopicRouter(config.topicLimits());
+    this.topics = new TopicRouter(config.topicLimits(), lock);
+    Backplane backplane = config.backplane();
+    this.assignIds = config.assignIds() && backplane == null; // with a backplane, the log gives the ids
+    this.recorder = new Recorder(config, assignIds);
     Event greetingEvent = config.greeting();
     this.greeting = greetingEvent == null ? null : encode(greetingEvent);
-    Duration maxAge = config.historyMaxAge();
-    this.history = config.history() == 0
-        ? null
-        : new History(config.history(), maxAge == null ? Long.MAX_VALUE : maxAge.toNanos());
-    Backplane backplane = config.backplane();
     this.cluster = backplane == null ? null : new ClusterNode(this, backplane, config);
-    this.assignIds = config.assignIds() && backplane == null; // with a backplane, the log gives the ids
     this.clock = new BroadcasterClock(config, counters, this::snapshot);
     this.scheduler = clock.scheduler;
     if (cluster != null) {
@@ -102,6 +90,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     Subscription subscription = topics.subscription(topicsAndPatterns); // refused whole, before anything is held
     String resumeFrom = lastEventId == null || lastEventId.isEmpty() ? null : lastEventId;
     DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters);
+    channel.owner = this;
     channel.subscription = subscription;
     boolean missed = false;
     boolean fetch = false;
@@ -116,9 +105,7 @@ public final class DefaultBroadcaster implements Broadcaster {
         counters.framesQueued.increment();
       }
       if (resumeFrom != null) {
-        List<Frame> replay = history == null ? null
-            : assignIds && resumeFrom.equals(START) ? history.fromStart(subscription, System.nanoTime())
-            : history.after(resumeFrom, subscription, System.nanoTime());
+        List<Frame> replay = recorder.replay(resumeFrom, subscription, System.nanoTime());
         if (replay != null) {
           counters.replayHits.increment();
           counters.framesQueued.add(replay.size());
@@ -126,7 +113,7 @@ public final class DefaultBroadcaster implements Broadcaster {
             channel.offerReplay(frame);
           }
         } else if (cluster != null && config.history() > 0) {
-          String evicted = history == null ? null : history.evictedIdIfFull(System.nanoTime());
+          String evicted = recorder.evictedIdIfFull(System.nanoTime());
           ClusterNode.Resumed resumed = cluster.resumeAt(channel, resumeFrom, evicted);
           missed = resumed == ClusterNode.Resumed.MISSED;
           fetch = resumed == ClusterNode.Resumed.READING;
@@ -154,16 +141,20 @@ public final class DefaultBroadcaster implements Broadcaster {
     // A replay's last event, or the id the client sent, already carries the position; but a client with topics
     // replays only its topics' events, which may all be older than the newest event.
     boolean filtered = subscription.size() > 0 && cluster == null;
-    if ((assignIds || cluster != null) && history != null && (resumeFrom == null || missed || filtered)) {
+    if ((assignIds || cluster != null) && recorder.keepsHistory() && (resumeFrom == null || missed || filtered)) {
       markPosition(channel);
+    }
+    try {
+      config.onSubscribe().accept(channel);
+    } catch (RuntimeException e) {
+      logger.warn("the onSubscribe listener failed; the client stays subscribed", e);
     }
     return channel;
   }
 
   /**
    * Gives a new client, one whose id was unknown, or one with topics, the current position at once, as an id-only
-   * block ({@code id: 42} and a blank line), which
-   * sets an {@code EventSource}'s last event id without dispatching an event (WHATWG, "dispatch the event", step
+   * block ({@code id: 42} and a blank line), which sets an {@code EventSource}'s last event id without dispatching an event (WHATWG, "dispatch the event", step
    * 1). A client cut before any event reaches it (a burst right after it connected, as a slow consumer) then
    * reconnects with a {@code Last-Event-ID} and gets what it missed, or the replay-miss signal: never nothing.
    * Queued last, after the greeting and any replay-miss signal (whose empty id would otherwise clear it), under the
@@ -172,9 +163,8 @@ public final class DefaultBroadcaster implements Broadcaster {
   private void markPosition(DefaultChannel channel) {
     lock.lock();
     try {
-      // On a cluster the position is the newest log entry this node delivered; before the first, there is none to
-      // give (the log's ids are its own, and no id stands for its start).
-      String position = newestId != null ? newestId : cluster == null ? START : null;
+      // On a cluster the position is the newest log entry this node delivered.
+      String position = recorder.position(cluster != null);
       if (!closed && ClientSet.isMember(channel) && position != null) {
         channel.offerReplay(new ByteFrame(("id: " + position + "\n\n").getBytes(StandardCharsets.UTF_8)));
         counters.framesQueued.increment();
@@ -198,20 +188,10 @@ public final class DefaultBroadcaster implements Broadcaster {
     requireNonNull(event, "event");
     if (cluster != null) {
       checkOpen();
-      CompletableFuture<String> published = cluster.publish(event);
-      if (published.isCompletedExceptionally()) {
-        throw ClusterNode.unwrap(published); // known to be down: fail fast
-      }
-      published.whenComplete((id, failure) -> {
-        if (failure != null) {
-          // Counted (stats, and the minute's loss report at INFO); one line per failed event would flood the log
-          // for as long as the backplane is away.
-          logger.debug("a broadcast was not published: {}", failure.toString());
-        }
-      });
+      cluster.broadcast(event);
       return 0;
     }
-    return fanOutOrFail(event, false).queued();
+    return fanOutOrFail(event, null, false).queued();
   }
 
   @Override
@@ -221,11 +201,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     if (cluster != null) {
       throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics yet; broadcast");
     }
-    Fanout fanout = fanOut(event, names, false, Fanout.TO_EVERYONE);
-    if (fanout == null) {
-      throw closedException();
-    }
-    return fanout.queued();
+    return fanOutOrFail(event, names, false).queued();
   }
 
   @Override
@@ -235,11 +211,11 @@ public final class DefaultBroadcaster implements Broadcaster {
       checkOpen();
       return cluster.publish(event).thenApply(id -> null);
     }
-    return fanOutOrFail(event, true).pacing(scheduler, config.slowClientGrace());
+    return fanOutOrFail(event, null, true).pacing(scheduler, config.slowClientGrace());
   }
 
-  private Fanout fanOutOrFail(Event event, boolean paced) {
-    Fanout fanout = fanOut(event, null, paced, Fanout.TO_EVERYONE);
+  private Fanout fanOutOrFail(Event event, String @Nullable [] published, boolean paced) {
+    Fanout fanout = fanOut(event, published, paced, Fanout.TO_EVERYONE);
     if (fanout == null) {
       throw closedException();
     }
@@ -285,6 +261,29 @@ public final class DefaultBroadcaster implements Broadcaster {
     }
     fanout.finish(counters);
     return fanout;
+  }
+
+  @Override
+  public boolean join(Sender client, Collection<String> joined) {
+    return topics.join(clientOf(client), joined);
+  }
+
+  @Override
+  public boolean leave(Sender client, Collection<String> left) {
+    return topics.leave(clientOf(client), left);
+  }
+
+  @Override
+  public Set<String> topics(Sender client) {
+    return topics.topicsOf(clientOf(client));
+  }
+
+  private DefaultChannel clientOf(Sender client) {
+    requireNonNull(client, "client");
+    if (client instanceof DefaultChannel channel && channel.owner == this) {
+      return channel;
+    }
+    throw new IllegalArgumentException("not a client of this broadcaster: " + client);
   }
 
   @Override
@@ -345,7 +344,7 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   /** Encodes an event, enforcing the size limit. */
   Frame encode(Event event) {
-    return DefaultChannel.checkSize(EventEncoder.encode(event), channelConfig.maxEventBytes());
+    return recorder.encode(event);
   }
 
   /**
@@ -354,22 +353,7 @@ public final class DefaultBroadcaster implements Broadcaster {
    */
   private Frame record(Event event, String @Nullable [] published) {
     long now = System.nanoTime();
-    Event sent = event;
-    String id = null;
-    if (event instanceof Data data) {
-      id = data.id();
-      if (assignIds && id == null) {
-        id = Long.toString(++lastId);
-        sent = data.withId(id);
-      }
-    }
-    Frame frame = encode(sent);
-    if (history != null && event instanceof Data) {
-      history.add(id, published, frame, now);
-    }
-    if (id != null) {
-      newestId = id;
-    }
+    Frame frame = recorder.record(event, published, now);
     if (published == null) {
       clock.broadcastAt(now); // a publish to topics reaches some clients only: they may still need a heartbeat
     }
@@ -377,14 +361,9 @@ public final class DefaultBroadcaster implements Broadcaster {
     return frame;
   }
 
-  /**
-   * Under the lock: forgets the events kept for replay, so that no id recorded so far is found any more (after a
-   * gap in a cluster's log, a replay from an id before the gap would skip it without a word).
-   */
+  /** Under the lock: forgets the events kept for replay; see {@link Recorder#forget()}. */
   void forgetHistory() {
-    if (history != null) {
-      history.clear();
-    }
+    recorder.forget();
   }
 
   private void remove(DefaultChannel channel) {
@@ -415,12 +394,7 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   /** For tests: whether no client has a topic, so the topic index holds nothing. */
   boolean topicsAreEmpty() {
-    lock.lock();
-    try {
-      return topics.isEmpty();
-    } finally {
-      lock.unlock();
-    }
+    return topics.isEmpty();
   }
 
   /** For tests: whether the calling thread holds this broadcaster's lock. */

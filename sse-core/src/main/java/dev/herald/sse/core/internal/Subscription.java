@@ -1,6 +1,10 @@
 package dev.herald.sse.core.internal;
 
 import dev.herald.sse.Topics;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +35,11 @@ final class Subscription {
   /** The names and patterns, not to be modified. */
   String[] topics() {
     return topics;
+  }
+
+  /** The names and patterns, as an immutable set in their order. */
+  Set<String> asSet() {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(Arrays.asList(topics)));
   }
 
   /** How many topics there are. */

@@ -10,20 +10,66 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 /**
  * A broadcaster's topics: checks subscriptions and publishes against the {@link TopicLimits}, keeps each client's
  * {@link Subscription} in the {@link TopicIndex}, and finds the clients a publish reaches.
  *
  * <p><b>Threading.</b> The checks are stateless and run on any thread, before the broadcaster's lock is taken; the
- * rest is guarded by that lock.
+ * rest is guarded by that lock, which the broadcaster holds when it calls in, except for a change to one client's
+ * topics ({@link #join}, {@link #leave}), which takes it here.
  */
 final class TopicRouter {
   private final TopicLimits limits;
-  private final TopicIndex index = new TopicIndex();
+  private final ReentrantLock lock;
+  private final TopicIndex index = new TopicIndex(); // guarded by lock
 
-  TopicRouter(TopicLimits limits) {
+  TopicRouter(TopicLimits limits, ReentrantLock lock) {
     this.limits = requireNonNull(limits, "limits");
+    this.lock = lock;
+  }
+
+  /** Adds topics to a client's subscription; see {@link dev.herald.sse.Broadcaster#join}. */
+  boolean join(DefaultChannel channel, Collection<String> joined) {
+    requireNonNull(joined, "topics");
+    return change(channel, current -> with(current, joined));
+  }
+
+  /** Removes topics from a client's subscription; see {@link dev.herald.sse.Broadcaster#leave}. */
+  boolean leave(DefaultChannel channel, Collection<String> left) {
+    requireNonNull(left, "topics");
+    return change(channel, current -> without(current, left));
+  }
+
+  /** A client's topics now; none once it has left. */
+  Set<String> topicsOf(DefaultChannel channel) {
+    lock.lock();
+    try {
+      return ClientSet.isMember(channel) ? channel.subscription.asSet() : Set.of();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Replaces a client's subscription under the broadcaster's lock, so that each publish sees it whole, before or
+   * after; the change is computed under it too, from the subscription it replaces.
+   */
+  private boolean change(DefaultChannel channel, UnaryOperator<Subscription> change) {
+    lock.lock();
+    try {
+      if (!ClientSet.isMember(channel)) {
+        return false;
+      }
+      Subscription next = change.apply(channel.subscription);
+      replace(channel, channel.subscription, next);
+      channel.subscription = next;
+      return true;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -32,13 +78,22 @@ final class TopicRouter {
    * @throws InvalidTopicException with the reason if one is not well formed or they are over a limit
    */
   Subscription subscription(Collection<String> topics) {
-    requireNonNull(topics, "topics");
-    if (topics.isEmpty()) {
-      return Subscription.NONE;
+    return with(Subscription.NONE, topics);
+  }
+
+  /**
+   * Checks a client's topics with more added (a join): the same limits hold for the whole.
+   *
+   * @throws InvalidTopicException with the reason; the client's subscription is then unchanged
+   */
+  private Subscription with(Subscription current, Collection<String> added) {
+    requireNonNull(added, "topics");
+    if (added.isEmpty()) {
+      return current;
     }
-    Set<String> distinct = new LinkedHashSet<>();
-    int patterns = 0;
-    for (String topic : topics) {
+    Set<String> distinct = new LinkedHashSet<>(List.of(current.topics()));
+    int patterns = current.patterns();
+    for (String topic : added) {
       checkLength(Topics.checkPattern(requireNonNull(topic, "topic")));
       if (distinct.add(topic) && Topics.isWildcard(topic)) {
         patterns++;
@@ -51,7 +106,17 @@ final class TopicRouter {
       throw new InvalidTopicException(limits.maxPatternsPerClient() == 0 ? "topic patterns are not allowed"
           : "too many topic patterns: a client may have at most " + limits.maxPatternsPerClient());
     }
-    return new Subscription(distinct.toArray(String[]::new), patterns);
+    return distinct.size() == current.size() ? current : new Subscription(distinct.toArray(String[]::new), patterns);
+  }
+
+  /** A client's topics with some removed (a leave); topics it does not have are ignored. */
+  private static Subscription without(Subscription current, Collection<String> removed) {
+    Set<String> remaining = new LinkedHashSet<>(List.of(current.topics()));
+    if (!remaining.removeAll(Set.copyOf(removed))) {
+      return current;
+    }
+    int patterns = (int) remaining.stream().filter(Topics::isWildcard).count();
+    return remaining.isEmpty() ? Subscription.NONE : new Subscription(remaining.toArray(String[]::new), patterns);
   }
 
   /**
@@ -87,6 +152,22 @@ final class TopicRouter {
     }
   }
 
+  /** Under the lock: moves a client in the index from one subscription to the next, touching only what changed. */
+  private void replace(DefaultChannel channel, Subscription from, Subscription to) {
+    Set<String> before = Set.of(from.topics());
+    Set<String> after = Set.of(to.topics());
+    for (String topic : from.topics()) {
+      if (!after.contains(topic)) {
+        index.remove(channel, topic);
+      }
+    }
+    for (String topic : to.topics()) {
+      if (!before.contains(topic)) {
+        index.add(channel, topic);
+      }
+    }
+  }
+
   /** Under the lock: removes a client's topics from the index. */
   void remove(DefaultChannel channel, Subscription subscription) {
     for (String topic : subscription.topics()) {
@@ -101,8 +182,13 @@ final class TopicRouter {
     return out;
   }
 
-  /** Under the lock: whether no client has a topic. */
+  /** Whether no client has a topic, so the index holds nothing; takes the lock. */
   boolean isEmpty() {
-    return index.isEmpty();
+    lock.lock();
+    try {
+      return index.isEmpty();
+    } finally {
+      lock.unlock();
+    }
   }
 }

@@ -8,57 +8,16 @@ import dev.herald.sse.CloseReason;
 import dev.herald.sse.Data;
 import dev.herald.sse.InvalidTopicException;
 import dev.herald.sse.core.BroadcasterConfig;
-import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.TopicLimits;
 import dev.herald.sse.core.testing.FakeBackplane;
 import dev.herald.sse.core.testing.FakeTransport;
 import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Topics on one stream: who hears a publish, what is refused, and what a replay holds. */
-class TopicRoutingTest {
-  private static final String END = "end";
-  private final List<AutoCloseable> resources = new ArrayList<>();
-
-  @AfterEach
-  void closeResources() throws Exception {
-    Collections.reverse(resources);
-    for (AutoCloseable resource : resources) {
-      resource.close();
-    }
-  }
-
-  private Broadcaster broadcaster(BroadcasterConfig.Builder config) {
-    Broadcaster broadcaster = Broadcasters.create(config.heartbeat(Duration.ZERO).build());
-    resources.add(broadcaster);
-    return broadcaster;
-  }
-
-  private FakeTransport client(Broadcaster broadcaster, String... topics) {
-    FakeTransport transport = FakeTransport.serve(broadcaster.subscribe(null, List.of(topics)));
-    resources.add(transport);
-    return transport;
-  }
-
-  /** Broadcasts an end marker and returns the data each client read before it: everything it was sent. */
-  private static List<String> until(Broadcaster broadcaster, FakeTransport client) {
-    broadcaster.broadcast(Data.of(END));
-    List<String> data = new ArrayList<>();
-    FakeTransport.Await.until(() -> client.data().contains(END), () -> "no end marker: " + client.data());
-    for (String d : client.data()) {
-      if (d.equals(END)) {
-        return data;
-      }
-      data.add(d);
-    }
-    return data;
-  }
+class TopicRoutingTest extends TopicTestSupport {
 
   @Test
   void aPublishReachesTheTopicsSubscribersOnlyAndABroadcastReachesEveryone() {
@@ -118,8 +77,7 @@ class TopicRoutingTest {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder());
     SseChannel leaving = broadcaster.subscribe(null, List.of("rooms/1", "rooms/*"));
     SseChannel staying = broadcaster.subscribe(null, List.of("rooms/1"));
-    FakeTransport stayingClient = FakeTransport.serve(staying);
-    resources.add(stayingClient);
+    FakeTransport stayingClient = serve(staying);
 
     leaving.close(CloseReason.CLIENT_GONE);
     assertThat(broadcaster.publish("rooms/1", Data.of("after"))).isEqualTo(1);
@@ -177,10 +135,8 @@ class TopicRoutingTest {
     broadcaster.broadcast(Data.of("b2")); // 5
     broadcaster.publish(List.of("rooms/2", "rooms/1"), Data.of("both")); // 6
 
-    FakeTransport fromTwo = FakeTransport.serve(broadcaster.subscribe("2", List.of("rooms/1")));
-    resources.add(fromTwo);
-    FakeTransport patternFromStart = FakeTransport.serve(broadcaster.subscribe("0", List.of("rooms/*")));
-    resources.add(patternFromStart);
+    FakeTransport fromTwo = serve(broadcaster.subscribe("2", List.of("rooms/1")));
+    FakeTransport patternFromStart = serve(broadcaster.subscribe("0", List.of("rooms/*")));
 
     assertThat(until(broadcaster, fromTwo)).containsExactly("b2", "both");
     assertThat(fromTwo.events()).extracting(MessageEvent::lastEventId).startsWith("5", "6");
@@ -196,8 +152,7 @@ class TopicRoutingTest {
     early.close(CloseReason.CLIENT_GONE);
     broadcaster.publish("quiet", Data.of("missed while away")); // no subscriber now
 
-    FakeTransport back = FakeTransport.serve(broadcaster.subscribe("1", List.of("quiet")));
-    resources.add(back);
+    FakeTransport back = serve(broadcaster.subscribe("1", List.of("quiet")));
     assertThat(until(broadcaster, back)).containsExactly("missed while away");
   }
 
