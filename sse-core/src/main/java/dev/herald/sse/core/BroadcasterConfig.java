@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#greeting greeting}</td><td>none</td></tr>
  *   <tr><td>{@link Builder#assignIds assignIds}</td><td>off</td></tr>
  *   <tr><td>{@link Builder#history history}</td><td>off (0 events)</td></tr>
+ *   <tr><td>{@link Builder#historyPerTopic historyPerTopic}</td><td>no bound but the total</td></tr>
  *   <tr><td>{@link Builder#maxClients maxClients}</td><td>unlimited</td></tr>
  *   <tr><td>{@link Builder#onReplayMiss onReplayMiss}</td><td>{@link ReplayMissHandler#sendReset()}: tell the
  *       client with an {@code event: reset}</td></tr>
@@ -57,6 +58,7 @@ public final class BroadcasterConfig {
   private final @Nullable Event greeting;
   private final boolean assignIds;
   private final int history;
+  private final int historyPerTopic;
   private final @Nullable Duration historyMaxAge;
   private final int maxClients;
   private final ReplayMissHandler onReplayMiss;
@@ -75,6 +77,7 @@ public final class BroadcasterConfig {
     greeting = b.greeting;
     assignIds = b.assignIds;
     history = b.history;
+    historyPerTopic = b.historyPerTopic == 0 ? b.history : Math.min(b.historyPerTopic, b.history);
     historyMaxAge = b.historyMaxAge;
     maxClients = b.maxClients;
     onReplayMiss = b.onReplayMiss;
@@ -165,6 +168,15 @@ public final class BroadcasterConfig {
    */
   public int history() {
     return history;
+  }
+
+  /**
+   * Returns how many events each topic keeps in the replay history; see {@link Builder#historyPerTopic(int)}.
+   *
+   * @return at most {@link #history()}; equal to it when no bound per topic was set
+   */
+  public int historyPerTopic() {
+    return historyPerTopic;
   }
 
   /**
@@ -260,6 +272,7 @@ public final class BroadcasterConfig {
     private @Nullable Event greeting;
     private boolean assignIds;
     private int history;
+    private int historyPerTopic;
     private @Nullable Duration historyMaxAge;
     private int maxClients = Integer.MAX_VALUE;
     private ReplayMissHandler onReplayMiss = ReplayMissHandler.sendReset();
@@ -349,8 +362,9 @@ public final class BroadcasterConfig {
     }
 
     /**
-     * Keeps the last {@code events} broadcast events for replay to clients that reconnect with
-     * {@code Last-Event-ID}. Default 0 (no history). The history shares the encoded bytes with the clients'
+     * Keeps up to {@code events} events, broadcast or published to topics, for replay to clients that reconnect
+     * with {@code Last-Event-ID}; when it is full, the topic with the most events kept gives up its oldest (see
+     * {@link #historyPerTopic(int)}). Default 0 (no history). The history shares the encoded bytes with the clients'
      * queues, so its cost is the events themselves.
      *
      * @param events how many events to keep, 0 for none
@@ -362,6 +376,28 @@ public final class BroadcasterConfig {
         throw new IllegalArgumentException("history must not be negative: " + events);
       }
       this.history = events;
+      return this;
+    }
+
+    /**
+     * Bounds how many events each topic keeps in the history, within its total ({@link #history(int)}); the
+     * broadcasts count as one topic, and an event published to several topics counts in each. Default 0: no bound
+     * but the total.
+     *
+     * <p>Whatever the bounds, when the history is full the topic that holds the most events gives up its oldest, so
+     * a busy topic cannot push a quiet topic's events out of reach: a client of a quiet topic that reconnects still
+     * gets the one event it missed while another topic published thousands. A client whose topics let go of an
+     * event after its {@code Last-Event-ID} gets the replay-miss signal.
+     *
+     * @param events how many events each topic keeps, 0 for no bound but the total
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder historyPerTopic(int events) {
+      if (events < 0) {
+        throw new IllegalArgumentException("historyPerTopic must not be negative: " + events);
+      }
+      this.historyPerTopic = events;
       return this;
     }
 

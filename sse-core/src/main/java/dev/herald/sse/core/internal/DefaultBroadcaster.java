@@ -164,7 +164,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     lock.lock();
     try {
       // On a cluster the position is the newest log entry this node delivered.
-      String position = recorder.position(cluster != null);
+      String position = recorder.position(channel.subscription, cluster != null, System.nanoTime());
       if (!closed && ClientSet.isMember(channel) && position != null) {
         channel.offerReplay(new ByteFrame(("id: " + position + "\n\n").getBytes(StandardCharsets.UTF_8)));
         counters.framesQueued.increment();

@@ -40,7 +40,7 @@ final class Recorder {
     Duration maxAge = config.historyMaxAge();
     this.history = config.history() == 0
         ? null
-        : new History(config.history(), maxAge == null ? Long.MAX_VALUE : maxAge.toNanos());
+        : new History(config.history(), config.historyPerTopic(), maxAge == null ? Long.MAX_VALUE : maxAge.toNanos());
   }
 
   /** Whether events are kept for replay. */
@@ -100,11 +100,20 @@ final class Recorder {
   }
 
   /**
-   * The position to give a new client: the newest id, or before any, {@link #START} on a single node; on a
-   * cluster, none before the first (the log's ids are its own, and no id stands for its start).
+   * The position to give a client: the id of the newest kept event it hears, from which a resume replays exactly
+   * what it missed for as long as its topics keep that event. If it hears none: on a single node {@link #START}
+   * while none it hears was ever let go of, else the newest id; on a cluster the newest id, and none before the
+   * first (the log's ids are its own, and no id stands for its start).
    */
-  @Nullable String position(boolean clustered) {
-    return newestId != null ? newestId : clustered ? null : START;
+  @Nullable String position(Subscription subscription, boolean clustered, long nowNanos) {
+    String heard = history == null ? null : history.newestHeardBy(subscription);
+    if (heard != null) {
+      return heard;
+    }
+    if (clustered) {
+      return newestId;
+    }
+    return newestId == null || history == null || history.fromStart(subscription, nowNanos) != null ? START : newestId;
   }
 
   /**

@@ -605,7 +605,7 @@ class DefaultBroadcasterTest {
 
   @Test
   void historyForgetsEventsOlderThanItsMaxAge() {
-    History history = new History(10, Duration.ofSeconds(1).toNanos());
+    History history = new History(10, 10, Duration.ofSeconds(1).toNanos());
     Frame frame = dev.herald.sse.core.EventEncoder.encode(Data.of("x"));
     history.add("1", null, frame, 0);
     history.add("2", null, frame, Duration.ofMillis(500).toNanos());
@@ -619,7 +619,7 @@ class DefaultBroadcasterTest {
 
   @Test
   void historyKeepsTheLastNEvents() {
-    History history = new History(3, Long.MAX_VALUE);
+    History history = new History(3, 3, Long.MAX_VALUE);
     Frame frame = dev.herald.sse.core.EventEncoder.encode(Data.of("x"));
     for (int i = 1; i <= 5; i++) {
       history.add(Integer.toString(i), null, frame, i);
