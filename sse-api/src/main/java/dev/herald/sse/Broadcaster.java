@@ -75,21 +75,37 @@ public interface Broadcaster extends AutoCloseable {
   /**
    * Registers a new client with its topics and returns the channel its transport serves.
    *
-   * <p>The client gets every {@link #broadcast(Event)}, and every {@link #publish(Collection, Event)} to a topic one
-   * of its {@code topics} matches (each a name or a pattern, see {@link Topics}), once per event however many of
-   * them match. With no topics it gets broadcasts only. A replay (see {@link #subscribe(String)}) holds the same
-   * events: broadcasts, and the events of its topics. The topics are checked against the broadcaster's limits
-   * before anything is registered: a refused client is not subscribed to anything. This is transport SPI: the
-   * handshake calls it with the request's {@code topic} query parameters.
-   *
    * @param lastEventId the {@code Last-Event-ID} request header, or {@code null} if absent
    * @param topics the topic names and patterns; duplicates count once
    * @return the new client's channel, already registered
    * @throws InvalidTopicException if a topic is not well formed, or the topics are over a limit
    * @throws IllegalStateException if the broadcaster is closed
    * @throws TooManyClientsException if the broadcaster already has its configured maximum of clients
+   * @see #register(Subscription)
    */
-  SseChannel subscribe(@Nullable String lastEventId, Collection<String> topics);
+  default SseChannel subscribe(@Nullable String lastEventId, Collection<String> topics) {
+    return register(Subscription.of(lastEventId, topics));
+  }
+
+  /**
+   * Registers a new client, with its topics and identity, and returns the channel its transport serves.
+   *
+   * <p>The client gets every {@link #broadcast(Event)}, every {@link #publish(Collection, Event)} to a topic one
+   * of its topics matches (each a name or a pattern, see {@link Topics}), once per event however many of them
+   * match, and, if it has an identity, every {@link #sendTo(String, Event)} to that identity. With no topics and no
+   * identity it gets broadcasts only. A replay (see {@link #subscribe(String)}) holds the same events. The topics
+   * are checked against the broadcaster's limits, and the identity's open streams against its limit, before
+   * anything is registered: a refused client is not subscribed to anything. This is transport SPI: the handshake
+   * calls it with the request's {@code topic} query parameters and the application's authorization decision.
+   *
+   * @param subscription where the client resumes, its topics and its identity
+   * @return the new client's channel, already registered
+   * @throws InvalidTopicException if a topic is not well formed, or the topics are over a limit
+   * @throws TooManyStreamsException if the identity already has its maximum of streams open
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws TooManyClientsException if the broadcaster already has its configured maximum of clients
+   */
+  SseChannel register(Subscription subscription);
 
   /**
    * Sends an event to every client, without waiting for any of them.
@@ -146,6 +162,25 @@ public interface Broadcaster extends AutoCloseable {
    * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
    */
   int publish(Collection<String> topics, Event event);
+
+  /**
+   * Sends an event to every open stream of one identity (a user's tabs and devices), and to no other, without
+   * waiting for any of them.
+   *
+   * <p>It is delivered as a publish to a topic that only that identity's streams hear: encoded once, given an id,
+   * and kept in the replay history, so a stream of that identity that reconnects gets it in its replay, and no
+   * other stream ever does (no topic pattern matches an identity). The identity is the one the application's
+   * authorization decision gave the stream.
+   *
+   * @param identity who to send to
+   * @param event the event to send
+   * @return how many streams queued it: 0 if the identity has none open (it is kept for replay all the same)
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws IllegalArgumentException if {@code identity} is empty, or the event is larger than the configured
+   *     maximum event size
+   * @throws UnsupportedOperationException if the broadcaster is clustered
+   */
+  int sendTo(String identity, Event event);
 
   /**
    * Adds topics to an open stream, without a reconnect: from now on the client also gets what is published to them.

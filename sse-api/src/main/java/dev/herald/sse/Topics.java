@@ -102,6 +102,29 @@ public final class Topics {
     }
   }
 
+  /**
+   * Tells whether a granted pattern covers a requested one: every name the requested pattern matches, the granted
+   * one matches too. {@code rooms/**} covers {@code rooms/7}, {@code rooms/*} and {@code rooms/*}{@code /typing};
+   * {@code rooms/*} covers {@code rooms/7} and {@code rooms/*} but not {@code rooms/**}.
+   *
+   * @param granted a pattern that {@link #checkPattern} accepts
+   * @param requested a pattern (or name) that {@link #checkPattern} accepts
+   * @return {@code true} if a client granted {@code granted} may subscribe to {@code requested}
+   */
+  public static boolean covers(String granted, String requested) {
+    String[] grant = granted.split("/", -1);
+    String[] asked = requested.split("/", -1);
+    for (int i = 0; i < grant.length; i++) {
+      if (grant[i].equals(REST)) {
+        return asked.length > i; // one or more segments, whatever they are
+      }
+      if (i >= asked.length || asked[i].equals(REST) || !(grant[i].equals(ONE) || grant[i].equals(asked[i]))) {
+        return false;
+      }
+    }
+    return asked.length == grant.length;
+  }
+
   private static int segmentEnd(String s, int from) {
     int slash = s.indexOf('/', from);
     return slash < 0 ? s.length() : slash;

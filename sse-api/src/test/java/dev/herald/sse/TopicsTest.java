@@ -3,6 +3,7 @@ package dev.herald.sse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -74,5 +75,19 @@ class TopicsTest {
   })
   void patternsMatchNamesSegmentBySegment(String pattern, String name, boolean matches) {
     assertThat(Topics.matches(pattern, name)).isEqualTo(matches);
+  }
+
+  @Test
+  void aGrantCoversTheRequestsItsPatternWouldAlwaysMatch() {
+    assertCovers("rooms/**", List.of("rooms/7", "rooms/*", "rooms/*/typing", "rooms/**"), List.of("rooms", "**"));
+    assertCovers("rooms/*", List.of("rooms/7", "rooms/*"), List.of("rooms/**", "rooms/7/typing", "rooms"));
+    assertCovers("rooms/7", List.of("rooms/7"), List.of("rooms/*", "rooms/70"));
+    assertCovers("**", List.of("users/bob", "*", "**"), List.of());
+    assertCovers("*/typing", List.of("rooms/typing", "*/typing"), List.of("**", "*/*"));
+  }
+
+  private static void assertCovers(String grant, List<String> covered, List<String> notCovered) {
+    assertThat(covered).as("covered by " + grant).allMatch(requested -> Topics.covers(grant, requested));
+    assertThat(notCovered).as("not covered by " + grant).noneMatch(requested -> Topics.covers(grant, requested));
   }
 }

@@ -6,10 +6,14 @@ import dev.herald.sse.Broadcaster;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.InvalidTopicException;
 import dev.herald.sse.Sender;
+import dev.herald.sse.Subscription;
 import dev.herald.sse.TooManyClientsException;
+import dev.herald.sse.TooManyStreamsException;
+import dev.herald.sse.Topics;
 import dev.herald.sse.core.internal.AcceptHeader;
 import dev.herald.sse.spi.SseChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -38,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *       pattern the client subscribes to ({@link dev.herald.sse.Topics}); with none, the client gets broadcasts
  *       only. A topic that is not well formed, or more topics or patterns than the broadcaster's
  *       {@link TopicLimits} allow, get {@code 400} with the reason, and nothing is subscribed. A single-client
- *       stream ignores the parameter.
+ *       stream checks the parameter as a broadcaster's does, and subscribes to nothing.
  *   <li>{@code HEAD} gets what a {@code GET} would get, headers only: the stream's headers, or the same refusal. It
  *       subscribes nobody.
  *   <li>{@code OPTIONS} gets {@code 204} with {@code Allow: GET, HEAD, OPTIONS}; any other method {@code 405} with
@@ -46,6 +50,11 @@ import org.slf4j.LoggerFactory;
  *   <li>An {@code Accept} that excludes {@code text/event-stream} gets {@code 406}. Every {@code Accept} line
  *       counts; the most specific matching media range decides (RFC 9110, section 12.5.1), and among equally
  *       specific ones the highest weight. No {@code Accept} at all accepts anything.
+ *   <li>The configuration's {@link Authorizer} decides next, for {@code GET} and {@code HEAD} alike: its refusal is
+ *       answered with its status ({@code 401} or {@code 403}) and reason; a requested topic that its grant does
+ *       not {@linkplain dev.herald.sse.Topics#covers cover} with {@code 403}; an identity over its grant's stream
+ *       limit with {@code 429}. A granted stream also gets the grant's {@linkplain Access.Granted#subscribed()
+ *       topics given without asking}, and its identity. An authorizer that throws gets {@code 500}.
  *   <li>A broadcaster at its client limit gets {@code 503} with {@code Retry-After}
  *       ({@link StreamConfig.Builder#retryAfter(java.time.Duration)}); a closed one {@code 503}.
  * </ul>
@@ -110,8 +119,8 @@ public final class Handshake {
       }
 
       @Override
-      public SseChannel open(@Nullable String lastEventId, List<String> topics) {
-        return broadcaster.subscribe(lastEventId, topics);
+      public SseChannel open(Subscription subscription) {
+        return broadcaster.register(subscription);
       }
 
       @Override
@@ -143,8 +152,9 @@ public final class Handshake {
       }
 
       @Override
-      public SseChannel open(@Nullable String lastEventId, List<String> topics) {
-        return Channels.open(config.channel(), config.heartbeat(), config.heartbeatComment(), lastEventId);
+      public SseChannel open(Subscription subscription) {
+        return Channels.open(config.channel(), config.heartbeat(), config.heartbeatComment(),
+            subscription.lastEventId());
       }
 
       @Override
@@ -185,14 +195,20 @@ public final class Handshake {
     if (ended != null) {
       return refuse(503, ended);
     }
+    Object decided = authorize(request);
+    if (decided instanceof Refusal refusal) {
+      return refusal;
+    }
     if (head) {
       return source.isFull() ? full() : new HeadersOnly(200, STREAM_HEADERS);
     }
     SseChannel channel;
     try {
-      channel = source.open(lastEventId(request), request.queryParameters(TOPIC_PARAMETER));
+      channel = source.open((Subscription) decided);
     } catch (InvalidTopicException e) {
       return refuse(400, e.getMessage());
+    } catch (TooManyStreamsException e) {
+      return refuse(429, e.getMessage());
     } catch (TooManyClientsException e) {
       return full();
     } catch (IllegalStateException e) {
@@ -203,6 +219,41 @@ public final class Handshake {
       return refuse(503, closed); // closed between the check and the subscription
     }
     return new Open(channel, source);
+  }
+
+  /**
+   * Asks the authorizer, and checks the requested topics' spelling and grant.
+   *
+   * @return the refusal, or the subscription to open
+   */
+  private Object authorize(SseRequest request) {
+    Access access;
+    try {
+      access = requireNonNull(config.authorizer().decide(request), "the authorizer's decision");
+    } catch (RuntimeException e) {
+      log.warn("the authorizer failed; refusing the stream", e);
+      return refuse(500, "the request could not be authorized");
+    }
+    if (access instanceof Access.Refused refused) {
+      return refuse(refused.status(), refused.reason());
+    }
+    Access.Granted grant = (Access.Granted) access;
+    List<String> requested = request.queryParameters(TOPIC_PARAMETER);
+    for (String topic : requested) {
+      try {
+        Topics.checkPattern(topic);
+      } catch (InvalidTopicException e) {
+        return refuse(400, e.getMessage());
+      }
+      if (!grant.allows(topic)) {
+        return refuse(403, "this stream may not have the topic " + topic);
+      }
+    }
+    List<String> topics = new ArrayList<>(requested);
+    topics.addAll(grant.subscribed());
+    Subscription subscription = Subscription.of(lastEventId(request), topics);
+    String identity = grant.identity();
+    return identity == null ? subscription : subscription.withIdentity(identity, grant.maxStreams());
   }
 
   /** The header, else the query parameter; an empty one is none. */
@@ -242,7 +293,7 @@ public final class Handshake {
 
     boolean isFull();
 
-    SseChannel open(@Nullable String lastEventId, List<String> topics);
+    SseChannel open(Subscription subscription);
 
     void opened(Sender sender);
   }

@@ -30,6 +30,7 @@ public final class StreamConfig {
   private final Duration heartbeat;
   private final String heartbeatComment;
   private final ChannelConfig channel;
+  private final Authorizer authorizer;
 
   private StreamConfig(Builder builder) {
     this.closeGrace = builder.closeGrace;
@@ -37,6 +38,7 @@ public final class StreamConfig {
     this.heartbeat = builder.heartbeat;
     this.heartbeatComment = builder.heartbeatComment;
     this.channel = builder.channel;
+    this.authorizer = builder.authorizer;
   }
 
   /**
@@ -102,6 +104,15 @@ public final class StreamConfig {
     return channel;
   }
 
+  /**
+   * Returns what authorizes each stream; see {@link Builder#authorizer(Authorizer)}.
+   *
+   * @return the authorizer
+   */
+  public Authorizer authorizer() {
+    return authorizer;
+  }
+
   @Override
   public String toString() {
     return "StreamConfig{closeGrace=" + closeGrace + ", retryAfter=" + retryAfter + ", heartbeat=" + heartbeat
@@ -119,6 +130,7 @@ public final class StreamConfig {
     private Duration heartbeat = Duration.ofSeconds(15);
     private String heartbeatComment = "ping";
     private ChannelConfig channel = ChannelConfig.defaults();
+    private Authorizer authorizer = Authorizer.anyone();
 
     private Builder() {}
 
@@ -193,6 +205,20 @@ public final class StreamConfig {
      */
     public Builder channel(ChannelConfig channel) {
       this.channel = requireNonNull(channel, "channel");
+      return this;
+    }
+
+    /**
+     * Sets what decides, before any stream byte, whether a request gets a stream, who its client is, and which
+     * topics it may have (see {@link Authorizer} and {@link Handshake}). Default {@link Authorizer#anyone()}: every
+     * request, anonymous, any topic. A single-client stream is refused as a broadcaster's would be, and ignores the
+     * grant's identity and topics.
+     *
+     * @param authorizer the decision
+     * @return this builder
+     */
+    public Builder authorizer(Authorizer authorizer) {
+      this.authorizer = requireNonNull(authorizer, "authorizer");
       return this;
     }
 

@@ -4,6 +4,7 @@ import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Event;
 import dev.herald.sse.Sender;
+import dev.herald.sse.Subscription;
 import dev.herald.sse.spi.SseChannel;
 import java.util.Collection;
 import java.util.List;
@@ -25,10 +26,15 @@ final class RecordingBroadcaster implements Broadcaster {
   }
 
   @Override
-  public SseChannel subscribe(String lastEventId, Collection<String> topics) {
-    SseChannel channel = delegate.subscribe(lastEventId, topics);
+  public SseChannel register(Subscription subscription) {
+    SseChannel channel = delegate.register(subscription);
     channels.add(channel);
     return channel;
+  }
+
+  @Override
+  public int sendTo(String identity, Event event) {
+    return delegate.sendTo(identity, event);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.herald.sse.servlet;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Sender;
+import dev.herald.sse.core.StreamConfig;
 import dev.herald.sse.testkit.ServerSetup;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -30,7 +31,7 @@ final class SpringMvcApp {
     context.register(WebConfig.class);
     // A ready instance, not a bean Spring makes: Spring would close a Broadcaster bean with the context.
     context.addBeanFactoryPostProcessor(beans -> beans.registerSingleton("streamController",
-        new StreamController(setup.broadcaster(), setup.onStream())));
+        new StreamController(setup.broadcaster(), setup.stream(), setup.onStream())));
     // The servlet refreshes the context when the container initializes it, and closes it when the container stops.
     return Map.of("/", new DispatcherServlet(context));
   }
@@ -44,16 +45,18 @@ final class SpringMvcApp {
   @RestController
   static final class StreamController {
     private final Broadcaster broadcaster;
+    private final StreamConfig config;
     private final Consumer<? super Sender> onOpen;
 
-    StreamController(Broadcaster broadcaster, Consumer<? super Sender> onOpen) {
+    StreamController(Broadcaster broadcaster, StreamConfig config, Consumer<? super Sender> onOpen) {
       this.broadcaster = broadcaster;
+      this.config = config;
       this.onOpen = onOpen;
     }
 
     @GetMapping("/events")
     void events(HttpServletRequest request, HttpServletResponse response) throws IOException {
-      ServletSse.serve(request, response, broadcaster);
+      ServletSse.serve(request, response, broadcaster, config);
     }
 
     @GetMapping("/stream")

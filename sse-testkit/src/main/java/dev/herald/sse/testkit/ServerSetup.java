@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Sender;
+import dev.herald.sse.core.StreamConfig;
 import java.util.function.Consumer;
 
 /**
@@ -15,9 +16,12 @@ import java.util.function.Consumer;
  * @param sendBuffer the accepted sockets' send buffer in bytes, or 0 for the system default
  * @param smallOutputBuffer whether the transport should also keep its own output buffering small, so that a
  *     client that stops reading backs up at once (where the host can say so)
+ * @param stream how {@code /events} is served (its authorizer, say), with the transport's own API that takes a
+ *     {@link StreamConfig}
  */
 public record ServerSetup(
-    Broadcaster broadcaster, Consumer<? super Sender> onStream, int sendBuffer, boolean smallOutputBuffer) {
+    Broadcaster broadcaster, Consumer<? super Sender> onStream, int sendBuffer, boolean smallOutputBuffer,
+    StreamConfig stream) {
 
   /**
    * Makes a setup.
@@ -26,11 +30,13 @@ public record ServerSetup(
    * @param onStream given the sender of each stream opened at {@code /stream}
    * @param sendBuffer the send buffer, or 0
    * @param smallOutputBuffer whether to keep the transport's output buffering small
+   * @param stream how {@code /events} is served
    * @throws IllegalArgumentException if {@code sendBuffer} is negative
    */
   public ServerSetup {
     requireNonNull(broadcaster, "broadcaster");
     requireNonNull(onStream, "onStream");
+    requireNonNull(stream, "stream");
     if (sendBuffer < 0) {
       throw new IllegalArgumentException("sendBuffer must not be negative: " + sendBuffer);
     }
@@ -44,7 +50,7 @@ public record ServerSetup(
    * @return the setup
    */
   public static ServerSetup of(Broadcaster broadcaster) {
-    return new ServerSetup(broadcaster, sender -> {}, 0, false);
+    return new ServerSetup(broadcaster, sender -> {}, 0, false, StreamConfig.defaults());
   }
 
   /**
@@ -54,7 +60,17 @@ public record ServerSetup(
    * @return the new setup
    */
   public ServerSetup withOnStream(Consumer<? super Sender> onStream) {
-    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer);
+    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer, stream);
+  }
+
+  /**
+   * Returns this setup with another configuration for {@code /events}.
+   *
+   * @param stream how {@code /events} is served
+   * @return the new setup
+   */
+  public ServerSetup withStream(StreamConfig stream) {
+    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer, stream);
   }
 
   /**
@@ -65,6 +81,6 @@ public record ServerSetup(
    * @return the new setup
    */
   public ServerSetup withBuffers(int sendBuffer, boolean smallOutputBuffer) {
-    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer);
+    return new ServerSetup(broadcaster, onStream, sendBuffer, smallOutputBuffer, stream);
   }
 }

@@ -4,17 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Data;
+import dev.herald.sse.core.Access;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.SseRequest;
+import dev.herald.sse.core.StreamConfig;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 
 /**
- * Topics on one stream, run on every transport: the handshake reads the {@code topic} and {@code lastEventId} query
+ * Topics and users on one stream, run on every transport: the handshake reads the {@code topic} and {@code lastEventId} query
  * parameters the same way whatever the host, and the engine routes each publish to exactly its topics' clients. A
  * transport's test class extends it and names its {@link SseHost}, as for {@link TransportConformance}.
  *
@@ -30,7 +35,9 @@ import org.junit.jupiter.api.Test;
  * <p>What it pins: a publish reaches its topic's clients and no other, a client of several matching topics once,
  * and a broadcast everyone; patterns; percent-encoded names; a malformed topic or too many answered {@code 400}
  * with the reason before any stream byte, subscribing nothing; a replay from the {@code lastEventId} query
- * parameter that holds the client's topics only.
+ * parameter that holds the client's topics only; an {@link dev.herald.sse.core.Authorizer}'s {@code 401} and
+ * {@code 403} before any stream byte; a send to a user that reaches exactly that user's streams; and the request's
+ * path, address and cookies as each host gives them to the authorizer.
  */
 public abstract class TopicScenarios extends HostedSuite {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
@@ -124,6 +131,92 @@ public abstract class TopicScenarios extends HostedSuite {
     assertThat(broadcaster.stats().replayHits()).isEqualTo(1);
   }
 
+  /** A cookie check, as an application writes one: {@code user-NAME} is NAME's session. */
+  private static Access byCookie(SseRequest request) {
+    String session = request.cookie("session");
+    if (session == null) {
+      return Access.unauthorized("sign in first");
+    }
+    if (!session.startsWith("user-")) {
+      return Access.forbidden("this session may not watch events");
+    }
+    String user = session.substring("user-".length());
+    return Access.grant(user, List.of("rooms/*", "users/" + user)).withSubscribed(List.of("users/" + user));
+  }
+
+  /**
+   * The authorizer's refusals, and a topic outside its grant, are answered with their status and reason before any
+   * stream byte, and subscribe nobody.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void anUnauthorizedOrForbiddenRequestIsRefusedBeforeAnyStreamByte() throws Exception {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder());
+    int port = served().serve(ServerSetup.of(broadcaster)
+        .withStream(StreamConfig.builder().authorizer(TopicScenarios::byCookie).build()));
+
+    RawSseClient anonymous = send(port, "/events");
+    RawSseClient otherUsers = send(port, "/events?topic=rooms/1&topic=users/alice", "Cookie: session=user-bob");
+    RawSseClient badSession = send(port, "/events", "Cookie: theme=dark; session=guest");
+
+    assertRefused(anonymous, 401, "sign in first");
+    assertRefused(otherUsers, 403, "this stream may not have the topic users/alice");
+    assertRefused(badSession, 403, "this session may not watch events");
+    assertThat(broadcaster.stats().clientsConnected()).isZero();
+  }
+
+  /**
+   * A send to a user reaches every stream of that user, and no other stream, whatever its topics.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void aSendToAUserReachesAllItsStreamsAndNoOneElses() throws Exception {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder());
+    int port = served().serve(ServerSetup.of(broadcaster)
+        .withStream(StreamConfig.builder().authorizer(TopicScenarios::byCookie).build()));
+    RawSseClient bobTab1 = open(port, "/events", "Cookie: session=user-bob");
+    RawSseClient bobTab2 = open(port, "/events?topic=rooms/*", "Cookie: session=user-bob");
+    RawSseClient alice = open(port, "/events?topic=rooms/*", "Cookie: session=user-alice");
+    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 3, () -> "clients: " + broadcaster.clientCount());
+
+    broadcaster.sendTo("bob", Data.of("to bob"));
+    broadcaster.publish("users/bob", Data.of("to bob's topic"));
+    broadcaster.publish("rooms/1", Data.of("to room 1"));
+    broadcaster.broadcast(Data.of(END));
+
+    assertUntilEnd(bobTab1, "to bob", "to bob's topic");
+    assertUntilEnd(bobTab2, "to bob", "to bob's topic", "to room 1");
+    assertUntilEnd(alice, "to room 1");
+  }
+
+  /**
+   * The authorizer reads, on every host, the request's path, the client's address and its cookies.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void theAuthorizerSeesThePathTheAddressAndTheCookies() throws Exception {
+    Queue<String> seen = new ConcurrentLinkedQueue<>();
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder());
+    int port = served().serve(ServerSetup.of(broadcaster).withStream(StreamConfig.builder().authorizer(request -> {
+      seen.add(request.path() + " " + request.remoteAddress() + " " + request.cookie("session"));
+      return Access.anyone();
+    }).build()));
+
+    open(port, "/events?topic=a", "Cookie: a=1; session=\"s 1\"");
+
+    assertThat(seen).containsExactly("/events 127.0.0.1 s 1");
+  }
+
+  private static void assertRefused(RawSseClient client, int status, String reason) throws IOException {
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(status);
+    assertThat(client.response().header("Content-Type")).startsWith("text/plain");
+    assertThat(client.awaitEnd(DEADLINE)).as("the refusal's body ends").isTrue();
+    assertThat(client.body()).isEqualTo(reason + "\n");
+  }
+
   private Broadcaster broadcaster(BroadcasterConfig.Builder config) {
     return served().broadcaster(Broadcasters.create(config.heartbeat(Duration.ZERO).build()));
   }
@@ -132,12 +225,12 @@ public abstract class TopicScenarios extends HostedSuite {
     return served().serve(ServerSetup.of(broadcaster));
   }
 
-  private RawSseClient send(int port, String path) throws IOException {
-    return served().send(port, RawSseClient.get(path));
+  private RawSseClient send(int port, String path, String... headerLines) throws IOException {
+    return served().send(port, RawSseClient.get(path, headerLines));
   }
 
-  private RawSseClient open(int port, String path) throws IOException {
-    RawSseClient client = send(port, path);
+  private RawSseClient open(int port, String path, String... headerLines) throws IOException {
+    RawSseClient client = send(port, path, headerLines);
     assertThat(client.awaitHead(DEADLINE)).as("the status of " + path).isEqualTo(200);
     return client;
   }

@@ -21,7 +21,7 @@ final class JdkHttpServerHost implements SseHost {
     // A thread per open stream: the JDK server's response body blocks.
     ExecutorService threads = Executors.newCachedThreadPool();
     server.setExecutor(threads);
-    server.createContext("/events", new JdkHttpServerSse(Handshake.of(setup.broadcaster(), StreamConfig.defaults())));
+    server.createContext("/events", new JdkHttpServerSse(Handshake.of(setup.broadcaster(), setup.stream())));
     server.createContext("/stream", new JdkHttpServerSse(Handshake.of(StreamConfig.defaults(), setup.onStream())));
     server.start();
     return new TestServer() {

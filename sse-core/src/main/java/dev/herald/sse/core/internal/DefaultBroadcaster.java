@@ -7,6 +7,7 @@ import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.Event;
 import dev.herald.sse.Sender;
+import dev.herald.sse.Subscription;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.ChannelConfig;
@@ -86,9 +87,11 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   @Override
-  public SseChannel subscribe(@Nullable String lastEventId, Collection<String> topicsAndPatterns) {
-    Subscription subscription = topics.subscription(topicsAndPatterns); // refused whole, before anything is held
-    String resumeFrom = lastEventId == null || lastEventId.isEmpty() ? null : lastEventId;
+  public SseChannel register(Subscription request) {
+    requireNonNull(request, "subscription");
+    // Refused whole, before anything is held.
+    ClientTopics subscription = topics.subscription(request.topics(), request.identity());
+    String resumeFrom = request.lastEventId();
     DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters);
     channel.owner = this;
     channel.subscription = subscription;
@@ -100,6 +103,7 @@ public final class DefaultBroadcaster implements Broadcaster {
       if (clients.size() >= config.maxClients()) {
         throw new TooManyClientsException(config.maxClients());
       }
+      topics.checkStreams(subscription, request.maxStreamsPerIdentity());
       // Its transport has not started yet, so queuing wakes no one under the lock.
       if (greeting != null && channel.tryOffer(greeting)) {
         counters.framesQueued.increment();
@@ -202,6 +206,19 @@ public final class DefaultBroadcaster implements Broadcaster {
       throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics yet; broadcast");
     }
     return fanOutOrFail(event, names, false).queued();
+  }
+
+  @Override
+  public int sendTo(String identity, Event event) {
+    requireNonNull(identity, "identity");
+    requireNonNull(event, "event");
+    if (identity.isEmpty()) {
+      throw new IllegalArgumentException("an identity must not be empty");
+    }
+    if (cluster != null) {
+      throw new UnsupportedOperationException("a clustered broadcaster cannot send to an identity yet");
+    }
+    return fanOutOrFail(event, new String[] {ClientTopics.identityKey(identity)}, false).queued();
   }
 
   @Override

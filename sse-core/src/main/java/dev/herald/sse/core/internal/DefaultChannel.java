@@ -78,7 +78,7 @@ public final class DefaultChannel implements SseChannel, Sender {
   /** The broadcaster this channel subscribed to, if any; set before it is registered. */
   @Nullable Object owner;
   /** This client's topics on a broadcaster, guarded by the broadcaster's lock. */
-  Subscription subscription = Subscription.NONE;
+  ClientTopics subscription = ClientTopics.NONE;
   /** The last {@link TopicIndex} match that took this channel, so a match takes it once; guarded likewise. */
   long routeMark;
   /**

@@ -97,7 +97,7 @@ final class History {
    * @return the events, possibly none; {@code null} if the id is not kept, or the client may have missed an event
    *     that is no longer kept
    */
-  @Nullable List<Frame> after(String id, Subscription subscription, long nowNanos) {
+  @Nullable List<Frame> after(String id, ClientTopics subscription, long nowNanos) {
     expire(nowNanos);
     Entry entry = byId.get(id);
     return entry == null ? null : replay(entry.sequence, subscription);
@@ -109,7 +109,7 @@ final class History {
    * @param subscription the client's topics
    * @return the events, possibly none; {@code null} if some that it hears were let go of
    */
-  @Nullable List<Frame> fromStart(Subscription subscription, long nowNanos) {
+  @Nullable List<Frame> fromStart(ClientTopics subscription, long nowNanos) {
     expire(nowNanos);
     return replay(0, subscription);
   }
@@ -119,7 +119,7 @@ final class History {
    *
    * @return the id, or {@code null} if no such event is kept
    */
-  @Nullable String newestHeardBy(Subscription subscription) {
+  @Nullable String newestHeardBy(ClientTopics subscription) {
     Entry newest = null;
     for (Topic topic : heardBy(subscription, topics)) {
       Entry last = topic.kept.peekLast();
@@ -130,8 +130,8 @@ final class History {
     return newest == null ? null : newest.id;
   }
 
-  private @Nullable List<Frame> replay(long from, Subscription subscription) {
-    if (subscription.size() > 0 && forgottenUpTo > from) {
+  private @Nullable List<Frame> replay(long from, ClientTopics subscription) {
+    if (!subscription.hearsBroadcastsOnly() && forgottenUpTo > from) {
       return null; // a topic it may hear lost events after its id, and is forgotten; the broadcasts never are
     }
     for (Map<String, Topic> remembered : List.of(topics, emptied)) {
@@ -151,11 +151,11 @@ final class History {
   }
 
   /** The remembered topics a client hears: looked up by name, or for a client with patterns, all matched. */
-  private static Iterable<Topic> heardBy(Subscription subscription, Map<String, Topic> remembered) {
+  private static Iterable<Topic> heardBy(ClientTopics subscription, Map<String, Topic> remembered) {
     List<Topic> heard = new ArrayList<>();
     if (subscription.patterns() > 0) {
       for (Topic topic : remembered.values()) {
-        if (topic.key.equals(BROADCASTS) || subscription.hears(new String[] {topic.key})) {
+        if (topic.key.equals(BROADCASTS) || subscription.hears(new String[] {topic.key})) { // identities too
           heard.add(topic);
         }
       }
@@ -170,6 +170,11 @@ final class History {
       if (topic != null) {
         heard.add(topic);
       }
+    }
+    String identity = subscription.identityKey();
+    Topic own = identity == null ? null : remembered.get(identity);
+    if (own != null) {
+      heard.add(own);
     }
     return heard;
   }

@@ -85,7 +85,7 @@ final class Recorder {
    * @return the events, oldest first, possibly none; {@code null} if the history cannot tell (no history, or the
    *     id is not in it)
    */
-  @Nullable List<Frame> replay(String resumeFrom, Subscription subscription, long nowNanos) {
+  @Nullable List<Frame> replay(String resumeFrom, ClientTopics subscription, long nowNanos) {
     if (history == null) {
       return null;
     }
@@ -105,7 +105,7 @@ final class Recorder {
    * while none it hears was ever let go of, else the newest id; on a cluster the newest id, and none before the
    * first (the log's ids are its own, and no id stands for its start).
    */
-  @Nullable String position(Subscription subscription, boolean clustered, long nowNanos) {
+  @Nullable String position(ClientTopics subscription, boolean clustered, long nowNanos) {
     String heard = history == null ? null : history.newestHeardBy(subscription);
     if (heard != null) {
       return heard;

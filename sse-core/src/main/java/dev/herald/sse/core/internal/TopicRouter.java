@@ -3,19 +3,23 @@ package dev.herald.sse.core.internal;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.InvalidTopicException;
+import dev.herald.sse.TooManyStreamsException;
 import dev.herald.sse.Topics;
 import dev.herald.sse.core.TopicLimits;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A broadcaster's topics: checks subscriptions and publishes against the {@link TopicLimits}, keeps each client's
- * {@link Subscription} in the {@link TopicIndex}, and finds the clients a publish reaches.
+ * {@link ClientTopics} in the {@link TopicIndex}, and finds the clients a publish reaches.
  *
  * <p><b>Threading.</b> The checks are stateless and run on any thread, before the broadcaster's lock is taken; the
  * rest is guarded by that lock, which the broadcaster holds when it calls in, except for a change to one client's
@@ -25,6 +29,7 @@ final class TopicRouter {
   private final TopicLimits limits;
   private final ReentrantLock lock;
   private final TopicIndex index = new TopicIndex(); // guarded by lock
+  private final Map<String, Set<DefaultChannel>> byIdentity = new HashMap<>(); // by identity key; guarded by lock
 
   TopicRouter(TopicLimits limits, ReentrantLock lock) {
     this.limits = requireNonNull(limits, "limits");
@@ -57,13 +62,13 @@ final class TopicRouter {
    * Replaces a client's subscription under the broadcaster's lock, so that each publish sees it whole, before or
    * after; the change is computed under it too, from the subscription it replaces.
    */
-  private boolean change(DefaultChannel channel, UnaryOperator<Subscription> change) {
+  private boolean change(DefaultChannel channel, UnaryOperator<ClientTopics> change) {
     lock.lock();
     try {
       if (!ClientSet.isMember(channel)) {
         return false;
       }
-      Subscription next = change.apply(channel.subscription);
+      ClientTopics next = change.apply(channel.subscription);
       replace(channel, channel.subscription, next);
       channel.subscription = next;
       return true;
@@ -77,8 +82,10 @@ final class TopicRouter {
    *
    * @throws InvalidTopicException with the reason if one is not well formed or they are over a limit
    */
-  Subscription subscription(Collection<String> topics) {
-    return with(Subscription.NONE, topics);
+  ClientTopics subscription(Collection<String> topics, @Nullable String identity) {
+    ClientTopics none = identity == null ? ClientTopics.NONE
+        : new ClientTopics(new String[0], 0, ClientTopics.identityKey(identity));
+    return with(none, topics);
   }
 
   /**
@@ -86,7 +93,7 @@ final class TopicRouter {
    *
    * @throws InvalidTopicException with the reason; the client's subscription is then unchanged
    */
-  private Subscription with(Subscription current, Collection<String> added) {
+  private ClientTopics with(ClientTopics current, Collection<String> added) {
     requireNonNull(added, "topics");
     if (added.isEmpty()) {
       return current;
@@ -106,17 +113,17 @@ final class TopicRouter {
       throw new InvalidTopicException(limits.maxPatternsPerClient() == 0 ? "topic patterns are not allowed"
           : "too many topic patterns: a client may have at most " + limits.maxPatternsPerClient());
     }
-    return distinct.size() == current.size() ? current : new Subscription(distinct.toArray(String[]::new), patterns);
+    return distinct.size() == current.size() ? current : current.withTopics(distinct.toArray(String[]::new), patterns);
   }
 
   /** A client's topics with some removed (a leave); topics it does not have are ignored. */
-  private static Subscription without(Subscription current, Collection<String> removed) {
+  private static ClientTopics without(ClientTopics current, Collection<String> removed) {
     Set<String> remaining = new LinkedHashSet<>(List.of(current.topics()));
     if (!remaining.removeAll(Set.copyOf(removed))) {
       return current;
     }
     int patterns = (int) remaining.stream().filter(Topics::isWildcard).count();
-    return remaining.isEmpty() ? Subscription.NONE : new Subscription(remaining.toArray(String[]::new), patterns);
+    return current.withTopics(remaining.toArray(String[]::new), patterns);
   }
 
   /**
@@ -145,15 +152,33 @@ final class TopicRouter {
     return topic;
   }
 
-  /** Under the lock: indexes a client's topics. */
-  void add(DefaultChannel channel, Subscription subscription) {
+  /**
+   * Under the lock: refuses a client whose identity has its limit of streams open already.
+   *
+   * @param maxStreams the identity's limit, 0 for none
+   * @throws TooManyStreamsException if it is at its limit
+   */
+  void checkStreams(ClientTopics subscription, int maxStreams) {
+    String key = subscription.identityKey();
+    Set<DefaultChannel> open = key == null ? null : byIdentity.get(key);
+    if (maxStreams > 0 && open != null && open.size() >= maxStreams) {
+      throw new TooManyStreamsException(maxStreams);
+    }
+  }
+
+  /** Under the lock: indexes a client's topics and identity. */
+  void add(DefaultChannel channel, ClientTopics subscription) {
     for (String topic : subscription.topics()) {
       index.add(channel, topic);
+    }
+    String key = subscription.identityKey();
+    if (key != null) {
+      byIdentity.computeIfAbsent(key, k -> new LinkedHashSet<>(2)).add(channel);
     }
   }
 
   /** Under the lock: moves a client in the index from one subscription to the next, touching only what changed. */
-  private void replace(DefaultChannel channel, Subscription from, Subscription to) {
+  private void replace(DefaultChannel channel, ClientTopics from, ClientTopics to) {
     Set<String> before = Set.of(from.topics());
     Set<String> after = Set.of(to.topics());
     for (String topic : from.topics()) {
@@ -168,25 +193,33 @@ final class TopicRouter {
     }
   }
 
-  /** Under the lock: removes a client's topics from the index. */
-  void remove(DefaultChannel channel, Subscription subscription) {
+  /** Under the lock: removes a client's topics and identity from the index. */
+  void remove(DefaultChannel channel, ClientTopics subscription) {
     for (String topic : subscription.topics()) {
       index.remove(channel, topic);
     }
+    String key = subscription.identityKey();
+    Set<DefaultChannel> open = key == null ? null : byIdentity.get(key);
+    if (open != null && open.remove(channel) && open.isEmpty()) {
+      byIdentity.remove(key);
+    }
   }
 
-  /** Under the lock: the clients a publish to these names reaches, each once. */
+  /** Under the lock: the clients a publish to these names, or a send to one identity's key, reaches, each once. */
   List<DefaultChannel> targets(String[] names) {
+    if (names.length == 1 && ClientTopics.isIdentityKey(names[0])) {
+      return new ArrayList<>(byIdentity.getOrDefault(names[0], Set.of()));
+    }
     List<DefaultChannel> out = new ArrayList<>();
     index.match(names, out);
     return out;
   }
 
-  /** Whether no client has a topic, so the index holds nothing; takes the lock. */
+  /** Whether no client has a topic or an identity, so the index holds nothing; takes the lock. */
   boolean isEmpty() {
     lock.lock();
     try {
-      return index.isEmpty();
+      return index.isEmpty() && byIdentity.isEmpty();
     } finally {
       lock.unlock();
     }

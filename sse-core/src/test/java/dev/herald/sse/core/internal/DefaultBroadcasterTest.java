@@ -611,9 +611,9 @@ class DefaultBroadcasterTest {
     history.add("2", null, frame, Duration.ofMillis(500).toNanos());
     history.add("3", null, frame, Duration.ofMillis(900).toNanos());
 
-    assertThat(history.after("1", Subscription.NONE, Duration.ofMillis(950).toNanos())).hasSize(2);
-    assertThat(history.after("1", Subscription.NONE, Duration.ofMillis(1100).toNanos())).isNull();
-    assertThat(history.after("2", Subscription.NONE, Duration.ofMillis(1100).toNanos())).hasSize(1);
+    assertThat(history.after("1", ClientTopics.NONE, Duration.ofMillis(950).toNanos())).hasSize(2);
+    assertThat(history.after("1", ClientTopics.NONE, Duration.ofMillis(1100).toNanos())).isNull();
+    assertThat(history.after("2", ClientTopics.NONE, Duration.ofMillis(1100).toNanos())).hasSize(1);
     assertThat(history.size()).isEqualTo(2);
   }
 
@@ -625,9 +625,9 @@ class DefaultBroadcasterTest {
       history.add(Integer.toString(i), null, frame, i);
     }
 
-    assertThat(history.after("2", Subscription.NONE, 10)).isNull();
-    assertThat(history.after("3", Subscription.NONE, 10)).hasSize(2);
-    assertThat(history.after("5", Subscription.NONE, 10)).isEmpty();
+    assertThat(history.after("2", ClientTopics.NONE, 10)).isNull();
+    assertThat(history.after("3", ClientTopics.NONE, 10)).hasSize(2);
+    assertThat(history.after("5", ClientTopics.NONE, 10)).isEmpty();
   }
 
   // ---- limits and lifecycle ----

@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Test;
 /** The per-topic history alone: what it keeps, and when a replay is a miss. */
 class HistoryTest {
   private static final Frame FRAME = EventEncoder.encode(Data.of("x"));
-  private static final Subscription BROADCASTS_ONLY = Subscription.NONE;
+  private static final ClientTopics BROADCASTS_ONLY = ClientTopics.NONE;
 
-  private static Subscription of(String... topics) {
+  private static ClientTopics of(String... topics) {
     return new TopicRouter(dev.herald.sse.core.TopicLimits.defaults(), new java.util.concurrent.locks.ReentrantLock())
-        .subscription(List.of(topics));
+        .subscription(List.of(topics), null);
   }
 
   @Test
