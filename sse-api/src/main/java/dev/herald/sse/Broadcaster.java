@@ -216,6 +216,16 @@ public interface Broadcaster extends AutoCloseable {
   boolean leave(Sender client, Collection<String> topics);
 
   /**
+   * Returns how many clients a publish to this topic would reach now: those subscribed to its name, and to a
+   * pattern that matches it. It counts them, so it costs what a publish to the topic would, without the event.
+   *
+   * @param topic a topic's name (not a pattern)
+   * @return the number of open streams that hear the topic
+   * @throws InvalidTopicException if {@code topic} is not a name, or is longer than the broadcaster's limit
+   */
+  int subscriberCount(String topic);
+
+  /**
    * Returns the topics (names and patterns) an open stream has now.
    *
    * @param client the client's sender

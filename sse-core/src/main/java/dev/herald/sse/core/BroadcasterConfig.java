@@ -33,6 +33,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#replayRetry replayRetry}</td><td>30 s (with a backplane)</td></tr>
  *   <tr><td>{@link Builder#maxConcurrentReplays maxConcurrentReplays}</td><td>8 (with a backplane)</td></tr>
  *   <tr><td>{@link Builder#onSubscribe onSubscribe}</td><td>none</td></tr>
+ *   <tr><td>{@link Builder#onPresence onPresence}</td><td>none</td></tr>
  *   <tr><td>{@link Builder#topicLimits topicLimits}</td><td>{@link TopicLimits#defaults()}: 64 topics per client,
  *       8 of them patterns, names of at most 256 characters</td></tr>
  * </table>
@@ -68,6 +69,7 @@ public final class BroadcasterConfig {
   private final int maxConcurrentReplays;
   private final TopicLimits topicLimits;
   private final Consumer<? super Sender> onSubscribe;
+  private final @Nullable PresenceListener onPresence;
 
   private BroadcasterConfig(Builder b) {
     channel = b.channel;
@@ -87,6 +89,7 @@ public final class BroadcasterConfig {
     maxConcurrentReplays = b.maxConcurrentReplays;
     topicLimits = b.topicLimits;
     onSubscribe = b.onSubscribe;
+    onPresence = b.onPresence;
   }
 
   /**
@@ -262,6 +265,15 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns what is told of topics' first joins and last leaves; see {@link Builder#onPresence(PresenceListener)}.
+   *
+   * @return the listener, or {@code null} for none
+   */
+  public @Nullable PresenceListener onPresence() {
+    return onPresence;
+  }
+
+  /**
    * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
@@ -282,6 +294,7 @@ public final class BroadcasterConfig {
     private int maxConcurrentReplays = 8;
     private TopicLimits topicLimits = TopicLimits.defaults();
     private Consumer<? super Sender> onSubscribe = client -> {};
+    private @Nullable PresenceListener onPresence;
 
     private Builder() {}
 
@@ -557,6 +570,17 @@ public final class BroadcasterConfig {
      */
     public Builder onSubscribe(Consumer<? super Sender> onSubscribe) {
       this.onSubscribe = requireNonNull(onSubscribe, "onSubscribe");
+      return this;
+    }
+
+    /**
+     * Sets a listener told when a topic gets its first subscriber and when its last one leaves. Default none.
+     *
+     * @param onPresence the listener, or {@code null} for none
+     * @return this builder
+     */
+    public Builder onPresence(@Nullable PresenceListener onPresence) {
+      this.onPresence = onPresence;
       return this;
     }
 

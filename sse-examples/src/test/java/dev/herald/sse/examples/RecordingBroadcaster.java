@@ -53,6 +53,11 @@ final class RecordingBroadcaster implements Broadcaster {
   }
 
   @Override
+  public int subscriberCount(String topic) {
+    return delegate.subscriberCount(topic);
+  }
+
+  @Override
   public Set<String> topics(Sender client) {
     return delegate.topics(client);
   }

@@ -14,7 +14,6 @@ import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.spi.Frame;
 import dev.herald.sse.spi.SseChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -54,8 +53,9 @@ public final class DefaultBroadcaster implements Broadcaster {
   final ReentrantLock lock = new ReentrantLock();
   final ClientSet clients = new ClientSet(); // guarded by lock
   private final TopicRouter topics; // guarded by lock, which it takes itself to change a client's topics
-  private final boolean assignIds;
+  private final Presence presence;
   private final Recorder recorder; // guarded by lock
+  private final Resumption resumption; // guarded by lock
   private volatile boolean closed;
   private final @Nullable ClusterNode cluster;
 
@@ -67,13 +67,15 @@ public final class DefaultBroadcaster implements Broadcaster {
   public DefaultBroadcaster(BroadcasterConfig config) {
     this.config = requireNonNull(config, "config");
     this.channelConfig = config.channel();
-    this.topics = new TopicRouter(config.topicLimits(), lock);
+    this.presence = new Presence(config.onPresence());
+    this.topics = new TopicRouter(config.topicLimits(), lock, presence);
     Backplane backplane = config.backplane();
-    this.assignIds = config.assignIds() && backplane == null; // with a backplane, the log gives the ids
+    boolean assignIds = config.assignIds() && backplane == null; // with a backplane, the log gives the ids
     this.recorder = new Recorder(config, assignIds);
     Event greetingEvent = config.greeting();
     this.greeting = greetingEvent == null ? null : encode(greetingEvent);
     this.cluster = backplane == null ? null : new ClusterNode(this, backplane, config);
+    this.resumption = new Resumption(recorder, cluster, assignIds, config.history(), counters);
     this.clock = new BroadcasterClock(config, counters, this::snapshot);
     this.scheduler = clock.scheduler;
     if (cluster != null) {
@@ -95,8 +97,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters);
     channel.owner = this;
     channel.subscription = subscription;
-    boolean missed = false;
-    boolean fetch = false;
+    Resumption.Start start = null;
     lock.lock();
     try {
       checkOpen();
@@ -109,43 +110,22 @@ public final class DefaultBroadcaster implements Broadcaster {
         counters.framesQueued.increment();
       }
       if (resumeFrom != null) {
-        List<Frame> replay = recorder.replay(resumeFrom, subscription, System.nanoTime());
-        if (replay != null) {
-          counters.replayHits.increment();
-          counters.framesQueued.add(replay.size());
-          for (Frame frame : replay) {
-            channel.offerReplay(frame);
-          }
-        } else if (cluster != null && config.history() > 0) {
-          String evicted = recorder.evictedIdIfFull(System.nanoTime());
-          ClusterNode.Resumed resumed = cluster.resumeAt(channel, resumeFrom, evicted);
-          missed = resumed == ClusterNode.Resumed.MISSED;
-          fetch = resumed == ClusterNode.Resumed.READING;
-          if (resumed != ClusterNode.Resumed.READING) {
-            (missed ? counters.replayMisses : counters.replayHits).increment();
-          }
-        } else {
-          missed = true;
-          counters.replayMisses.increment();
-        }
+        start = resumption.resume(channel, resumeFrom, subscription);
       }
       clients.add(channel);
       topics.add(channel, subscription);
       counters.clientsConnected.increment();
     } finally {
       lock.unlock();
+      presence.tell();
     }
     channel.onClose(reason -> remove(channel));
-    if (missed) {
+    if (start == Resumption.Start.MISSED) {
       replayMissed(channel, requireNonNull(resumeFrom));
-    }
-    if (fetch) {
+    } else if (start == Resumption.Start.READING) {
       requireNonNull(cluster).readReplay(channel, requireNonNull(resumeFrom));
     }
-    // A replay's last event, or the id the client sent, already carries the position; but a client with topics
-    // replays only its topics' events, which may all be older than the newest event.
-    boolean filtered = subscription.size() > 0 && cluster == null;
-    if ((assignIds || cluster != null) && recorder.keepsHistory() && (resumeFrom == null || missed || filtered)) {
+    if (resumption.needsPosition(start, subscription)) {
       markPosition(channel);
     }
     try {
@@ -157,20 +137,16 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   /**
-   * Gives a new client, one whose id was unknown, or one with topics, the current position at once, as an id-only
-   * block ({@code id: 42} and a blank line), which sets an {@code EventSource}'s last event id without dispatching an event (WHATWG, "dispatch the event", step
-   * 1). A client cut before any event reaches it (a burst right after it connected, as a slow consumer) then
-   * reconnects with a {@code Last-Event-ID} and gets what it missed, or the replay-miss signal: never nothing.
-   * Queued last, after the greeting and any replay-miss signal (whose empty id would otherwise clear it), under the
-   * lock so that it is the newest id queued; before the transport starts, so it wakes no one.
+   * Gives a client its position at once ({@link Resumption#position}): one cut before any event reaches it then
+   * resumes with an id, never with nothing. Queued last (after any replay-miss signal, whose empty id would clear
+   * it), under the lock.
    */
   private void markPosition(DefaultChannel channel) {
     lock.lock();
     try {
-      // On a cluster the position is the newest log entry this node delivered.
-      String position = recorder.position(channel.subscription, cluster != null, System.nanoTime());
+      Frame position = resumption.position(channel.subscription);
       if (!closed && ClientSet.isMember(channel) && position != null) {
-        channel.offerReplay(new ByteFrame(("id: " + position + "\n\n").getBytes(StandardCharsets.UTF_8)));
+        channel.offerReplay(position);
         counters.framesQueued.increment();
       }
     } finally {
@@ -200,25 +176,20 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   @Override
   public int publish(Collection<String> topicNames, Event event) {
-    requireNonNull(event, "event");
-    String[] names = topics.names(topicNames);
-    if (cluster != null) {
-      throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics yet; broadcast");
-    }
-    return fanOutOrFail(event, names, false).queued();
+    return publishTo(topics.names(topicNames), event);
   }
 
   @Override
   public int sendTo(String identity, Event event) {
-    requireNonNull(identity, "identity");
+    return publishTo(TopicRouter.identityKeys(identity), event);
+  }
+
+  private int publishTo(String[] keys, Event event) {
     requireNonNull(event, "event");
-    if (identity.isEmpty()) {
-      throw new IllegalArgumentException("an identity must not be empty");
-    }
     if (cluster != null) {
-      throw new UnsupportedOperationException("a clustered broadcaster cannot send to an identity yet");
+      throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics or identities yet");
     }
-    return fanOutOrFail(event, new String[] {ClientTopics.identityKey(identity)}, false).queued();
+    return fanOutOrFail(event, keys, false).queued();
   }
 
   @Override
@@ -288,6 +259,11 @@ public final class DefaultBroadcaster implements Broadcaster {
   @Override
   public boolean leave(Sender client, Collection<String> left) {
     return topics.leave(clientOf(client), left);
+  }
+
+  @Override
+  public int subscriberCount(String topic) {
+    return topics.subscribers(topics.names(List.of(topic))[0]);
   }
 
   @Override
@@ -392,6 +368,7 @@ public final class DefaultBroadcaster implements Broadcaster {
       }
     } finally {
       lock.unlock();
+      presence.tell();
     }
   }
 

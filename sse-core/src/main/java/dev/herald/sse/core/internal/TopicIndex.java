@@ -21,25 +21,35 @@ final class TopicIndex {
   private final Node root = new Node(null, "");
   private long marks; // the last mark given to a match
 
-  /** Adds a channel as a subscriber of a name or pattern. */
-  void add(DefaultChannel channel, String topic) {
+  /**
+   * Adds a channel as a subscriber of a name or pattern.
+   *
+   * @return whether it is the first
+   */
+  boolean add(DefaultChannel channel, String topic) {
     Node node = root;
     for (String segment : segments(topic)) {
       node = node.child(segment);
     }
-    node.subscribers.add(channel);
+    return node.subscribers.add(channel) && node.subscribers.size() == 1;
   }
 
-  /** Removes a channel from a name's or pattern's subscribers, pruning the nodes that are left empty. */
-  void remove(DefaultChannel channel, String topic) {
+  /**
+   * Removes a channel from a name's or pattern's subscribers, pruning the nodes that are left empty.
+   *
+   * @return whether it was the last
+   */
+  boolean remove(DefaultChannel channel, String topic) {
     Node node = find(topic);
     if (node == null || !node.subscribers.remove(channel)) {
-      return;
+      return false;
     }
+    boolean last = node.subscribers.isEmpty();
     while (node.parent != null && node.isEmpty()) {
       node.parent.children().remove(node.segment);
       node = node.parent;
     }
+    return last;
   }
 
   /**

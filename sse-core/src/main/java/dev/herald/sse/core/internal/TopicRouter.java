@@ -29,11 +29,13 @@ final class TopicRouter {
   private final TopicLimits limits;
   private final ReentrantLock lock;
   private final TopicIndex index = new TopicIndex(); // guarded by lock
+  private final Presence presence;
   private final Map<String, Set<DefaultChannel>> byIdentity = new HashMap<>(); // by identity key; guarded by lock
 
-  TopicRouter(TopicLimits limits, ReentrantLock lock) {
+  TopicRouter(TopicLimits limits, ReentrantLock lock, Presence presence) {
     this.limits = requireNonNull(limits, "limits");
     this.lock = lock;
+    this.presence = presence;
   }
 
   /** Adds topics to a client's subscription; see {@link dev.herald.sse.Broadcaster#join}. */
@@ -74,6 +76,7 @@ final class TopicRouter {
       return true;
     } finally {
       lock.unlock();
+      presence.tell();
     }
   }
 
@@ -144,6 +147,19 @@ final class TopicRouter {
     return distinct.toArray(String[]::new);
   }
 
+  /**
+   * The keys of a send to one identity.
+   *
+   * @throws IllegalArgumentException if the identity is empty
+   */
+  static String[] identityKeys(String identity) {
+    requireNonNull(identity, "identity");
+    if (identity.isEmpty()) {
+      throw new IllegalArgumentException("an identity must not be empty");
+    }
+    return new String[] {ClientTopics.identityKey(identity)};
+  }
+
   private String checkLength(String topic) {
     if (topic.length() > limits.maxNameLength()) {
       throw new InvalidTopicException("a topic may have at most " + limits.maxNameLength() + " characters; this one"
@@ -169,7 +185,7 @@ final class TopicRouter {
   /** Under the lock: indexes a client's topics and identity. */
   void add(DefaultChannel channel, ClientTopics subscription) {
     for (String topic : subscription.topics()) {
-      index.add(channel, topic);
+      index(channel, topic);
     }
     String key = subscription.identityKey();
     if (key != null) {
@@ -183,12 +199,12 @@ final class TopicRouter {
     Set<String> after = Set.of(to.topics());
     for (String topic : from.topics()) {
       if (!after.contains(topic)) {
-        index.remove(channel, topic);
+        unindex(channel, topic);
       }
     }
     for (String topic : to.topics()) {
       if (!before.contains(topic)) {
-        index.add(channel, topic);
+        index(channel, topic);
       }
     }
   }
@@ -196,12 +212,34 @@ final class TopicRouter {
   /** Under the lock: removes a client's topics and identity from the index. */
   void remove(DefaultChannel channel, ClientTopics subscription) {
     for (String topic : subscription.topics()) {
-      index.remove(channel, topic);
+      unindex(channel, topic);
     }
     String key = subscription.identityKey();
     Set<DefaultChannel> open = key == null ? null : byIdentity.get(key);
     if (open != null && open.remove(channel) && open.isEmpty()) {
       byIdentity.remove(key);
+    }
+  }
+
+  private void index(DefaultChannel channel, String topic) {
+    if (index.add(channel, topic)) {
+      presence.joined(topic);
+    }
+  }
+
+  private void unindex(DefaultChannel channel, String topic) {
+    if (index.remove(channel, topic)) {
+      presence.left(topic);
+    }
+  }
+
+  /** Takes the lock: how many clients a publish to this name would reach now. */
+  int subscribers(String name) {
+    lock.lock();
+    try {
+      return targets(new String[] {name}).size();
+    } finally {
+      lock.unlock();
     }
   }
 

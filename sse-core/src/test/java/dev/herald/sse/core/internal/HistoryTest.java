@@ -14,7 +14,8 @@ class HistoryTest {
   private static final ClientTopics BROADCASTS_ONLY = ClientTopics.NONE;
 
   private static ClientTopics of(String... topics) {
-    return new TopicRouter(dev.herald.sse.core.TopicLimits.defaults(), new java.util.concurrent.locks.ReentrantLock())
+    return new TopicRouter(dev.herald.sse.core.TopicLimits.defaults(), new java.util.concurrent.locks.ReentrantLock(),
+        new Presence(null))
         .subscription(List.of(topics), null);
   }
 
