@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * ({@link Fanout}); nothing under it waits for a client, and no transport is woken under it.
  *
  * <p>The parts: the clients ({@link ClientSet}), the fan-out every broadcast takes ({@link Fanout}), the record of
- * what was sent ({@link Recorder}: ids and the replay history), the topics ({@link TopicRouter}), the clock
+ * what was sent ({@link Recorder}: ids and the replay history) and where a new client starts from it
+ * ({@link Resumption}), the topics and identities ({@link TopicRouter}, with {@link Presence}), the clock
  * ({@link BroadcasterClock}: the heartbeat and the loss report), and with a {@link Backplane} the cluster's side
  * ({@link ClusterNode}): a clustered broadcast only publishes to the shared log, and each entry the log delivers
  * back takes the same fan-out as a local broadcast.

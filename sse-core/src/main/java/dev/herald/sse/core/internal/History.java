@@ -130,16 +130,24 @@ final class History {
     return newest == null ? null : newest.id;
   }
 
-  private @Nullable List<Frame> replay(long from, ClientTopics subscription) {
+  /** Whether a client that hears these topics lost an event after the first {@code from} in sequence, at most. */
+  boolean lostAnyAfter(long from, ClientTopics subscription) {
     if (!subscription.hearsBroadcastsOnly() && forgottenUpTo > from) {
-      return null; // a topic it may hear lost events after its id, and is forgotten; the broadcasts never are
+      return true; // a topic it may hear lost events after its id, and is forgotten; the broadcasts never are
     }
     for (Map<String, Topic> remembered : List.of(topics, emptied)) {
       for (Topic topic : heardBy(subscription, remembered)) {
         if (topic.lostUpTo > from) {
-          return null;
+          return true;
         }
       }
+    }
+    return false;
+  }
+
+  private @Nullable List<Frame> replay(long from, ClientTopics subscription) {
+    if (lostAnyAfter(from, subscription)) {
+      return null;
     }
     List<Frame> missed = new ArrayList<>();
     for (Entry entry : entries.tailMap(from, false).values()) {

@@ -105,7 +105,7 @@ final class Recorder {
    * while none it hears was ever let go of, else the newest id; on a cluster the newest id, and none before the
    * first (the log's ids are its own, and no id stands for its start).
    */
-  @Nullable String position(ClientTopics subscription, boolean clustered, long nowNanos) {
+  @Nullable String position(ClientTopics subscription, boolean clustered) {
     String heard = history == null ? null : history.newestHeardBy(subscription);
     if (heard != null) {
       return heard;
@@ -113,7 +113,7 @@ final class Recorder {
     if (clustered) {
       return newestId;
     }
-    return newestId == null || history == null || history.fromStart(subscription, nowNanos) != null ? START : newestId;
+    return newestId == null || history == null || !history.lostAnyAfter(0, subscription) ? START : newestId;
   }
 
   /**

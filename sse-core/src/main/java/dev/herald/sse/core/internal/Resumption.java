@@ -85,7 +85,7 @@ final class Resumption {
    */
   @Nullable Frame position(ClientTopics topics) {
     // On a cluster the position is the newest log entry this node delivered.
-    String position = recorder.position(topics, cluster != null, System.nanoTime());
+    String position = recorder.position(topics, cluster != null);
     return position == null ? null : new ByteFrame(("id: " + position + "\n\n").getBytes(StandardCharsets.UTF_8));
   }
 }
