@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *       {@link TopicLimits} allow, get {@code 400} with the reason, and nothing is subscribed. A single-client
  *       stream checks the parameter as a broadcaster's does, and subscribes to nothing.
  *   <li>{@code HEAD} gets what a {@code GET} would get, headers only: the stream's headers, or the same refusal. It
- *       subscribes nobody.
+ *       subscribes nobody, so the broadcaster's {@link TopicLimits}, which only a subscription meets, are not
+ *       checked (the topics' spelling and grant are).
  *   <li>{@code OPTIONS} gets {@code 204} with {@code Allow: GET, HEAD, OPTIONS}; any other method {@code 405} with
  *       that {@code Allow}.
  *   <li>An {@code Accept} that excludes {@code text/event-stream} gets {@code 406}. Every {@code Accept} line
