@@ -54,7 +54,7 @@ public sealed interface Access permits Access.Granted, Access.Refused {
    * @return the refusal
    */
   static Refused unauthorized(String reason) {
-    return new Refused(401, reason);
+    return new Refused(401, reason, null);
   }
 
   /**
@@ -64,7 +64,7 @@ public sealed interface Access permits Access.Granted, Access.Refused {
    * @return the refusal
    */
   static Refused forbidden(String reason) {
-    return new Refused(403, reason);
+    return new Refused(403, reason, null);
   }
 
   /**
@@ -140,18 +140,22 @@ public sealed interface Access permits Access.Granted, Access.Refused {
   }
 
   /**
-   * A refused stream: its status and the reason sent as the body.
+   * A refused stream: its status, the reason sent as the body, and for a {@code 401} the challenge sent as
+   * {@code WWW-Authenticate} (RFC 9110, section 11.6.1), which tells a client how to authenticate.
    *
    * @param status {@code 401} or {@code 403}
    * @param reason one line, not empty
+   * @param challenge the {@code WWW-Authenticate} value of a {@code 401}, such as {@code Bearer realm="events"}, or
+   *     {@code null} for none (a page that signs in with a cookie has no scheme to name)
    */
-  record Refused(int status, String reason) implements Access {
+  record Refused(int status, String reason, @Nullable String challenge) implements Access {
 
     /**
      * Checks the parts.
      *
      * @param status {@code 401} or {@code 403}
      * @param reason one line, not empty
+     * @param challenge one line, only with {@code 401}, or {@code null}
      * @throws IllegalArgumentException if not
      */
     public Refused {
@@ -162,6 +166,20 @@ public sealed interface Access permits Access.Granted, Access.Refused {
       if (reason.isEmpty() || reason.indexOf('\n') >= 0 || reason.indexOf('\r') >= 0) {
         throw new IllegalArgumentException("a refusal's reason is one line, not empty: " + reason);
       }
+      if (challenge != null && (status != 401 || challenge.isEmpty() || challenge.chars().anyMatch(c -> c < 0x20))) {
+        throw new IllegalArgumentException("a challenge is one line, and only a 401's: " + challenge);
+      }
+    }
+
+    /**
+     * Returns this {@code 401} with a {@code WWW-Authenticate} challenge.
+     *
+     * @param challenge the header's value, one line
+     * @return a new refusal
+     * @throws IllegalArgumentException if this is not a {@code 401}, or the challenge is not one line
+     */
+    public Refused withChallenge(String challenge) {
+      return new Refused(status, reason, requireNonNull(challenge, "challenge"));
     }
   }
 }

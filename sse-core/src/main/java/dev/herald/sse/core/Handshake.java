@@ -236,7 +236,9 @@ public final class Handshake {
       return refuse(500, "the request could not be authorized");
     }
     if (access instanceof Access.Refused refused) {
-      return refuse(refused.status(), refused.reason());
+      String challenge = refused.challenge();
+      return challenge == null ? refuse(refused.status(), refused.reason())
+          : refuse(refused.status(), refused.reason(), "www-authenticate", challenge);
     }
     Access.Granted grant = (Access.Granted) access;
     List<String> requested = request.queryParameters(TOPIC_PARAMETER);

@@ -114,6 +114,17 @@ class AuthorizationTest {
   }
 
   @Test
+  void a401CarriesTheChallengeTheAuthorizerNames() {
+    Handshake handshake = handshake(request -> Access.unauthorized("a token is needed")
+        .withChallenge("Bearer realm=\"events\""));
+
+    Handshake.Answer answer = answer(handshake, request("GET", null));
+
+    assertRefused(answer, 401, "a token is needed");
+    assertThat(answer.headers()).containsEntry("www-authenticate", "Bearer realm=\"events\"");
+  }
+
+  @Test
   void anAuthorizerThatThrowsGets500AndNoStream() {
     Handshake handshake = handshake(request -> {
       throw new IllegalStateException("the session store is down");
@@ -152,7 +163,11 @@ class AuthorizationTest {
   @Test
   void decisionsAreCheckedWhenMade() {
     assertThatThrownBy(() -> Access.forbidden("two\nlines")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new Access.Refused(500, "no")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Access.Refused(500, "no", null)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Access.forbidden("no").withChallenge("Bearer"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Access.unauthorized("no").withChallenge("a\nb"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Access.grant("bob", List.of("rooms/7*"))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Access.grant("", List.of())).isInstanceOf(IllegalArgumentException.class);
     assertThat(Access.grant(null, List.of("rooms/**")).allows("rooms/*/typing")).isTrue();

@@ -190,7 +190,8 @@ class HandshakeTest {
 
       assertThat(tooMany.status()).isEqualTo(400);
       assertThat(((Handshake.Refusal) tooMany).body())
-          .isEqualTo("too many topics: a client may have at most 2\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          .isEqualTo("too many topics: a client may have at most 2\n"
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
       assertThat(((Handshake.Refusal) pattern).reason()).isEqualTo("topic patterns are not allowed");
       assertThat(limited.stats().clientsConnected()).isZero();
     } finally {

@@ -19,9 +19,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 
 /**
- * Topics and users on one stream, run on every transport: the handshake reads the {@code topic} and {@code lastEventId} query
- * parameters the same way whatever the host, and the engine routes each publish to exactly its topics' clients. A
- * transport's test class extends it and names its {@link SseHost}, as for {@link TransportConformance}.
+ * Topics and users on one stream, run on every transport: the handshake reads the {@code topic} and
+ * {@code lastEventId} query parameters the same way whatever the host, and the engine routes each publish to exactly
+ * its topics' clients. A transport's test class extends it and names its {@link SseHost}, as for
+ * {@link TransportConformance}.
  *
  * <pre>{@code
  * class NettyTopicsIT extends TopicScenarios {
