@@ -1,6 +1,9 @@
 package dev.herald.sse;
 
 import dev.herald.sse.spi.SseChannel;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +25,20 @@ import org.jspecify.annotations.Nullable;
  * broadcaster.broadcast(Data.of("hello, everyone"));
  * }</pre>
  *
+ * <p><b>Topics.</b> One stream can carry many topics. A client subscribes to topic names and patterns when it
+ * connects (with the handshake, {@code GET /events?topic=rooms/7&topic=users/bob}), and
+ * {@link #publish(String, Event)} reaches only the clients whose subscription matches, encoded once, at a cost that
+ * grows with those clients, not with all of them. {@link #broadcast(Event)} still reaches every client, whatever its
+ * topics: a broadcast is for everyone. {@link Topics} says how names and patterns are spelled. The engine writes
+ * nothing about the topic on the wire (the event's {@code event:} name and data stay the application's): a client
+ * that subscribes with a pattern and needs to know which topic an event went to is told by the application, in the
+ * event's data or name, which the publisher knows when it publishes.
+ *
+ * <pre>{@code
+ * broadcaster.publish("rooms/7", Data.of("hello, room 7").withName("chat"));
+ * broadcaster.publish(List.of("rooms/7", "rooms/8"), Data.of("to both rooms; once to a client of both"));
+ * }</pre>
+ *
  * <p><b>Threading.</b> All methods are safe to call from any thread. Events broadcast by one thread reach every
  * client in that order; concurrent broadcasts are ordered as their ids are, so every client sees one order.
  *
@@ -40,7 +57,7 @@ import org.jspecify.annotations.Nullable;
 public interface Broadcaster extends AutoCloseable {
 
   /**
-   * Registers a new client and returns the channel its transport serves.
+   * Registers a new client with no topic (it gets every broadcast) and returns the channel its transport serves.
    *
    * <p>When {@code lastEventId} names an event still in the replay history, the channel starts with every later
    * event, in order, and then carries live events, with no gap and no duplicate. An id not in the history is
@@ -52,7 +69,44 @@ public interface Broadcaster extends AutoCloseable {
    * @throws IllegalStateException if the broadcaster is closed
    * @throws TooManyClientsException if the broadcaster already has its configured maximum of clients
    */
-  SseChannel subscribe(@Nullable String lastEventId);
+  default SseChannel subscribe(@Nullable String lastEventId) {
+    return subscribe(lastEventId, List.of());
+  }
+
+  /**
+   * Registers a new client with its topics and returns the channel its transport serves.
+   *
+   * @param lastEventId the {@code Last-Event-ID} request header, or {@code null} if absent
+   * @param topics the topic names and patterns; duplicates count once
+   * @return the new client's channel, already registered
+   * @throws InvalidTopicException if a topic is not well formed, or the topics are over a limit
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws TooManyClientsException if the broadcaster already has its configured maximum of clients
+   * @see #register(Subscription)
+   */
+  default SseChannel subscribe(@Nullable String lastEventId, Collection<String> topics) {
+    return register(Subscription.of(lastEventId, topics));
+  }
+
+  /**
+   * Registers a new client, with its topics and identity, and returns the channel its transport serves.
+   *
+   * <p>The client gets every {@link #broadcast(Event)}, every {@link #publish(Collection, Event)} to a topic one
+   * of its topics matches (each a name or a pattern, see {@link Topics}), once per event however many of them
+   * match, and, if it has an identity, every {@link #sendTo(String, Event)} to that identity. With no topics and no
+   * identity it gets broadcasts only. A replay (see {@link #subscribe(String)}) holds the same events. The topics
+   * are checked against the broadcaster's limits, and the identity's open streams against its limit, before
+   * anything is registered: a refused client is not subscribed to anything. This is transport SPI: the handshake
+   * calls it with the request's {@code topic} query parameters and the application's authorization decision.
+   *
+   * @param subscription where the client resumes, its topics and its identity
+   * @return the new client's channel, already registered
+   * @throws InvalidTopicException if a topic is not well formed, or the topics are over a limit
+   * @throws TooManyStreamsException if the identity already has its maximum of streams open
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws TooManyClientsException if the broadcaster already has its configured maximum of clients
+   */
+  SseChannel register(Subscription subscription);
 
   /**
    * Sends an event to every client, without waiting for any of them.
@@ -73,6 +127,113 @@ public interface Broadcaster extends AutoCloseable {
    * @throws BackplaneUnavailableException if the broadcaster is clustered and its backplane is unreachable
    */
   int broadcast(Event event);
+
+  /**
+   * Sends an event to the clients subscribed to one topic, without waiting for any of them.
+   *
+   * @param topic the topic's name (not a pattern)
+   * @param event the event to send
+   * @return how many clients queued the event
+   * @throws InvalidTopicException if {@code topic} is not a name, or is longer than the broadcaster's limit
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws IllegalArgumentException if the event is larger than the configured maximum event size
+   * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
+   * @see #publish(Collection, Event)
+   */
+  default int publish(String topic, Event event) {
+    return publish(List.of(topic), event);
+  }
+
+  /**
+   * Sends an event to the clients subscribed to any of these topics, once to each, without waiting for any of them.
+   *
+   * <p>The event is encoded once and offered, as a broadcast is, to each client whose subscription matches one of
+   * the topics (by name or by pattern), and to no other: a client subscribed to several of them gets it once. A
+   * client whose queue is full is handled by its overflow policy at once. The event takes an id and enters the
+   * replay history as a broadcast does, with its topics, so a client of these topics that reconnects gets it in its
+   * replay, and no other client does. A topic with no subscriber costs nothing but the history's entry.
+   *
+   * @param topics the topics' names (not patterns), at least one; duplicates count once
+   * @param event the event to send
+   * @return how many clients queued the event
+   * @throws InvalidTopicException if a topic is not a name, or is longer than the broadcaster's limit, or there is
+   *     none
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws IllegalArgumentException if the event is larger than the configured maximum event size
+   * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
+   */
+  int publish(Collection<String> topics, Event event);
+
+  /**
+   * Sends an event to every open stream of one identity (a user's tabs and devices), and to no other, without
+   * waiting for any of them.
+   *
+   * <p>It is delivered as a publish to a topic that only that identity's streams hear: encoded once, given an id,
+   * and kept in the replay history, so a stream of that identity that reconnects gets it in its replay, and no
+   * other stream ever does (no topic pattern matches an identity). The identity is the one the application's
+   * authorization decision gave the stream.
+   *
+   * @param identity who to send to
+   * @param event the event to send
+   * @return how many streams queued it: 0 if the identity has none open (it is kept for replay all the same)
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws IllegalArgumentException if {@code identity} is empty, or the event is larger than the configured
+   *     maximum event size
+   * @throws UnsupportedOperationException if the broadcaster is clustered
+   */
+  int sendTo(String identity, Event event);
+
+  /**
+   * Adds topics to an open stream, without a reconnect: from now on the client also gets what is published to them.
+   *
+   * <p>The change is atomic with respect to publishes: an event published to a joined topic reaches the client if
+   * and only if it is published after the join (a joined topic starts at the join; nothing of it is replayed), and
+   * the topics the client already had go on as before, with nothing lost or repeated. Joining a topic the client
+   * has already does nothing. The topics are checked, with the client's current ones, against the broadcaster's
+   * limits before any is added: a refused join changes nothing.
+   *
+   * <p>Joined topics belong to this stream only: a browser that reconnects asks again for the topics of its URL,
+   * so an application that joins clients to topics joins a reconnected client again (where it learns of new clients
+   * with their {@code Sender}).
+   *
+   * @param client the client's sender, as given to the application when it subscribed
+   * @param topics names and patterns to add
+   * @return whether the client is still subscribed (a client whose stream has ended is not changed)
+   * @throws InvalidTopicException if a topic is not well formed, or the client would have too many
+   * @throws IllegalArgumentException if {@code client} is not a client of this broadcaster
+   */
+  boolean join(Sender client, Collection<String> topics);
+
+  /**
+   * Removes topics from an open stream, without a reconnect: from now on nothing published to them reaches the
+   * client through them (a pattern it keeps may still match). Topics the client does not have are ignored; the
+   * change is atomic with respect to publishes, as for {@link #join}.
+   *
+   * @param client the client's sender
+   * @param topics names and patterns to remove, spelled as they were subscribed
+   * @return whether the client is still subscribed
+   * @throws IllegalArgumentException if {@code client} is not a client of this broadcaster
+   */
+  boolean leave(Sender client, Collection<String> topics);
+
+  /**
+   * Returns how many clients a publish to this topic would reach now: those subscribed to its name, and to a
+   * pattern that matches it. It counts them, so it costs what a publish to the topic would, without the event.
+   *
+   * @param topic a topic's name (not a pattern)
+   * @return the number of open streams that hear the topic
+   * @throws InvalidTopicException if {@code topic} is not a name, or is longer than the broadcaster's limit
+   */
+  int subscriberCount(String topic);
+
+  /**
+   * Returns the topics (names and patterns) an open stream has now.
+   *
+   * @param client the client's sender
+   * @return an immutable set in the order they were added; empty for a client with no topic or whose stream ended
+   * @throws IllegalArgumentException if {@code client} is not a client of this broadcaster
+   */
+  Set<String> topics(Sender client);
 
   /**
    * Sends an event to every client, paced by the slowest one.

@@ -3,9 +3,11 @@ package dev.herald.sse.core;
 import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Event;
+import dev.herald.sse.Sender;
 import dev.herald.sse.core.spi.Backplane;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  *       ({@link Builder#firstId firstId})</td></tr>
  *   <tr><td>{@link Builder#history history}</td><td>with {@code assignIds} on one node: as many events as a
  *       client's queue holds (4,096); otherwise off (0 events)</td></tr>
+ *   <tr><td>{@link Builder#historyPerTopic historyPerTopic}</td><td>no bound but the total</td></tr>
  *   <tr><td>{@link Builder#maxClients maxClients}</td><td>unlimited</td></tr>
  *   <tr><td>{@link Builder#onReplayMiss onReplayMiss}</td><td>{@link ReplayMissHandler#sendReset()}: tell the
  *       client with an {@code event: reset}</td></tr>
@@ -31,6 +34,10 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#backplane backplane}</td><td>none: one node, in memory</td></tr>
  *   <tr><td>{@link Builder#replayRetry replayRetry}</td><td>30 s (with a backplane)</td></tr>
  *   <tr><td>{@link Builder#maxConcurrentReplays maxConcurrentReplays}</td><td>8 (with a backplane)</td></tr>
+ *   <tr><td>{@link Builder#onSubscribe onSubscribe}</td><td>none</td></tr>
+ *   <tr><td>{@link Builder#onPresence onPresence}</td><td>none</td></tr>
+ *   <tr><td>{@link Builder#topicLimits topicLimits}</td><td>{@link TopicLimits#defaults()}: 64 topics per client,
+ *       8 of them patterns, names of at most 256 characters</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -68,6 +75,7 @@ public final class BroadcasterConfig {
   private final boolean assignIds;
   private final long firstId;
   private final int history;
+  private final int historyPerTopic;
   private final @Nullable Duration historyMaxAge;
   private final int maxClients;
   private final ReplayMissHandler onReplayMiss;
@@ -75,6 +83,9 @@ public final class BroadcasterConfig {
   private final @Nullable Backplane backplane;
   private final Duration replayRetry;
   private final int maxConcurrentReplays;
+  private final TopicLimits topicLimits;
+  private final Consumer<? super Sender> onSubscribe;
+  private final @Nullable PresenceListener onPresence;
 
   private BroadcasterConfig(Builder b) {
     channel = b.channel;
@@ -85,6 +96,7 @@ public final class BroadcasterConfig {
     assignIds = b.assignIds;
     firstId = b.firstId;
     history = b.history != UNSET ? b.history : b.assignIds && b.backplane == null ? b.channel.maxQueuedEvents() : 0;
+    historyPerTopic = b.historyPerTopic == 0 ? history : Math.min(b.historyPerTopic, history);
     historyMaxAge = b.historyMaxAge;
     maxClients = b.maxClients;
     onReplayMiss = b.onReplayMiss;
@@ -92,6 +104,9 @@ public final class BroadcasterConfig {
     backplane = b.backplane;
     replayRetry = b.replayRetry;
     maxConcurrentReplays = b.maxConcurrentReplays;
+    topicLimits = b.topicLimits;
+    onSubscribe = b.onSubscribe;
+    onPresence = b.onPresence;
   }
 
   /**
@@ -185,6 +200,15 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns how many events each topic keeps in the replay history; see {@link Builder#historyPerTopic(int)}.
+   *
+   * @return at most {@link #history()}; equal to it when no bound per topic was set
+   */
+  public int historyPerTopic() {
+    return historyPerTopic;
+  }
+
+  /**
    * Returns how long an event stays in the replay history; see {@link Builder#historyMaxAge(Duration)}.
    *
    * @return the maximum age, or {@code null} for no age limit
@@ -249,6 +273,33 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns the limits on each client's topics; see {@link Builder#topicLimits(TopicLimits)}.
+   *
+   * @return the limits
+   */
+  public TopicLimits topicLimits() {
+    return topicLimits;
+  }
+
+  /**
+   * Returns what is told of each new client; see {@link Builder#onSubscribe(Consumer)}.
+   *
+   * @return the listener
+   */
+  public Consumer<? super Sender> onSubscribe() {
+    return onSubscribe;
+  }
+
+  /**
+   * Returns what is told of topics' first joins and last leaves; see {@link Builder#onPresence(PresenceListener)}.
+   *
+   * @return the listener, or {@code null} for none
+   */
+  public @Nullable PresenceListener onPresence() {
+    return onPresence;
+  }
+
+  /**
    * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
@@ -260,6 +311,7 @@ public final class BroadcasterConfig {
     private boolean assignIds;
     private long firstId;
     private int history = UNSET;
+    private int historyPerTopic;
     private @Nullable Duration historyMaxAge;
     private int maxClients = Integer.MAX_VALUE;
     private ReplayMissHandler onReplayMiss = ReplayMissHandler.sendReset();
@@ -267,6 +319,9 @@ public final class BroadcasterConfig {
     private @Nullable Backplane backplane;
     private Duration replayRetry = Duration.ofSeconds(30);
     private int maxConcurrentReplays = 8;
+    private TopicLimits topicLimits = TopicLimits.defaults();
+    private Consumer<? super Sender> onSubscribe = client -> {};
+    private @Nullable PresenceListener onPresence;
 
     private Builder() {}
 
@@ -371,10 +426,11 @@ public final class BroadcasterConfig {
     }
 
     /**
-     * Keeps the last {@code events} broadcast events for replay to clients that reconnect with
-     * {@code Last-Event-ID}. Default: with {@link #assignIds(boolean)} on one node (no backplane), as many as a
-     * client's queue holds ({@link ChannelConfig#maxQueuedEvents()}); otherwise 0 (no history). The history shares
-     * the encoded bytes with the clients' queues, so its cost is the events themselves.
+     * Keeps up to {@code events} events, broadcast or published to topics, for replay to clients that reconnect
+     * with {@code Last-Event-ID}; when it is full, the topic with the most events kept gives up its oldest (see
+     * {@link #historyPerTopic(int)}). Default: with {@link #assignIds(boolean)} on one node (no backplane), as many
+     * as a client's queue holds ({@link ChannelConfig#maxQueuedEvents()}); otherwise 0 (no history). The history
+     * shares the encoded bytes with the clients' queues, so its cost is the events themselves.
      *
      * <p>With the {@link OverflowPolicy#DISCONNECT disconnect} policy, a history shorter than the queue is refused
      * by {@link #build()}: a client cut as slow is a whole queue behind, and could never resume from it (see the
@@ -389,6 +445,28 @@ public final class BroadcasterConfig {
         throw new IllegalArgumentException("history must not be negative: " + events);
       }
       this.history = events;
+      return this;
+    }
+
+    /**
+     * Bounds how many events each topic keeps in the history, within its total ({@link #history(int)}); the
+     * broadcasts count as one topic, and an event published to several topics counts in each. Default 0: no bound
+     * but the total.
+     *
+     * <p>Whatever the bounds, when the history is full the topic that holds the most events gives up its oldest, so
+     * a busy topic cannot push a quiet topic's events out of reach: a client of a quiet topic that reconnects still
+     * gets the one event it missed while another topic published thousands. A client whose topics let go of an
+     * event after its {@code Last-Event-ID} gets the replay-miss signal.
+     *
+     * @param events how many events each topic keeps, 0 for no bound but the total
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder historyPerTopic(int events) {
+      if (events < 0) {
+        throw new IllegalArgumentException("historyPerTopic must not be negative: " + events);
+      }
+      this.historyPerTopic = events;
       return this;
     }
 
@@ -518,6 +596,47 @@ public final class BroadcasterConfig {
         throw new IllegalArgumentException("maxConcurrentReplays must be at least 1: " + replays);
       }
       this.maxConcurrentReplays = replays;
+      return this;
+    }
+
+    /**
+     * Sets the limits on each client's topics and on the length of a topic's name. Default
+     * {@link TopicLimits#defaults()}.
+     *
+     * @param topicLimits the limits
+     * @return this builder
+     */
+    public Builder topicLimits(TopicLimits topicLimits) {
+      this.topicLimits = requireNonNull(topicLimits, "topicLimits");
+      return this;
+    }
+
+    /**
+     * Sets a listener given each new client's {@link Sender} once it is subscribed, with its greeting, replay and
+     * position queued: the application's handle on that one stream, to {@link Sender#send send} to it alone, to
+     * {@link dev.herald.sse.Broadcaster#join join} it to topics later, or to {@link Sender#onClose watch} it leave.
+     * Default none.
+     *
+     * <p>It runs on the thread that subscribed the client (a transport's I/O thread), before the transport serves
+     * the stream: keep it short, and keep no sender past its {@code onClose}. An exception it throws is logged and
+     * otherwise ignored: the client stays subscribed.
+     *
+     * @param onSubscribe the listener
+     * @return this builder
+     */
+    public Builder onSubscribe(Consumer<? super Sender> onSubscribe) {
+      this.onSubscribe = requireNonNull(onSubscribe, "onSubscribe");
+      return this;
+    }
+
+    /**
+     * Sets a listener told when a topic gets its first subscriber and when its last one leaves. Default none.
+     *
+     * @param onPresence the listener, or {@code null} for none
+     * @return this builder
+     */
+    public Builder onPresence(@Nullable PresenceListener onPresence) {
+      this.onPresence = onPresence;
       return this;
     }
 

@@ -4,15 +4,21 @@ import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.CloseReason;
+import dev.herald.sse.InvalidTopicException;
 import dev.herald.sse.Sender;
+import dev.herald.sse.Subscription;
 import dev.herald.sse.TooManyClientsException;
+import dev.herald.sse.TooManyStreamsException;
+import dev.herald.sse.Topics;
 import dev.herald.sse.core.internal.AcceptHeader;
 import dev.herald.sse.core.internal.GzipChannel;
 import dev.herald.sse.spi.SseChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -30,17 +36,30 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET} opens a stream: {@code 200} with {@code Content-Type: text/event-stream; charset=utf-8},
  *       {@code Cache-Control: no-cache} and {@code X-Accel-Buffering: no} (nginx would otherwise buffer it), and
  *       never a {@code Content-Length}. The {@code Last-Event-ID} header goes to the engine, which replays what the
- *       client missed; an empty one is the same as none.
+ *       client missed; an empty one is the same as none. Without that header, the {@value #LAST_EVENT_ID_PARAMETER}
+ *       query parameter is read instead (a browser's {@code EventSource} cannot set a header on its first
+ *       connect); the header, which it sends when it reconnects, wins.
+ *   <li>On a broadcaster's stream, each {@value #TOPIC_PARAMETER} query parameter (repeatable) is a topic name or
+ *       pattern the client subscribes to ({@link dev.herald.sse.Topics}); with none, the client gets broadcasts
+ *       only. A topic that is not well formed, or more topics or patterns than the broadcaster's
+ *       {@link TopicLimits} allow, get {@code 400} with the reason, and nothing is subscribed. A single-client
+ *       stream checks the parameter as a broadcaster's does, and subscribes to nothing.
  *   <li>With {@link StreamConfig.Builder#gzip(boolean) gzip} on, a stream to a client whose {@code Accept-Encoding}
  *       allows gzip is sent gzip-encoded ({@code Content-Encoding: gzip}; the channel the transport serves gives it
  *       the compressed bytes), and every stream answer carries {@code Vary: Accept-Encoding}.
  *   <li>{@code HEAD} gets what a {@code GET} would get, headers only: the stream's headers, or the same refusal. It
- *       subscribes nobody.
+ *       subscribes nobody, so the broadcaster's {@link TopicLimits}, which only a subscription meets, are not
+ *       checked (the topics' spelling and grant are).
  *   <li>{@code OPTIONS} gets {@code 204} with {@code Allow: GET, HEAD, OPTIONS}; any other method {@code 405} with
  *       that {@code Allow}.
  *   <li>An {@code Accept} that excludes {@code text/event-stream} gets {@code 406}. Every {@code Accept} line
  *       counts; the most specific matching media range decides (RFC 9110, section 12.5.1), and among equally
  *       specific ones the highest weight. No {@code Accept} at all accepts anything.
+ *   <li>The configuration's {@link Authorizer} decides next, for {@code GET} and {@code HEAD} alike: its refusal is
+ *       answered with its status ({@code 401} or {@code 403}) and reason; a requested topic that its grant does
+ *       not {@linkplain dev.herald.sse.Topics#covers cover} with {@code 403}; an identity over its grant's stream
+ *       limit with {@code 429}. A granted stream also gets the grant's {@linkplain Access.Granted#subscribed()
+ *       topics given without asking}, and its identity. An authorizer that throws gets {@code 500}.
  *   <li>A broadcaster at its client limit gets {@code 503} with {@code Retry-After}
  *       ({@link StreamConfig.Builder#retryAfter(java.time.Duration)}); a closed one {@code 503}.
  * </ul>
@@ -64,6 +83,10 @@ import org.slf4j.LoggerFactory;
 public final class Handshake {
   /** The methods an event stream answers, as sent in {@code Allow}. */
   public static final String ALLOW = "GET, HEAD, OPTIONS";
+  /** The query parameter that names a topic to subscribe to, once per topic. */
+  public static final String TOPIC_PARAMETER = "topic";
+  /** The query parameter read as the last event id when the request has no {@code Last-Event-ID} header. */
+  public static final String LAST_EVENT_ID_PARAMETER = "lastEventId";
 
   private static final Logger log = LoggerFactory.getLogger(Handshake.class);
   private static final Map<String, String> STREAM_HEADERS = ordered(
@@ -112,8 +135,8 @@ public final class Handshake {
       }
 
       @Override
-      public SseChannel open(@Nullable String lastEventId) {
-        return broadcaster.subscribe(lastEventId);
+      public SseChannel open(Subscription subscription) {
+        return broadcaster.register(subscription);
       }
 
       @Override
@@ -146,11 +169,12 @@ public final class Handshake {
       }
 
       @Override
-      public SseChannel open(@Nullable String lastEventId) {
+      public SseChannel open(Subscription subscription) {
         StreamGroup group = config.group();
         return group != null
-            ? group.open(config, lastEventId)
-            : Channels.open(config.channel(), config.heartbeat(), config.heartbeatComment(), lastEventId);
+            ? group.open(config, subscription.lastEventId())
+            : Channels.open(config.channel(), config.heartbeat(), config.heartbeatComment(),
+                subscription.lastEventId());
       }
 
       @Override
@@ -191,13 +215,20 @@ public final class Handshake {
     if (ended != null) {
       return refuse(503, ended);
     }
+    Object decided = authorize(request);
+    if (decided instanceof Refusal refusal) {
+      return refusal;
+    }
     if (head) {
       return source.isFull() ? full() : new HeadersOnly(200, streamHeaders(request));
     }
-    String lastEventId = request.header("Last-Event-ID");
     SseChannel channel;
     try {
-      channel = source.open(lastEventId == null || lastEventId.isEmpty() ? null : lastEventId);
+      channel = source.open((Subscription) decided);
+    } catch (InvalidTopicException e) {
+      return refuse(400, e.getMessage());
+    } catch (TooManyStreamsException e) {
+      return refuse(429, e.getMessage());
     } catch (TooManyClientsException e) {
       return full();
     } catch (IllegalStateException e) {
@@ -217,6 +248,53 @@ public final class Handshake {
       return STREAM_HEADERS;
     }
     return AcceptHeader.allowsGzip(request.headers("Accept-Encoding")) ? GZIP_STREAM_HEADERS : PLAIN_STREAM_HEADERS;
+  }
+
+  /**
+   * Asks the authorizer, and checks the requested topics' spelling and grant.
+   *
+   * @return the refusal, or the subscription to open
+   */
+  private Object authorize(SseRequest request) {
+    Access access;
+    try {
+      access = requireNonNull(config.authorizer().decide(request), "the authorizer's decision");
+    } catch (RuntimeException e) {
+      log.warn("the authorizer failed; refusing the stream", e);
+      return refuse(500, "the request could not be authorized");
+    }
+    if (access instanceof Access.Refused refused) {
+      String challenge = refused.challenge();
+      return challenge == null ? refuse(refused.status(), refused.reason())
+          : refuse(refused.status(), refused.reason(), "www-authenticate", challenge);
+    }
+    Access.Granted grant = (Access.Granted) access;
+    List<String> requested = request.queryParameters(TOPIC_PARAMETER);
+    for (String topic : requested) {
+      try {
+        Topics.checkPattern(topic);
+      } catch (InvalidTopicException e) {
+        return refuse(400, e.getMessage());
+      }
+      if (!grant.allows(topic)) {
+        return refuse(403, "this stream may not have the topic " + topic);
+      }
+    }
+    List<String> topics = new ArrayList<>(requested);
+    topics.addAll(grant.subscribed());
+    Subscription subscription = Subscription.of(lastEventId(request), topics);
+    String identity = grant.identity();
+    return identity == null ? subscription : subscription.withIdentity(identity, grant.maxStreams());
+  }
+
+  /** The header, else the query parameter; an empty one is none. */
+  private static @Nullable String lastEventId(SseRequest request) {
+    String header = request.header("Last-Event-ID");
+    if (header != null && !header.isEmpty()) {
+      return header;
+    }
+    List<String> parameter = request.queryParameters(LAST_EVENT_ID_PARAMETER);
+    return parameter.isEmpty() || parameter.get(0).isEmpty() ? null : parameter.get(0);
   }
 
   private Refusal full() {
@@ -246,7 +324,7 @@ public final class Handshake {
 
     boolean isFull();
 
-    SseChannel open(@Nullable String lastEventId);
+    SseChannel open(Subscription subscription);
 
     void opened(Sender sender);
   }

@@ -34,6 +34,7 @@ public final class StreamConfig {
   private final ChannelConfig channel;
   private final @Nullable StreamGroup group;
   private final boolean gzip;
+  private final Authorizer authorizer;
 
   private StreamConfig(Builder builder) {
     this.closeGrace = builder.closeGrace;
@@ -43,6 +44,7 @@ public final class StreamConfig {
     this.channel = builder.channel;
     this.group = builder.group;
     this.gzip = builder.gzip;
+    this.authorizer = builder.authorizer;
   }
 
   /**
@@ -126,11 +128,20 @@ public final class StreamConfig {
     return gzip;
   }
 
+  /**
+   * Returns what authorizes each stream; see {@link Builder#authorizer(Authorizer)}.
+   *
+   * @return the authorizer
+   */
+  public Authorizer authorizer() {
+    return authorizer;
+  }
+
   @Override
   public String toString() {
     return "StreamConfig{closeGrace=" + closeGrace + ", retryAfter=" + retryAfter + ", heartbeat=" + heartbeat
         + ", heartbeatComment=" + heartbeatComment + ", channel=" + channel + ", group=" + group + ", gzip=" + gzip
-        + '}';
+        + ", authorizer=" + authorizer + '}';
   }
 
   /**
@@ -146,6 +157,7 @@ public final class StreamConfig {
     private @Nullable StreamGroup group;
     private boolean gzip;
     private ChannelConfig channel = ChannelConfig.defaults();
+    private Authorizer authorizer = Authorizer.anyone();
 
     private Builder() {}
 
@@ -255,6 +267,20 @@ public final class StreamConfig {
      */
     public Builder gzip(boolean gzip) {
       this.gzip = gzip;
+      return this;
+    }
+
+    /**
+     * Sets what decides, before any stream byte, whether a request gets a stream, who its client is, and which
+     * topics it may have (see {@link Authorizer} and {@link Handshake}). Default {@link Authorizer#anyone()}: every
+     * request, anonymous, any topic. A single-client stream is refused as a broadcaster's would be, and ignores the
+     * grant's identity and topics.
+     *
+     * @param authorizer the decision
+     * @return this builder
+     */
+    public Builder authorizer(Authorizer authorizer) {
+      this.authorizer = requireNonNull(authorizer, "authorizer");
       return this;
     }
 

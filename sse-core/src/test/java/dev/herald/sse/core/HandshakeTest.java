@@ -139,6 +139,67 @@ class HandshakeTest {
   }
 
   @Test
+  void theLastEventIdQueryParameterIsReadWhenTheHeaderIsAbsent() {
+    broadcaster.broadcast(dev.herald.sse.Data.of("one"));
+    broadcaster.broadcast(dev.herald.sse.Data.of("two"));
+
+    Handshake.Open fromQuery = (Handshake.Open) handshake.answer(
+        SseRequest.of("GET", Map.of(), Map.of("lastEventId", List.of("1"))));
+    Handshake.Open headerWins = (Handshake.Open) handshake.answer(
+        SseRequest.of("GET", Map.of("Last-Event-ID", List.of("2")), Map.of("lastEventId", List.of("1"))));
+
+    assertThat(fromQuery.channel().lastEventId()).isEqualTo("1");
+    assertThat(headerWins.channel().lastEventId()).isEqualTo("2");
+    assertThat(broadcaster.stats().replayHits()).isEqualTo(2);
+  }
+
+  @Test
+  void topicQueryParametersSubscribeTheClientToThem() {
+    Handshake.Open open = (Handshake.Open) handshake.answer(
+        SseRequest.of("GET", Map.of(), Map.of("topic", List.of("rooms/1", "users/*"))));
+    open.channel().start(() -> {});
+
+    assertThat(broadcaster.publish("rooms/1", dev.herald.sse.Data.of("a"))).isEqualTo(1);
+    assertThat(broadcaster.publish("users/bob", dev.herald.sse.Data.of("b"))).isEqualTo(1);
+    assertThat(broadcaster.publish("rooms/2", dev.herald.sse.Data.of("c"))).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"rooms//1", "rooms/1*", "**/x"})
+  void aMalformedTopicIsRefusedWith400AndTheReasonAndNothingIsSubscribed(String topic) {
+    Handshake.Answer answer = handshake.answer(
+        SseRequest.of("GET", Map.of(), Map.of("topic", List.of("rooms/1", topic))));
+
+    assertThat(answer).isInstanceOf(Handshake.Refusal.class);
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(((Handshake.Refusal) answer).reason()).contains(topic).doesNotContain("\n");
+    assertThat(answer.headers()).containsEntry("content-type", "text/plain; charset=utf-8");
+    assertThat(broadcaster.stats().clientsConnected()).isZero();
+    assertThat(broadcaster.publish("rooms/1", dev.herald.sse.Data.of("a"))).isZero();
+  }
+
+  @Test
+  void moreTopicsThanTheLimitAreRefusedWith400() {
+    Broadcaster limited = Broadcasters.create(BroadcasterConfig.builder().heartbeat(Duration.ZERO)
+        .topicLimits(new TopicLimits(2, 0, 50)).build());
+    try {
+      Handshake.Answer tooMany = Handshake.of(limited, StreamConfig.defaults()).answer(
+          SseRequest.of("GET", Map.of(), Map.of("topic", List.of("a", "b", "c"))));
+      Handshake.Answer pattern = Handshake.of(limited, StreamConfig.defaults()).answer(
+          SseRequest.of("GET", Map.of(), Map.of("topic", List.of("a/*"))));
+
+      assertThat(tooMany.status()).isEqualTo(400);
+      assertThat(((Handshake.Refusal) tooMany).body())
+          .isEqualTo("too many topics: a client may have at most 2\n"
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(((Handshake.Refusal) pattern).reason()).isEqualTo("topic patterns are not allowed");
+      assertThat(limited.stats().clientsConnected()).isZero();
+    } finally {
+      limited.close();
+    }
+  }
+
+  @Test
   void overTheClientLimitIsRefusedWithRetryAfter() {
     Handshake custom = Handshake.of(broadcaster, StreamConfig.builder().retryAfter(Duration.ofSeconds(9)).build());
     custom.answer(request("GET"));

@@ -3,8 +3,12 @@ package dev.herald.sse.examples;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Event;
+import dev.herald.sse.Sender;
+import dev.herald.sse.Subscription;
 import dev.herald.sse.spi.SseChannel;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -22,10 +26,40 @@ final class RecordingBroadcaster implements Broadcaster {
   }
 
   @Override
-  public SseChannel subscribe(String lastEventId) {
-    SseChannel channel = delegate.subscribe(lastEventId);
+  public SseChannel register(Subscription subscription) {
+    SseChannel channel = delegate.register(subscription);
     channels.add(channel);
     return channel;
+  }
+
+  @Override
+  public int sendTo(String identity, Event event) {
+    return delegate.sendTo(identity, event);
+  }
+
+  @Override
+  public int publish(Collection<String> topics, Event event) {
+    return delegate.publish(topics, event);
+  }
+
+  @Override
+  public boolean join(Sender client, Collection<String> topics) {
+    return delegate.join(client, topics);
+  }
+
+  @Override
+  public boolean leave(Sender client, Collection<String> topics) {
+    return delegate.leave(client, topics);
+  }
+
+  @Override
+  public int subscriberCount(String topic) {
+    return delegate.subscriberCount(topic);
+  }
+
+  @Override
+  public Set<String> topics(Sender client) {
+    return delegate.topics(client);
   }
 
   @Override

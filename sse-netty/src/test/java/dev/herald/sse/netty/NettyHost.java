@@ -64,7 +64,7 @@ final class NettyHost implements SseHost {
   @Override
   public TestServer start(ServerSetup setup) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    SseHandler events = new SseHandler("/events", setup.broadcaster());
+    SseHandler events = new SseHandler("/events", setup.broadcaster(), setup.streamConfig());
     StreamRoute stream = new StreamRoute(setup);
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     ServerBootstrap bootstrap = new ServerBootstrap()

@@ -32,7 +32,7 @@ final class ServletHost implements SseHost {
    */
   static ServletHost servlets(Containers.Container container) {
     return new ServletHost(container, setup -> Map.of(
-        "/events", new SseServlet(setup.broadcaster()),
+        "/events", new SseServlet(setup.broadcaster(), setup.streamConfig()),
         "/stream", new StreamServlet(setup.streamConfig(), setup.onStream())));
   }
 

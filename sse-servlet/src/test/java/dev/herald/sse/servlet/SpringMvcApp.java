@@ -49,14 +49,14 @@ final class SpringMvcApp {
     private final Consumer<? super Sender> onOpen;
 
     StreamController(Broadcaster broadcaster, StreamConfig config, Consumer<? super Sender> onOpen) {
-      this.config = config;
       this.broadcaster = broadcaster;
+      this.config = config;
       this.onOpen = onOpen;
     }
 
     @GetMapping("/events")
     void events(HttpServletRequest request, HttpServletResponse response) throws IOException {
-      ServletSse.serve(request, response, broadcaster);
+      ServletSse.serve(request, response, broadcaster, config);
     }
 
     @GetMapping("/stream")

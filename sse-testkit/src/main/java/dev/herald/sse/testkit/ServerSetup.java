@@ -16,8 +16,9 @@ import java.util.function.Consumer;
  * @param sendBuffer the accepted sockets' send buffer in bytes, or 0 for the system default
  * @param smallOutputBuffer whether the transport should also keep its own output buffering small, so that a
  *     client that stops reading backs up at once (where the host can say so)
- * @param streamConfig how the streams at {@code /stream} are served (the host passes it to its transport's
- *     {@code stream(...)}), for example with the {@link dev.herald.sse.core.StreamGroup} a shutdown ends
+ * @param streamConfig how {@code /events} and {@code /stream} are served (the host passes it to its transport's
+ *     {@code serve(...)} and {@code stream(...)}): an authorizer, the {@link dev.herald.sse.core.StreamGroup} a
+ *     shutdown ends, gzip
  */
 public record ServerSetup(Broadcaster broadcaster, Consumer<? super Sender> onStream, int sendBuffer,
     boolean smallOutputBuffer, StreamConfig streamConfig) {
@@ -29,7 +30,7 @@ public record ServerSetup(Broadcaster broadcaster, Consumer<? super Sender> onSt
    * @param onStream given the sender of each stream opened at {@code /stream}
    * @param sendBuffer the send buffer, or 0
    * @param smallOutputBuffer whether to keep the transport's output buffering small
-   * @param streamConfig how the streams at {@code /stream} are served
+   * @param streamConfig how {@code /events} and {@code /stream} are served
    * @throws IllegalArgumentException if {@code sendBuffer} is negative
    */
   public ServerSetup {
@@ -63,7 +64,7 @@ public record ServerSetup(Broadcaster broadcaster, Consumer<? super Sender> onSt
   }
 
   /**
-   * Returns this setup with another configuration for the streams at {@code /stream}.
+   * Returns this setup with another configuration for {@code /events} and {@code /stream}.
    *
    * @param streamConfig how they are served
    * @return the new setup

@@ -7,7 +7,7 @@ package dev.herald.sse.testkit;
  * <p>A host serves, on 127.0.0.1 and any free port:
  * <ul>
  *   <li>{@code /events}: the setup's {@link ServerSetup#broadcaster() broadcaster}, the way an application of that
- *       host would serve one;
+ *       host would serve one, with the setup's {@link ServerSetup#stream() configuration};
  *   <li>{@code /stream}: a stream to each client alone, through the transport's own per-client API (the one that
  *       gives the application a {@link dev.herald.sse.Sender}), handing each sender to
  *       {@link ServerSetup#onStream()};

@@ -22,8 +22,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,42 +52,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with its last chunk before the server stops. Every check that nobody subscribed
  * runs after the server answered, so it cannot pass before the server did anything.
  */
-public abstract class TransportConformance {
+public abstract class TransportConformance extends HostedSuite {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
   private static final String GREETING = "connected";
   private static final String HELLO = "hello";
 
-  private final List<RawSseClient> clients = new ArrayList<>();
-  private final List<Broadcaster> broadcasters = new ArrayList<>();
-  private final List<TestServer> servers = new ArrayList<>();
   /** The {@code Last-Event-ID} of each stream opened at {@code /stream}, in the order they opened. */
   private final Queue<Optional<String>> streamsOpened = new ConcurrentLinkedQueue<>();
-  private SseHost host;
 
   /** For subclasses: a transport's test class that says which host to run the suite on. */
   protected TransportConformance() {}
-
-  /**
-   * Returns the transport under test, in its host.
-   *
-   * @return the host, asked to start a server for each test
-   */
-  protected abstract SseHost host();
-
-  @BeforeEach
-  void startHost() {
-    host = host();
-  }
-
-  @AfterEach
-  void cleanUp() throws Exception {
-    clients.forEach(RawSseClient::close);
-    broadcasters.forEach(Broadcaster::close);
-    for (TestServer server : servers) {
-      server.stop();
-    }
-    host.afterEachTest();
-  }
 
   // ---- GET ----
 
@@ -508,16 +480,12 @@ public abstract class TransportConformance {
   }
 
   private Broadcaster broadcaster(BroadcasterConfig.Builder config) {
-    Broadcaster broadcaster = Broadcasters.create(config.build());
-    broadcasters.add(broadcaster);
-    return broadcaster;
+    return served().broadcaster(Broadcasters.create(config.build()));
   }
 
   /** Starts a server for the broadcaster whose {@code /stream} records each stream and says hello to it. */
   private int serve(Broadcaster broadcaster) throws Exception {
-    TestServer server = host.start(ServerSetup.of(broadcaster).withOnStream(this::opened));
-    servers.add(server);
-    return server.port();
+    return served().serve(ServerSetup.of(broadcaster).withOnStream(this::opened));
   }
 
   private void opened(Sender sender) {
@@ -526,9 +494,7 @@ public abstract class TransportConformance {
   }
 
   private RawSseClient send(int port, String method, String path, String... headerLines) throws IOException {
-    RawSseClient client = RawSseClient.connect(port, 0);
-    clients.add(client);
-    return client.send(RawSseClient.request(method, path, headerLines));
+    return served().send(port, RawSseClient.request(method, path, headerLines));
   }
 
   private static void assertEventStreamHeaders(RawSseClient client) {

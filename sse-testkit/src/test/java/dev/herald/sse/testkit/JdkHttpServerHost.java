@@ -21,7 +21,7 @@ final class JdkHttpServerHost implements SseHost {
     // A thread per open stream: the JDK server's response body blocks.
     ExecutorService threads = Executors.newCachedThreadPool();
     server.setExecutor(threads);
-    server.createContext("/events", new JdkHttpServerSse(Handshake.of(setup.broadcaster(), StreamConfig.defaults())));
+    server.createContext("/events", new JdkHttpServerSse(Handshake.of(setup.broadcaster(), setup.streamConfig())));
     server.createContext("/stream", new JdkHttpServerSse(Handshake.of(setup.streamConfig(), setup.onStream())));
     server.start();
     return new TestServer() {

@@ -86,6 +86,24 @@ final class ClusterNode {
   }
 
   /**
+   * Broadcasts without waiting: publishes the event, fails fast if the backplane is known to be down, and logs a
+   * later failure at debug only.
+   */
+  void broadcast(Event event) {
+    CompletableFuture<String> published = publish(event);
+    if (published.isCompletedExceptionally()) {
+      throw unwrap(published); // known to be down: fail fast
+    }
+    published.whenComplete((id, failure) -> {
+      if (failure != null) {
+        // Counted (stats, and the minute's loss report at INFO); one line per failed event would flood the log
+        // for as long as the backplane is away.
+        logger.debug("a broadcast was not published: {}", failure.toString());
+      }
+    });
+  }
+
+  /**
    * Publishes an event to the shared log: checks it as a local broadcast would, then hands it over without waiting.
    */
   CompletableFuture<String> publish(Event event) {
@@ -148,7 +166,7 @@ final class ClusterNode {
     String id = entry.id();
     Event event = entry.event() instanceof Data data ? data.withId(id) : entry.event();
     try {
-      broadcaster.fanOut(event, false, fanout -> {
+      broadcaster.fanOut(event, null, false, fanout -> {
         lastDeliveredId = id;
         gapBefore = null;
         return channel -> admit(channel, id, fanout);

@@ -5,25 +5,20 @@ import static java.util.Objects.requireNonNull;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.CloseReason;
-import dev.herald.sse.Comment;
-import dev.herald.sse.Data;
 import dev.herald.sse.Event;
+import dev.herald.sse.Sender;
+import dev.herald.sse.Subscription;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.ChannelConfig;
-import dev.herald.sse.core.EventEncoder;
-import dev.herald.sse.core.OverflowPolicy;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.spi.Frame;
 import dev.herald.sse.spi.SseChannel;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -37,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * duplicate. The lock is held only to encode, record, and offer one shared frame to each client's lock-free queue
  * ({@link Fanout}); nothing under it waits for a client, and no transport is woken under it.
  *
- * <p>The parts: the clients ({@link ClientSet}), the fan-out every broadcast takes ({@link Fanout}), the replay
- * history ({@link History}), the heartbeat ({@link Heartbeat}), and with a {@link Backplane} the cluster's side
+ * <p>The parts: the clients ({@link ClientSet}), the fan-out every broadcast takes ({@link Fanout}), the record of
+ * what was sent ({@link Recorder}: ids and the replay history) and where a new client starts from it
+ * ({@link Resumption}), the topics and identities ({@link TopicRouter}, with {@link Presence}), the clock
+ * ({@link BroadcasterClock}: the heartbeat and the loss report), and with a {@link Backplane} the cluster's side
  * ({@link ClusterNode}): a clustered broadcast only publishes to the shared log, and each entry the log delivers
  * back takes the same fan-out as a local broadcast.
  *
@@ -53,28 +50,17 @@ public final class DefaultBroadcaster implements Broadcaster {
   final Counters counters = new Counters();
   private final @Nullable Frame greeting;
   final ScheduledExecutorService scheduler;
-  private final boolean sharedScheduler;
-  private final long heartbeatNanos;
-  private final Heartbeat heartbeat;
-  private final @Nullable ScheduledFuture<?> heartbeatTask;
-  private final LossReport lossReport = new LossReport(counters);
-  private final ScheduledFuture<?> lossReportTask;
+  private final BroadcasterClock clock;
 
   final ReentrantLock lock = new ReentrantLock();
   final ClientSet clients = new ClientSet(); // guarded by lock
-  private final boolean assignIds;
-  private long lastId; // guarded by lock
-  /**
-   * The position before the first event, given to clients that connect before anything was broadcast: resuming
-   * from it replays every event, while the history still holds the first.
-   */
-  private final String start;
-  private @Nullable String newestId; // guarded by lock: the id of the newest event recorded
-  private final @Nullable History history; // guarded by lock
+  private final TopicRouter topics; // guarded by lock, which it takes itself to change a client's topics
+  private final Presence presence;
+  private final Recorder recorder; // guarded by lock
+  private final Resumption resumption; // guarded by lock
   private volatile boolean closed;
   /** Completes once every stream this broadcaster had when it closed has ended. */
   private final CompletableFuture<Void> ending = new CompletableFuture<>();
-  private volatile long lastBroadcastNanos = System.nanoTime();
   private final @Nullable ClusterNode cluster;
 
   /**
@@ -85,27 +71,17 @@ public final class DefaultBroadcaster implements Broadcaster {
   public DefaultBroadcaster(BroadcasterConfig config) {
     this.config = requireNonNull(config, "config");
     this.channelConfig = config.channel();
+    this.presence = new Presence(config.onPresence());
+    this.topics = new TopicRouter(config.topicLimits(), lock, presence);
+    Backplane backplane = config.backplane();
+    boolean assignIds = config.assignIds() && backplane == null; // with a backplane, the log gives the ids
+    this.recorder = new Recorder(config, assignIds);
     Event greetingEvent = config.greeting();
     this.greeting = greetingEvent == null ? null : encode(greetingEvent);
-    Duration maxAge = config.historyMaxAge();
-    this.history = config.history() == 0
-        ? null
-        : new History(config.history(), maxAge == null ? Long.MAX_VALUE : maxAge.toNanos());
-    // Numbered from the clock unless told otherwise, so that a restarted server never reuses an id of the run before.
-    this.lastId = (config.firstId() != 0 ? config.firstId() : System.currentTimeMillis() * 1000 + 1) - 1;
-    this.start = Long.toString(lastId);
-    Backplane backplane = config.backplane();
     this.cluster = backplane == null ? null : new ClusterNode(this, backplane, config);
-    this.assignIds = config.assignIds() && backplane == null; // with a backplane, the log gives the ids
-    ScheduledExecutorService own = config.scheduler();
-    this.sharedScheduler = own == null;
-    this.scheduler = own == null ? SharedTimer.acquire() : own;
-    this.heartbeatNanos = config.heartbeat().toNanos();
-    this.heartbeat = new Heartbeat(EventEncoder.encode(Comment.of(config.heartbeatComment())), heartbeatNanos,
-        channelConfig.overflowPolicy() == OverflowPolicy.DISCONNECT, counters);
-    this.heartbeatTask = heartbeatNanos == 0 ? null : heartbeat.schedule(scheduler, () -> heartbeat(System.nanoTime()));
-    this.lossReportTask = scheduler.scheduleAtFixedRate(this::reportLoss, LossReport.INTERVAL_SECONDS,
-        LossReport.INTERVAL_SECONDS, TimeUnit.SECONDS);
+    this.resumption = new Resumption(recorder, cluster, assignIds, config.history(), counters);
+    this.clock = new BroadcasterClock(config, counters, this::snapshot);
+    this.scheduler = clock.scheduler;
     if (cluster != null) {
       try {
         cluster.start();
@@ -117,78 +93,64 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   @Override
-  public SseChannel subscribe(@Nullable String lastEventId) {
-    String resumeFrom = lastEventId == null || lastEventId.isEmpty() ? null : lastEventId;
+  public SseChannel register(Subscription request) {
+    requireNonNull(request, "subscription");
+    // Refused whole, before anything is held.
+    ClientTopics subscription = topics.subscription(request.topics(), request.identity());
+    String resumeFrom = request.lastEventId();
     DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters);
-    boolean missed = false;
-    boolean fetch = false;
+    channel.owner = this;
+    channel.subscription = subscription;
+    Resumption.Start start = null;
     lock.lock();
     try {
       checkOpen();
       if (clients.size() >= config.maxClients()) {
         throw new TooManyClientsException(config.maxClients());
       }
+      topics.checkStreams(subscription, request.maxStreamsPerIdentity());
       // Its transport has not started yet, so queuing wakes no one under the lock.
       if (greeting != null && channel.tryOffer(greeting)) {
         counters.framesQueued.increment();
       }
       if (resumeFrom != null) {
-        List<Frame> replay = history == null ? null
-            : assignIds && resumeFrom.equals(start) ? history.fromStart(System.nanoTime())
-            : history.after(resumeFrom, System.nanoTime());
-        if (replay != null) {
-          counters.replayHits.increment();
-          counters.framesQueued.add(replay.size());
-          for (Frame frame : replay) {
-            channel.offerReplay(frame);
-          }
-        } else if (cluster != null && config.history() > 0) {
-          String evicted = history == null ? null : history.evictedIdIfFull(System.nanoTime());
-          ClusterNode.Resumed resumed = cluster.resumeAt(channel, resumeFrom, evicted);
-          missed = resumed == ClusterNode.Resumed.MISSED;
-          fetch = resumed == ClusterNode.Resumed.READING;
-          if (resumed != ClusterNode.Resumed.READING) {
-            (missed ? counters.replayMisses : counters.replayHits).increment();
-          }
-        } else {
-          missed = true;
-          counters.replayMisses.increment();
-        }
+        start = resumption.resume(channel, resumeFrom, subscription);
       }
       clients.add(channel);
+      topics.add(channel, subscription);
       counters.clientsConnected.increment();
     } finally {
       lock.unlock();
+      presence.tell();
     }
     channel.onClose(reason -> remove(channel));
-    if (missed) {
+    if (start == Resumption.Start.MISSED) {
       replayMissed(channel, requireNonNull(resumeFrom));
-    }
-    if (fetch) {
+    } else if (start == Resumption.Start.READING) {
       requireNonNull(cluster).readReplay(channel, requireNonNull(resumeFrom));
     }
-    if ((assignIds || cluster != null) && history != null && (resumeFrom == null || missed)) {
-      markPosition(channel); // a replay's last event, or the id the client sent, already carries the position
+    if (resumption.needsPosition(start, subscription)) {
+      markPosition(channel);
+    }
+    try {
+      config.onSubscribe().accept(channel);
+    } catch (RuntimeException e) {
+      logger.warn("the onSubscribe listener failed; the client stays subscribed", e);
     }
     return channel;
   }
 
   /**
-   * Gives a new client, or one whose id was unknown, the current position at once, as an id-only block ({@code id: 42} and a blank line), which
-   * sets an {@code EventSource}'s last event id without dispatching an event (WHATWG, "dispatch the event", step
-   * 1). A client cut before any event reaches it (a burst right after it connected, as a slow consumer) then
-   * reconnects with a {@code Last-Event-ID} and gets what it missed, or the replay-miss signal: never nothing.
-   * Queued last, after the greeting and any replay-miss signal (whose empty id would otherwise clear it), under the
-   * lock so that it is the newest id queued; before the transport starts, so it wakes no one.
+   * Gives a client its position at once ({@link Resumption#position}): one cut before any event reaches it then
+   * resumes with an id, never with nothing. Queued last (after any replay-miss signal, whose empty id would clear
+   * it), under the lock.
    */
   private void markPosition(DefaultChannel channel) {
     lock.lock();
     try {
-      // On a cluster the position is the newest log entry this node delivered; before the first, there is none to
-      // give (the log's ids are its own, and no id stands for its start).
-      String position = newestId != null ? newestId : cluster == null ? start : null;
+      Frame position = resumption.position(channel.subscription);
       if (!closed && ClientSet.isMember(channel) && position != null) {
-        channel.offerReplay(new ByteFrame(("id: " + position + "\n\n").getBytes(StandardCharsets.UTF_8)));
+        channel.offerReplay(position);
         counters.framesQueued.increment();
       }
     } finally {
@@ -210,20 +172,28 @@ public final class DefaultBroadcaster implements Broadcaster {
     requireNonNull(event, "event");
     if (cluster != null) {
       checkOpen();
-      CompletableFuture<String> published = cluster.publish(event);
-      if (published.isCompletedExceptionally()) {
-        throw ClusterNode.unwrap(published); // known to be down: fail fast
-      }
-      published.whenComplete((id, failure) -> {
-        if (failure != null) {
-          // Counted (stats, and the minute's loss report at INFO); one line per failed event would flood the log
-          // for as long as the backplane is away.
-          logger.debug("a broadcast was not published: {}", failure.toString());
-        }
-      });
+      cluster.broadcast(event);
       return 0;
     }
-    return fanOutOrFail(event, false).queued();
+    return fanOutOrFail(event, null, false).queued();
+  }
+
+  @Override
+  public int publish(Collection<String> topicNames, Event event) {
+    return publishTo(topics.names(topicNames), event);
+  }
+
+  @Override
+  public int sendTo(String identity, Event event) {
+    return publishTo(TopicRouter.identityKeys(identity), event);
+  }
+
+  private int publishTo(String[] keys, Event event) {
+    requireNonNull(event, "event");
+    if (cluster != null) {
+      throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics or identities yet");
+    }
+    return fanOutOrFail(event, keys, false).queued();
   }
 
   @Override
@@ -233,11 +203,11 @@ public final class DefaultBroadcaster implements Broadcaster {
       checkOpen();
       return cluster.publish(event).thenApply(id -> null);
     }
-    return fanOutOrFail(event, true).pacing(scheduler, config.slowClientGrace());
+    return fanOutOrFail(event, null, true).pacing(scheduler, config.slowClientGrace());
   }
 
-  private Fanout fanOutOrFail(Event event, boolean paced) {
-    Fanout fanout = fanOut(event, paced, Fanout.TO_EVERYONE);
+  private Fanout fanOutOrFail(Event event, String @Nullable [] published, boolean paced) {
+    Fanout fanout = fanOut(event, published, paced, Fanout.TO_EVERYONE);
     if (fanout == null) {
       throw closedException();
     }
@@ -246,26 +216,35 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   /**
    * Records an event and offers its frame to the clients a route admits: the one fan-out path, taken by
-   * {@link #broadcast}, {@link #broadcastPaced} and each entry a cluster's log delivers. Under the lock, if open,
-   * it makes the route (a cluster's routing also updates its place in the log there), records the event, and
-   * offers; after, it wakes the idle transports, counts, and disconnects the slow clients.
+   * {@link #broadcast}, {@link #broadcastPaced}, {@link #publish(Collection, Event)} and each entry a cluster's log
+   * delivers. Under the lock, if open, it makes the route (a cluster's routing also updates its place in the log
+   * there), records the event, and offers, to every client or, for a publish, to the subscribers the topic index
+   * finds; after, it wakes the idle transports, counts, and disconnects the slow clients.
    *
    * @param event the event
+   * @param published the topics of a publish, or {@code null} for a broadcast (which every client hears)
    * @param paced whether full clients park the frame rather than meet their overflow policy
    * @param routing makes the route for this fan-out, under the lock
    * @return the finished fan-out, or {@code null} if the broadcaster is closed
    * @throws IllegalArgumentException if the event encodes to more than the size limit
    */
-  @Nullable Fanout fanOut(Event event, boolean paced, Function<Fanout, Predicate<DefaultChannel>> routing) {
+  @Nullable Fanout fanOut(Event event, String @Nullable [] published, boolean paced,
+      Function<Fanout, Predicate<DefaultChannel>> routing) {
     Fanout fanout = null;
     lock.lock();
     try {
       if (closed) {
         return null;
       }
-      fanout = new Fanout(paced, clients.size());
-      Predicate<DefaultChannel> route = routing.apply(fanout);
-      fanout.offerTo(record(event), clients, route);
+      if (published == null) {
+        fanout = new Fanout(paced, clients.size());
+        Predicate<DefaultChannel> route = routing.apply(fanout);
+        fanout.offerTo(record(event, null), clients, route);
+      } else {
+        List<DefaultChannel> subscribers = topics.targets(published);
+        fanout = new Fanout(paced, subscribers.size());
+        fanout.offerToEach(record(event, published), subscribers);
+      }
     } finally {
       lock.unlock();
       if (fanout != null) {
@@ -274,6 +253,34 @@ public final class DefaultBroadcaster implements Broadcaster {
     }
     fanout.finish(counters);
     return fanout;
+  }
+
+  @Override
+  public boolean join(Sender client, Collection<String> joined) {
+    return topics.join(clientOf(client), joined);
+  }
+
+  @Override
+  public boolean leave(Sender client, Collection<String> left) {
+    return topics.leave(clientOf(client), left);
+  }
+
+  @Override
+  public int subscriberCount(String topic) {
+    return topics.subscribers(topics.names(List.of(topic))[0]);
+  }
+
+  @Override
+  public Set<String> topics(Sender client) {
+    return topics.topicsOf(clientOf(client));
+  }
+
+  private DefaultChannel clientOf(Sender client) {
+    requireNonNull(client, "client");
+    if (client instanceof DefaultChannel channel && channel.owner == this) {
+      return channel;
+    }
+    throw new IllegalArgumentException("not a client of this broadcaster: " + client);
   }
 
   @Override
@@ -293,30 +300,7 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   @Override
   public BroadcasterStats stats() {
-    DefaultChannel[] snapshot = snapshot();
-    long frames = 0;
-    long bytes = 0;
-    for (DefaultChannel channel : snapshot) {
-      frames += channel.queuedFrames();
-      bytes += channel.queuedBytes();
-    }
-    Backplane backplane = cluster == null ? null : cluster.backplane();
-    return new BroadcasterStats(
-        snapshot.length,
-        counters.clientsConnected.sum(),
-        counters.eventsBroadcast.sum(),
-        counters.framesQueued.sum(),
-        frames,
-        bytes,
-        counters.framesDropped.sum(),
-        counters.slowClientsDisconnected.sum(),
-        counters.replayHits.sum(),
-        counters.replayMisses.sum(),
-        counters.heartbeatsSent.sum(),
-        backplane != null && !backplane.isUp(),
-        backplane == null ? 0 : backplane.outages(),
-        counters.publishFailures.sum(),
-        counters.backplaneGaps.sum());
+    return counters.snapshot(snapshot(), cluster == null ? null : cluster.backplane());
   }
 
   @Override
@@ -354,16 +338,9 @@ public final class DefaultBroadcaster implements Broadcaster {
     // Completed off the transports' threads: what the application chained on the stage (stopping the server, say)
     // must not run on an event loop or a container thread.
     CompletableFuture.allOf(endings).whenCompleteAsync((done, failure) -> ending.complete(null));
-    if (heartbeatTask != null) {
-      heartbeatTask.cancel(false);
-    }
-    lossReportTask.cancel(false);
-    reportLoss(); // what was lost since the last report, so that a short run says it too
+    clock.stop();
     for (DefaultChannel channel : snapshot) {
       channel.close(CloseReason.SERVER_CLOSED);
-    }
-    if (sharedScheduler) {
-      SharedTimer.release(scheduler);
     }
     if (closeBackplane && cluster != null) {
       try {
@@ -377,52 +354,38 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   /** Encodes an event, enforcing the size limit. */
   Frame encode(Event event) {
-    return DefaultChannel.checkSize(EventEncoder.encode(event), channelConfig.maxEventBytes());
+    return recorder.encode(event);
   }
 
   /**
    * Under the lock: gives the event its id if this broadcaster assigns them, encodes it once, keeps it in the
-   * history, and counts it. The lock's order is every client's order.
+   * history with its topics ({@code null} for a broadcast), and counts it. The lock's order is every client's order.
    */
-  private Frame record(Event event) {
+  private Frame record(Event event, String @Nullable [] published) {
     long now = System.nanoTime();
-    Event sent = event;
-    String id = null;
-    if (event instanceof Data data) {
-      id = data.id();
-      if (assignIds && id == null) {
-        id = Long.toString(++lastId);
-        sent = data.withId(id);
-      }
+    Frame frame = recorder.record(event, published, now);
+    if (published == null) {
+      clock.broadcastAt(now); // a publish to topics reaches some clients only: they may still need a heartbeat
     }
-    Frame frame = encode(sent);
-    if (history != null && event instanceof Data) {
-      history.add(id, frame, now);
-    }
-    if (id != null) {
-      newestId = id;
-    }
-    lastBroadcastNanos = now;
     counters.eventsBroadcast.increment();
     return frame;
   }
 
-  /**
-   * Under the lock: forgets the events kept for replay, so that no id recorded so far is found any more (after a
-   * gap in a cluster's log, a replay from an id before the gap would skip it without a word).
-   */
+  /** Under the lock: forgets the events kept for replay; see {@link Recorder#forget()}. */
   void forgetHistory() {
-    if (history != null) {
-      history.clear();
-    }
+    recorder.forget();
   }
 
   private void remove(DefaultChannel channel) {
     lock.lock();
     try {
-      clients.remove(channel);
+      if (ClientSet.isMember(channel)) {
+        clients.remove(channel);
+        topics.remove(channel, channel.subscription);
+      }
     } finally {
       lock.unlock();
+      presence.tell();
     }
   }
 
@@ -437,22 +400,12 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   /** One heartbeat tick at this time; package-private so tests can drive the clock. */
   void heartbeat(long now) {
-    if (now - lastBroadcastNanos >= heartbeatNanos) { // else every client got a broadcast within the interval
-      heartbeat.tick(now, snapshot());
-    }
+    clock.tick(now);
   }
 
-  /** Logs what clients lost since the last report, if anything: one INFO line at most per interval. */
-  private void reportLoss() {
-    try {
-      String line = lossReport.next();
-      if (line != null) {
-        logger.info(line);
-      }
-    } catch (RuntimeException e) {
-      // A periodic task that throws is never run again.
-      logger.warn("reporting lost events failed", e);
-    }
+  /** For tests: whether no client has a topic, so the topic index holds nothing. */
+  boolean topicsAreEmpty() {
+    return topics.isEmpty();
   }
 
   /** For tests: whether the calling thread holds this broadcaster's lock. */

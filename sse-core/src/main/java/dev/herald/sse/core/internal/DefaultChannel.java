@@ -79,6 +79,12 @@ public final class DefaultChannel implements SseChannel, Sender {
   volatile long lastSendNanos = System.nanoTime();
   /** This channel's slot in its broadcaster's client array, guarded by the broadcaster's lock. */
   int slot = -1;
+  /** The broadcaster this channel subscribed to, if any; set before it is registered, read by any thread. */
+  volatile @Nullable Object owner;
+  /** This client's topics on a broadcaster, guarded by the broadcaster's lock. */
+  ClientTopics subscription = ClientTopics.NONE;
+  /** The last {@link TopicIndex} match that took this channel, so a match takes it once; guarded likewise. */
+  long routeMark;
   /**
    * On a clustered broadcaster, where this client resumes in the shared log while that is being settled; guarded
    * by the broadcaster's lock, and {@code null} (the only state a single-node broadcaster knows) once settled.

@@ -72,6 +72,14 @@ final class Fanout {
     }
   }
 
+  /** Under the broadcaster's lock: offers the shared frame to each of these clients, found by a topic's index. */
+  void offerToEach(Frame frame, List<DefaultChannel> channels) {
+    this.frame = frame;
+    for (DefaultChannel channel : channels) {
+      offer(channel, frame);
+    }
+  }
+
   /** The frame being fanned out, once {@link #offerTo} has begun. */
   Frame frame() {
     return requireNonNull(frame, "frame");

@@ -1,92 +1,196 @@
 package dev.herald.sse.core.internal;
 
 import dev.herald.sse.spi.Frame;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The replay history: the last N broadcast events (and, optionally, only those younger than a maximum age), with
- * an index from event id to position. Not thread-safe: the broadcaster guards it with its lock.
+ * The replay history, kept per topic: each event broadcast or published, with its topics, in one order (its
+ * sequence number), retained so that a busy topic cannot push a quiet topic's events out of reach.
+ *
+ * <p>Every topic, and the broadcasts as one more, keeps at most {@code perTopic} events; all of them together at
+ * most {@code capacity}; and, optionally, none older than a maximum age. When the total is over, the oldest event of
+ * the topic that holds the most goes, so the quiet topics keep theirs. An event published to several topics is
+ * kept once and counts in each; it goes as a whole.
+ *
+ * <p>A replay from an id merges, in sequence order, the kept events the client hears (broadcasts, and its topics'
+ * events) after that id's event. It is a hit only if nothing the client hears after that event was let go of: each
+ * topic remembers the newest event it let go of, and a topic with nothing kept is remembered among the last
+ * {@code capacity} such (the broadcasts always are); one forgotten past that makes a replay from before its last loss
+ * a miss for any client with topics. A miss is never silent, only sometimes cautious.
+ *
+ * <p><b>Threading.</b> Not thread-safe: the broadcaster guards it with its lock.
  */
 final class History {
-  private final Frame[] frames;
-  private final @Nullable String[] ids;
-  private final long[] times;
+  /** The key of broadcasts, which every client hears; no topic name is empty. */
+  private static final String BROADCASTS = "";
+
+  private final int capacity;
+  private final int perTopic;
   private final long maxAgeNanos;
-  private final Map<String, Long> positions = new HashMap<>();
-  private long first; // position of the oldest kept event
-  private long next; // position the next event gets
-  private @Nullable String evictedId; // the id of the newest event evicted, if it had one
+  private final TreeMap<Long, Entry> entries = new TreeMap<>(); // kept, by sequence
+  private final Map<String, Entry> byId = new HashMap<>(); // a reused id points at its newest event
+  private final Map<String, Topic> topics = new HashMap<>(); // those with events kept
+  private final LinkedHashMap<String, Topic> emptied = new LinkedHashMap<>(); // those with none, oldest first
+  private final Map<Integer, LinkedHashMap<String, Topic>> bySize = new HashMap<>(); // topics by events kept
+  private int largest; // at least the size of the topic that keeps the most
+  private long sequence;
+  private long forgottenUpTo; // the newest event let go of by a topic no longer remembered
+  private long evictedSequence;
+  private @Nullable String evictedId; // the id of the newest event let go of, if it had one
 
   /**
    * Makes an empty history.
    *
-   * @param capacity how many events to keep, at least 1
+   * @param capacity how many events to keep in all, at least 1
+   * @param perTopic how many events each topic (and the broadcasts) keeps, at least 1
    * @param maxAgeNanos how long to keep an event, or {@code Long.MAX_VALUE} for no limit
    */
-  History(int capacity, long maxAgeNanos) {
-    frames = new Frame[capacity];
-    ids = new String[capacity];
-    times = new long[capacity];
+  History(int capacity, int perTopic, long maxAgeNanos) {
+    this.capacity = capacity;
+    this.perTopic = Math.min(perTopic, capacity);
     this.maxAgeNanos = maxAgeNanos;
   }
 
-  void add(@Nullable String id, Frame frame, long nowNanos) {
-    if (next - first == frames.length) {
-      evictOldest();
-    }
-    int slot = (int) (next % frames.length);
-    frames[slot] = frame;
-    ids[slot] = id;
-    times[slot] = nowNanos;
+  /**
+   * Keeps an event.
+   *
+   * @param id its id, if it has one
+   * @param published the topics it was published to, or {@code null} for a broadcast
+   */
+  void add(@Nullable String id, String @Nullable [] published, Frame frame, long nowNanos) {
+    expire(nowNanos);
+    Entry entry = new Entry(++sequence, id, published, frame, nowNanos);
+    entries.put(entry.sequence, entry);
     if (id != null) {
-      positions.put(id, next); // a reused id points at its newest event
+      byId.put(id, entry);
     }
-    next++;
+    for (String key : entry.keys()) {
+      Topic topic = topics.get(key);
+      if (topic == null) {
+        Topic remembered = emptied.remove(key);
+        topic = remembered != null ? remembered : new Topic(key);
+        topics.put(key, topic);
+      }
+      topic.kept.addLast(entry);
+      resized(topic, topic.kept.size() - 1);
+      if (topic.kept.size() > perTopic) {
+        evict(topic.kept.getFirst());
+      }
+    }
+    while (entries.size() > capacity) {
+      evict(largest().kept.getFirst());
+    }
   }
 
   /**
-   * Returns the events after the one with this id, oldest first.
+   * Returns the events after the one with this id that a client hears, oldest first.
    *
-   * @return the events, possibly none; {@code null} if the id is not in the history
+   * @param subscription the client's topics
+   * @return the events, possibly none; {@code null} if the id is not kept, or the client may have missed an event
+   *     that is no longer kept
    */
-  @Nullable List<Frame> after(String id, long nowNanos) {
+  @Nullable List<Frame> after(String id, ClientTopics subscription, long nowNanos) {
     expire(nowNanos);
-    Long position = positions.get(id);
-    if (position == null) {
+    Entry entry = byId.get(id);
+    return entry == null ? null : replay(entry.sequence, subscription);
+  }
+
+  /**
+   * Returns every event a client hears since the first one this history took, if it still holds them all.
+   *
+   * @param subscription the client's topics
+   * @return the events, possibly none; {@code null} if some that it hears were let go of
+   */
+  @Nullable List<Frame> fromStart(ClientTopics subscription, long nowNanos) {
+    expire(nowNanos);
+    return replay(0, subscription);
+  }
+
+  /**
+   * Returns the id of the newest kept event a client hears, its position.
+   *
+   * @return the id, or {@code null} if no such event is kept
+   */
+  @Nullable String newestHeardBy(ClientTopics subscription) {
+    Entry newest = null;
+    for (Topic topic : heardBy(subscription, topics)) {
+      Entry last = topic.kept.peekLast();
+      if (last != null && last.id != null && (newest == null || last.sequence > newest.sequence)) {
+        newest = last;
+      }
+    }
+    return newest == null ? null : newest.id;
+  }
+
+  /** Whether a client that hears these topics lost an event after the first {@code from} in sequence, at most. */
+  boolean lostAnyAfter(long from, ClientTopics subscription) {
+    if (!subscription.hearsBroadcastsOnly() && forgottenUpTo > from) {
+      return true; // a topic it may hear lost events after its id, and is forgotten; the broadcasts never are
+    }
+    for (Map<String, Topic> remembered : List.of(topics, emptied)) {
+      for (Topic topic : heardBy(subscription, remembered)) {
+        if (topic.lostUpTo > from) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private @Nullable List<Frame> replay(long from, ClientTopics subscription) {
+    if (lostAnyAfter(from, subscription)) {
       return null;
     }
-    List<Frame> missed = new ArrayList<>((int) (next - position - 1));
-    for (long p = position + 1; p < next; p++) {
-      missed.add(frames[(int) (p % frames.length)]);
+    List<Frame> missed = new ArrayList<>();
+    for (Entry entry : entries.tailMap(from, false).values()) {
+      if (subscription.hears(entry.published)) {
+        missed.add(entry.frame);
+      }
     }
     return missed;
   }
 
-  /**
-   * Returns every event since the first one this history took, if it still holds them all.
-   *
-   * @return the events, possibly none; {@code null} if some were let go of
-   */
-  @Nullable List<Frame> fromStart(long nowNanos) {
-    expire(nowNanos);
-    if (first != 0) {
-      return null;
+  /** The remembered topics a client hears: looked up by name, or for a client with patterns, all matched. */
+  private static Iterable<Topic> heardBy(ClientTopics subscription, Map<String, Topic> remembered) {
+    List<Topic> heard = new ArrayList<>();
+    if (subscription.patterns() > 0) {
+      for (Topic topic : remembered.values()) {
+        if (topic.key.equals(BROADCASTS) || subscription.hears(new String[] {topic.key})) { // identities too
+          heard.add(topic);
+        }
+      }
+      return heard;
     }
-    List<Frame> all = new ArrayList<>((int) next);
-    for (long p = 0; p < next; p++) {
-      all.add(frames[(int) (p % frames.length)]);
+    Topic broadcasts = remembered.get(BROADCASTS);
+    if (broadcasts != null) {
+      heard.add(broadcasts);
     }
-    return all;
+    for (String name : subscription.topics()) {
+      Topic topic = remembered.get(name);
+      if (topic != null) {
+        heard.add(topic);
+      }
+    }
+    String identity = subscription.identityKey();
+    Topic own = identity == null ? null : remembered.get(identity);
+    if (own != null) {
+      heard.add(own);
+    }
+    return heard;
   }
 
-  /** Drops every event; positions go on from where they were. */
+  /** Drops every event; sequence numbers go on from where they were. */
   void clear() {
-    while (next > first) {
-      evictOldest();
+    while (!entries.isEmpty()) {
+      evict(entries.firstEntry().getValue());
     }
   }
 
@@ -99,31 +203,91 @@ final class History {
    */
   @Nullable String evictedIdIfFull(long nowNanos) {
     expire(nowNanos);
-    return size() == frames.length ? evictedId : null;
+    return entries.size() == capacity ? evictedId : null;
   }
 
   int size() {
-    return (int) (next - first);
+    return entries.size();
   }
 
   private void expire(long nowNanos) {
     if (maxAgeNanos == Long.MAX_VALUE) {
       return;
     }
-    while (next > first && nowNanos - times[(int) (first % frames.length)] > maxAgeNanos) {
-      evictOldest();
+    while (!entries.isEmpty() && nowNanos - entries.firstEntry().getValue().time > maxAgeNanos) {
+      evict(entries.firstEntry().getValue());
     }
   }
 
-  private void evictOldest() {
-    int slot = (int) (first % frames.length);
-    String id = ids[slot];
-    if (id != null) {
-      positions.remove(id, first);
+  /** Lets an event go from every topic that keeps it, each remembering the loss. */
+  private void evict(Entry entry) {
+    entries.remove(entry.sequence);
+    if (entry.id != null) {
+      byId.remove(entry.id, entry);
     }
-    evictedId = id;
-    frames[slot] = null;
-    ids[slot] = null;
-    first++;
+    if (entry.sequence > evictedSequence) {
+      evictedSequence = entry.sequence;
+      evictedId = entry.id;
+    }
+    for (String key : entry.keys()) {
+      Topic topic = topics.get(key);
+      if (topic == null || !topic.kept.removeFirstOccurrence(entry)) {
+        continue; // a topic named twice in one publish keeps it once
+      }
+      topic.lostUpTo = Math.max(topic.lostUpTo, entry.sequence);
+      resized(topic, topic.kept.size() + 1);
+      if (topic.kept.isEmpty() && !key.equals(BROADCASTS)) {
+        topics.remove(key);
+        emptied.put(key, topic);
+        if (emptied.size() > capacity) {
+          Iterator<Topic> eldest = emptied.values().iterator();
+          forgottenUpTo = Math.max(forgottenUpTo, eldest.next().lostUpTo);
+          eldest.remove();
+        }
+      }
+    }
+  }
+
+  /** Moves a topic to the bucket of its size now. */
+  private void resized(Topic topic, int before) {
+    int after = topic.kept.size();
+    if (before > 0) {
+      LinkedHashMap<String, Topic> bucket = bySize.get(before);
+      bucket.remove(topic.key);
+      if (bucket.isEmpty()) {
+        bySize.remove(before);
+      }
+    }
+    if (after > 0) {
+      bySize.computeIfAbsent(after, size -> new LinkedHashMap<>()).put(topic.key, topic);
+      largest = Math.max(largest, after);
+    }
+  }
+
+  /** The topic that keeps the most events, the one that gives one up when the total is over. */
+  private Topic largest() {
+    while (!bySize.containsKey(largest)) {
+      largest--;
+    }
+    return bySize.get(largest).values().iterator().next();
+  }
+
+  /** One kept event. */
+  private record Entry(long sequence, @Nullable String id, String @Nullable [] published, Frame frame, long time) {
+    /** The topics that keep it: its own, or the broadcasts'. */
+    String[] keys() {
+      return published == null ? new String[] {BROADCASTS} : published;
+    }
+  }
+
+  /** A topic's kept events, oldest first, and the newest one it let go of. */
+  private static final class Topic {
+    final String key;
+    final ArrayDeque<Entry> kept = new ArrayDeque<>();
+    long lostUpTo;
+
+    Topic(String key) {
+      this.key = key;
+    }
   }
 }

@@ -605,29 +605,29 @@ class DefaultBroadcasterTest {
 
   @Test
   void historyForgetsEventsOlderThanItsMaxAge() {
-    History history = new History(10, Duration.ofSeconds(1).toNanos());
+    History history = new History(10, 10, Duration.ofSeconds(1).toNanos());
     Frame frame = dev.herald.sse.core.EventEncoder.encode(Data.of("x"));
-    history.add("1", frame, 0);
-    history.add("2", frame, Duration.ofMillis(500).toNanos());
-    history.add("3", frame, Duration.ofMillis(900).toNanos());
+    history.add("1", null, frame, 0);
+    history.add("2", null, frame, Duration.ofMillis(500).toNanos());
+    history.add("3", null, frame, Duration.ofMillis(900).toNanos());
 
-    assertThat(history.after("1", Duration.ofMillis(950).toNanos())).hasSize(2);
-    assertThat(history.after("1", Duration.ofMillis(1100).toNanos())).isNull();
-    assertThat(history.after("2", Duration.ofMillis(1100).toNanos())).hasSize(1);
+    assertThat(history.after("1", ClientTopics.NONE, Duration.ofMillis(950).toNanos())).hasSize(2);
+    assertThat(history.after("1", ClientTopics.NONE, Duration.ofMillis(1100).toNanos())).isNull();
+    assertThat(history.after("2", ClientTopics.NONE, Duration.ofMillis(1100).toNanos())).hasSize(1);
     assertThat(history.size()).isEqualTo(2);
   }
 
   @Test
   void historyKeepsTheLastNEvents() {
-    History history = new History(3, Long.MAX_VALUE);
+    History history = new History(3, 3, Long.MAX_VALUE);
     Frame frame = dev.herald.sse.core.EventEncoder.encode(Data.of("x"));
     for (int i = 1; i <= 5; i++) {
-      history.add(Integer.toString(i), frame, i);
+      history.add(Integer.toString(i), null, frame, i);
     }
 
-    assertThat(history.after("2", 10)).isNull();
-    assertThat(history.after("3", 10)).hasSize(2);
-    assertThat(history.after("5", 10)).isEmpty();
+    assertThat(history.after("2", ClientTopics.NONE, 10)).isNull();
+    assertThat(history.after("3", ClientTopics.NONE, 10)).hasSize(2);
+    assertThat(history.after("5", ClientTopics.NONE, 10)).isEmpty();
   }
 
   // ---- limits and lifecycle ----

@@ -19,7 +19,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -44,9 +47,11 @@ public final class NettyResponder {
       boolean complete,
       @Nullable HttpResponseStatus malformed) {
 
-    static Request of(HttpRequest request) {
+    static Request of(HttpRequest request, @Nullable SocketAddress remote) {
       return new Request(
-          new RequestView(request.method().name(), request.headers()),
+          new RequestView(request.method().name(), request.uri(), request.headers(),
+              remote instanceof InetSocketAddress inet && inet.getAddress() != null
+                  ? inet.getAddress().getHostAddress() : null),
           request.protocolVersion(),
           HttpUtil.isKeepAlive(request),
           request instanceof LastHttpContent,
@@ -70,10 +75,11 @@ public final class NettyResponder {
   }
 
   /**
-   * The request's method and headers as the handshake reads them. Netty's headers are a plain object, not part of
-   * the reference-counted message, so they stay readable after the caller releases the request.
+   * The request's method, target and headers as the handshake reads them. Netty's headers are a plain object, not
+   * part of the reference-counted message, so they stay readable after the caller releases the request.
    */
-  private record RequestView(String method, HttpHeaders headers) implements SseRequest {
+  private record RequestView(String method, String uri, HttpHeaders headers, @Nullable String remoteAddress)
+      implements SseRequest {
     @Override
     public List<String> headers(String name) {
       return headers.getAll(name);
@@ -82,6 +88,18 @@ public final class NettyResponder {
     @Override
     public @Nullable String header(String name) {
       return headers.get(name);
+    }
+
+    @Override
+    public String path() {
+      return new QueryStringDecoder(uri).rawPath();
+    }
+
+    @Override
+    public List<String> queryParameters(String name) {
+      // Decoded as a servlet container does: UTF-8, '+' as a space; at most the decoder's 1,024 parameters.
+      List<String> values = new QueryStringDecoder(uri).parameters().get(name);
+      return values == null ? List.of() : values;
     }
   }
 
@@ -94,7 +112,7 @@ public final class NettyResponder {
    * @param handshake what decides the answer
    */
   public static void serve(ChannelHandlerContext ctx, HttpRequest request, Handshake handshake) {
-    Request r = Request.of(request);
+    Request r = Request.of(request, ctx.channel().remoteAddress());
     EventLoop loop = ctx.channel().eventLoop();
     if (loop.inEventLoop()) {
       answer(ctx, r, handshake);

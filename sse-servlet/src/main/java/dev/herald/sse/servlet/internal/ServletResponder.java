@@ -105,5 +105,15 @@ public final class ServletResponder {
     public @Nullable Principal principal() {
       return request.getUserPrincipal();
     }
+
+    @Override
+    public String path() {
+      return request.getRequestURI();
+    }
+
+    @Override
+    public @Nullable String remoteAddress() {
+      return request.getRemoteAddr();
+    }
   }
 }

@@ -1,0 +1,65 @@
+package dev.herald.sse.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.sse.Data;
+import dev.herald.sse.core.EventEncoder;
+import dev.herald.sse.spi.Frame;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The per-topic history alone: what it keeps, and when a replay is a miss. */
+class HistoryTest {
+  private static final Frame FRAME = EventEncoder.encode(Data.of("x"));
+  private static final ClientTopics BROADCASTS_ONLY = ClientTopics.NONE;
+
+  private static ClientTopics of(String... topics) {
+    return new TopicRouter(dev.herald.sse.core.TopicLimits.defaults(), new java.util.concurrent.locks.ReentrantLock(),
+        new Presence(null))
+        .subscription(List.of(topics), null);
+  }
+
+  @Test
+  void aTopicForgottenAmongManyEmptiedOnesMakesAnOlderReplayACautiousMissForTopicClientsOnly() {
+    History history = new History(4, 1, Long.MAX_VALUE);
+    history.add("1", new String[] {"quiet"}, FRAME, 0);
+    for (int i = 0; i < 10; i++) {
+      // y keeps one event, so each publish lets the one before go, and with it the only event of x/i-1.
+      history.add("e" + i, new String[] {"x/" + i, "y"}, FRAME, 0);
+    }
+
+    assertThat(history.size()).isEqualTo(2);
+    assertThat(history.after("e9", of("x/9", "quiet"), 0)).isEmpty();
+    assertThat(history.after("1", of("x/7"), 0)).as("x/7 is remembered: it lost e7").isNull();
+    assertThat(history.after("1", of("quiet"), 0)).as("cautious: a forgotten x/0..x/4 may be its").isNull();
+    assertThat(history.after("1", BROADCASTS_ONLY, 0)).as("the broadcasts are never forgotten").isEmpty();
+  }
+
+  @Test
+  void anAgeLimitLetsEveryTopicsOldEventsGoAndTheirClientsMissThem() {
+    History history = new History(10, 10, 100);
+    history.add("1", new String[] {"a"}, FRAME, 0);
+    history.add("2", new String[] {"b"}, FRAME, 50);
+    history.add("3", new String[] {"a"}, FRAME, 120);
+
+    assertThat(history.after("2", of("b"), 140)).isEmpty();
+    assertThat(history.fromStart(of("b"), 140)).hasSize(1);
+    assertThat(history.fromStart(of("a"), 140)).as("a's first event aged out").isNull();
+    assertThat(history.size()).isEqualTo(2);
+  }
+
+  @Test
+  void aPatternClientHearsTheLossesOfEveryTopicItMatches() {
+    History history = new History(10, 1, Long.MAX_VALUE);
+    history.add("1", new String[] {"rooms/1"}, FRAME, 0);
+    history.add("2", new String[] {"lobby"}, FRAME, 0);
+    history.add("3", new String[] {"rooms/2"}, FRAME, 0);
+    history.add("4", new String[] {"rooms/2"}, FRAME, 0); // rooms/2 keeps one: 3 goes
+
+    assertThat(history.after("2", of("rooms/*"), 0)).as("3 is gone").isNull();
+    assertThat(history.after("2", of("rooms/1", "lobby"), 0)).isEmpty();
+    assertThat(history.newestHeardBy(of("rooms/*"))).isEqualTo("4");
+    assertThat(history.newestHeardBy(of("rooms/1"))).isEqualTo("1");
+    assertThat(history.newestHeardBy(of("elsewhere"))).isNull();
+  }
+}
