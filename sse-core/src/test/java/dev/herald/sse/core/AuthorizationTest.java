@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /** The handshake's authorization: one decision from the request, acted on before any stream byte. */
 class AuthorizationTest {
   private final Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
-      .heartbeat(Duration.ZERO).assignIds(true).history(10).build());
+      .heartbeat(Duration.ZERO).assignIds(true).firstId(1).history(10).channel(queueOf(10)).build());
   private final List<Handshake.Open> opened = new ArrayList<>();
 
   @AfterEach
@@ -172,5 +172,10 @@ class AuthorizationTest {
     assertThatThrownBy(() -> Access.grant("", List.of())).isInstanceOf(IllegalArgumentException.class);
     assertThat(Access.grant(null, List.of("rooms/**")).allows("rooms/*/typing")).isTrue();
     assertThat(Access.anyone().allows("**")).isTrue();
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

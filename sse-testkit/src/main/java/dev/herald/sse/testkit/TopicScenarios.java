@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Data;
+import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.Access;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
@@ -115,7 +116,7 @@ public abstract class TopicScenarios extends HostedSuite {
    */
   @Test
   public void aResumeFromTheQueryParameterReplaysTheClientsTopicsOnly() throws Exception {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(100));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).firstId(1).history(100).channel(queueOf(100)));
     int port = serve(broadcaster);
     broadcaster.publish("rooms/1", Data.of("seen")); // id 1
     broadcaster.publish("rooms/1", Data.of("missed 1")); // 2
@@ -243,5 +244,10 @@ public abstract class TopicScenarios extends HostedSuite {
     List<String> wanted = new ArrayList<>(List.of(expected));
     wanted.add(END);
     assertThat(all).isEqualTo(wanted);
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

@@ -8,6 +8,7 @@ import dev.herald.sse.CloseReason;
 import dev.herald.sse.Data;
 import dev.herald.sse.Subscription;
 import dev.herald.sse.TooManyStreamsException;
+import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.testing.FakeBackplane;
 import dev.herald.sse.core.testing.FakeTransport;
@@ -24,7 +25,7 @@ class IdentityDeliveryTest extends TopicTestSupport {
 
   @Test
   void aSendReachesEveryStreamOfTheIdentityAndNoOtherWhateverItsPatterns() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).firstId(1).history(10).channel(queueOf(10)));
     FakeTransport bobTab1 = as(broadcaster, "bob");
     FakeTransport bobTab2 = as(broadcaster, "bob", "rooms/*");
     FakeTransport alice = as(broadcaster, "alice", "**", "*");
@@ -41,7 +42,7 @@ class IdentityDeliveryTest extends TopicTestSupport {
 
   @Test
   void aStreamOfTheIdentityResumesWithWhatWasSentToItAndNoOneElsesEvents() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).firstId(1).history(10).channel(queueOf(10)));
     broadcaster.broadcast(Data.of("before")); // 1
     broadcaster.sendTo("bob", Data.of("to bob")); // 2
     broadcaster.sendTo("alice", Data.of("to alice")); // 3
@@ -93,5 +94,10 @@ class IdentityDeliveryTest extends TopicTestSupport {
     assertThatThrownBy(() -> broadcaster.sendTo("", Data.of("x"))).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> clustered.sendTo("bob", Data.of("x")))
         .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

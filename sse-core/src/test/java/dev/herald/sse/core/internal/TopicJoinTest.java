@@ -8,6 +8,7 @@ import dev.herald.sse.CloseReason;
 import dev.herald.sse.Data;
 import dev.herald.sse.InvalidTopicException;
 import dev.herald.sse.Sender;
+import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Channels;
 import dev.herald.sse.core.StreamConfig;
@@ -27,7 +28,7 @@ class TopicJoinTest extends TopicTestSupport {
 
   @Test
   void aJoinedTopicStartsAtTheJoinAndALeftOneEndsAtTheLeave() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).firstId(1).history(10).channel(queueOf(10)));
     SseChannel channel = broadcaster.subscribe(null, List.of("a"));
     FakeTransport client = serve(channel);
 
@@ -145,5 +146,10 @@ class TopicJoinTest extends TopicTestSupport {
     assertThat(subscribed).hasSize(1);
     assertThat(until(broadcaster, client)).containsExactly("welcome");
     assertThat(broadcaster.clientCount()).isEqualTo(1);
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

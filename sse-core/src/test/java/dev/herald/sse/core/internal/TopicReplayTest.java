@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class TopicReplayTest extends TopicTestSupport {
 
   private static BroadcasterConfig.Builder ids(int history) {
-    return BroadcasterConfig.builder().assignIds(true).history(history);
+    return BroadcasterConfig.builder().assignIds(true).firstId(1).history(history).channel(queueOf(history));
   }
 
   /** The id of the last event (or position) the client read, as its {@code EventSource} would resume from. */
@@ -132,7 +132,7 @@ class TopicReplayTest extends TopicTestSupport {
   @RepeatedTest(5)
   void clientsResumingWhilePublishesToTheirAndOtherTopicsRaceMissNothingAndSeeNothingTwice() throws Exception {
     int perTopic = 2_000;
-    Broadcaster broadcaster = broadcaster(ids(6 * perTopic)
+    Broadcaster broadcaster = broadcaster(ids(8 * perTopic)
         .channel(ChannelConfig.builder().maxQueuedEvents(8 * perTopic).maxQueuedBytes(16 << 20).build()));
     List<String> topics = List.of("rooms/1", "rooms/1/typing");
     FakeTransport observer = client(broadcaster, "rooms/1", "rooms/*/typing");
@@ -172,5 +172,10 @@ class TopicReplayTest extends TopicTestSupport {
     for (int i = 0; i < count; i++) {
       broadcaster.publish(topics, Data.of(prefix + i));
     }
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

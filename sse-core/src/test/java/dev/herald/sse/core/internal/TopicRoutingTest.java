@@ -7,6 +7,7 @@ import dev.herald.sse.Broadcaster;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.Data;
 import dev.herald.sse.InvalidTopicException;
+import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.TopicLimits;
 import dev.herald.sse.core.testing.FakeBackplane;
@@ -40,7 +41,7 @@ class TopicRoutingTest extends TopicTestSupport {
 
   @Test
   void aPublishToSeveralTopicsReachesAClientOfMoreThanOneOfThemOnce() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).firstId(1));
     FakeTransport one = client(broadcaster, "rooms/1");
     FakeTransport both = client(broadcaster, "rooms/1", "rooms/2", "rooms/*", "**");
     FakeTransport other = client(broadcaster, "rooms/3");
@@ -127,7 +128,7 @@ class TopicRoutingTest extends TopicTestSupport {
 
   @Test
   void aReplayHoldsTheBroadcastsAndTheEventsOfTheClientsTopicsOnly() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(100));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).firstId(1).history(100).channel(queueOf(100)));
     broadcaster.broadcast(Data.of("b1")); // id 1
     broadcaster.publish("rooms/1", Data.of("r1 a")); // 2
     broadcaster.publish("rooms/2", Data.of("r2 a")); // 3
@@ -146,7 +147,7 @@ class TopicRoutingTest extends TopicTestSupport {
 
   @Test
   void aPublishToATopicWithNoSubscriberEntersTheHistory() {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).history(10));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).firstId(1).history(10).channel(queueOf(10)));
     SseChannel early = broadcaster.subscribe(null, List.of("quiet"));
     broadcaster.publish("busy", Data.of("busy"));
     early.close(CloseReason.CLIENT_GONE);
@@ -163,5 +164,10 @@ class TopicRoutingTest extends TopicTestSupport {
 
     assertThatThrownBy(() -> broadcaster.publish("rooms/1", Data.of("x")))
         .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("clustered");
+  }
+
+  /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
+  private static ChannelConfig queueOf(int events) {
+    return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }
