@@ -31,9 +31,14 @@ final class Served {
 
   /** Starts a server on the host, stopped after the test, and returns its port. */
   int serve(ServerSetup setup) throws Exception {
+    return server(setup).port();
+  }
+
+  /** Starts a server on the host, stopped after the test (a test may stop it earlier: stopping twice is harmless). */
+  TestServer server(ServerSetup setup) throws Exception {
     TestServer server = host.start(setup);
     servers.add(server);
-    return server.port();
+    return server;
   }
 
   /** Connects a raw client, closed after the test, and sends it this request. */

@@ -7,9 +7,9 @@ package dev.herald.sse.testkit;
  * <p>A host serves, on 127.0.0.1 and any free port:
  * <ul>
  *   <li>{@code /events}: the setup's {@link ServerSetup#broadcaster() broadcaster}, the way an application of that
- *       host would serve one, with the setup's {@link ServerSetup#stream() configuration};
+ *       host would serve one, with the setup's {@link ServerSetup#streamConfig() configuration};
  *   <li>{@code /stream}: a stream to each client alone, through the transport's own per-client API (the one that
- *       gives the application a {@link dev.herald.sse.Sender}), handing each sender to
+ *       gives the application a {@link dev.herald.sse.Sender}), with the same configuration, handing each sender to
  *       {@link ServerSetup#onStream()};
  * </ul>
  * and answers other paths with an error status.

@@ -416,9 +416,8 @@ public abstract class TransportConformance extends HostedSuite {
     StreamGroup group = StreamGroup.create();
     Broadcaster broadcaster = broadcaster(greeting());
     group.include(broadcaster);
-    TestServer server = host.start(ServerSetup.of(broadcaster).withOnStream(this::opened)
+    TestServer server = served().server(ServerSetup.of(broadcaster).withOnStream(this::opened)
         .withStreamConfig(StreamConfig.builder().group(group).build()));
-    servers.add(server);
     RawSseClient events = send(server.port(), "GET", "/events");
     RawSseClient single = send(server.port(), "GET", "/stream");
     events.awaitEvents(1, DEADLINE);
@@ -448,13 +447,12 @@ public abstract class TransportConformance extends HostedSuite {
     Broadcaster broadcaster = broadcaster(greeting());
     group.include(broadcaster);
     Queue<Sender> senders = new ConcurrentLinkedQueue<>();
-    TestServer server = host.start(ServerSetup.of(broadcaster)
+    TestServer server = served().server(ServerSetup.of(broadcaster)
         .withOnStream(sender -> {
           senders.add(sender);
           opened(sender);
         })
         .withStreamConfig(StreamConfig.builder().group(group).gzip(true).build()));
-    servers.add(server);
     RawSseClient client = send(server.port(), "GET", "/stream", "Accept-Encoding: gzip, br");
 
     assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
