@@ -14,6 +14,7 @@ import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.RepeatedTest;
@@ -136,10 +137,14 @@ class TopicReplayTest extends TopicTestSupport {
         .channel(ChannelConfig.builder().maxQueuedEvents(8 * perTopic).maxQueuedBytes(16 << 20).build()));
     List<String> topics = List.of("rooms/1", "rooms/1/typing");
     FakeTransport observer = client(broadcaster, "rooms/1", "rooms/*/typing");
+    // The producers publish a tenth, then wait (with a bound) for the first resume, so that resumes race publishes
+    // however fast the producers run.
+    CountDownLatch firstResume = new CountDownLatch(1);
     CompletableFuture<?>[] producers = {
-        CompletableFuture.runAsync(() -> publish(broadcaster, List.of("rooms/1"), "r", perTopic)),
-        CompletableFuture.runAsync(() -> publish(broadcaster, List.of("rooms/2"), "other", perTopic)),
-        CompletableFuture.runAsync(() -> publish(broadcaster, List.of("rooms/1/typing", "rooms/2"), "t", perTopic)),
+        CompletableFuture.runAsync(() -> publish(broadcaster, List.of("rooms/1"), "r", perTopic, firstResume)),
+        CompletableFuture.runAsync(() -> publish(broadcaster, List.of("rooms/2"), "other", perTopic, firstResume)),
+        CompletableFuture.runAsync(() -> publish(broadcaster, List.of("rooms/1/typing", "rooms/2"), "t", perTopic,
+            firstResume)),
     };
     List<FakeTransport> resumed = new ArrayList<>();
     List<Integer> seenBefore = new ArrayList<>();
@@ -153,6 +158,7 @@ class TopicReplayTest extends TopicTestSupport {
       }
       resumed.add(serve(broadcaster.subscribe(seen.get(seen.size() - 1).lastEventId(), topics.subList(0, 1))));
       seenBefore.add(seen.size());
+      firstResume.countDown();
     }
     CompletableFuture.allOf(producers).get(30, TimeUnit.SECONDS);
     assertThat(resumed).as("clients resumed while the producers ran").isNotEmpty();
@@ -168,8 +174,17 @@ class TopicReplayTest extends TopicTestSupport {
     assertThat(broadcaster.stats().replayMisses()).isZero();
   }
 
-  private static void publish(Broadcaster broadcaster, List<String> topics, String prefix, int count) {
+  private static void publish(Broadcaster broadcaster, List<String> topics, String prefix, int count,
+      CountDownLatch firstResume) {
     for (int i = 0; i < count; i++) {
+      if (i == count / 10) {
+        try {
+          firstResume.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
       broadcaster.publish(topics, Data.of(prefix + i));
     }
   }
