@@ -29,7 +29,7 @@ import reactor.netty.resources.LoopResources;
  * {@link LeakRecorder}).
  */
 final class WebFluxHost implements SseHost {
-  private final Function<ServerSetup, HttpHandler> app;
+  private final Function<ServerSetup, App> apps;
 
   /** Serves the suites' routes as handler functions. */
   WebFluxHost() {
@@ -39,21 +39,30 @@ final class WebFluxHost implements SseHost {
   /**
    * Serves the suites' routes through another WebFlux application (an annotated controller's, say).
    *
-   * @param app makes the application's handler for a setup
+   * @param apps makes the application for a setup
    */
-  WebFluxHost(Function<ServerSetup, HttpHandler> app) {
-    this.app = app;
+  WebFluxHost(Function<ServerSetup, App> apps) {
+    this.apps = apps;
   }
 
-  static HttpHandler routes(ServerSetup setup) {
+  /**
+   * A WebFlux application under test: its handler, and what to close once its server stopped.
+   *
+   * @param handler the application's handler
+   * @param resources closed after the server stopped
+   */
+  record App(HttpHandler handler, AutoCloseable resources) {}
+
+  private static App routes(ServerSetup setup) {
     RouterFunction<ServerResponse> routes = WebFluxSse.route("/events", setup.broadcaster())
         .and(RouterFunctions.route(RequestPredicates.path("/stream"),
             request -> WebFluxSse.stream(request, setup.streamConfig(), setup.onStream())));
-    return RouterFunctions.toHttpHandler(routes);
+    return new App(RouterFunctions.toHttpHandler(routes), () -> {});
   }
 
   @Override
   public TestServer start(ServerSetup setup) {
+    App app = apps.apply(setup);
     LoopResources loops = LoopResources.create("webflux-test", 2, true);
     ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     HttpServer server = HttpServer.create()
@@ -61,7 +70,7 @@ final class WebFluxHost implements SseHost {
         .port(0)
         .runOn(loops)
         .doOnConnection(connection -> connections.add(connection.channel()))
-        .handle(new ReactorHttpHandlerAdapter(app.apply(setup)));
+        .handle(new ReactorHttpHandlerAdapter(app.handler()));
     if (setup.sendBuffer() > 0) {
       server = server.childOption(ChannelOption.SO_SNDBUF, setup.sendBuffer());
     }
@@ -79,7 +88,7 @@ final class WebFluxHost implements SseHost {
       }
 
       @Override
-      public synchronized void stop() {
+      public synchronized void stop() throws Exception {
         if (stopped) {
           return;
         }
@@ -87,6 +96,7 @@ final class WebFluxHost implements SseHost {
         running.disposeNow(Duration.ofSeconds(1));
         connections.close().syncUninterruptibly();
         loops.disposeLater(Duration.ZERO, Duration.ofSeconds(1)).block(Duration.ofSeconds(10));
+        app.resources().close();
       }
     };
   }
