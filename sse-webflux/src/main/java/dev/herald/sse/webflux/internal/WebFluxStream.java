@@ -115,17 +115,25 @@ final class WebFluxStream implements Publisher<DataBuffer>, Subscription {
     onLoop(() -> start(s));
   }
 
+  /**
+   * Starts the channel, tells the application, then hands the subscriber its subscription, whose first request
+   * drains what is queued: in that order, because the subscriber's requests drain at once, and the channel must be
+   * started (and the single-client application told) before anything is polled from it.
+   */
   private void start(Subscriber<? super DataBuffer> s) {
     subscriber = s;
-    s.onSubscribe(this);
     if (cancelled || !socket.isActive()) {
       log.debug("the client left before its stream started");
+      done = true;
+      s.onSubscribe(this);
+      s.onComplete(); // nothing to write to; Reactor Netty's end of the exchange fails quietly on a closed connection
       terminated();
       return;
     }
     connection.addHandlerLast(HANDLER_NAME, new Writability());
     channel.start(this::wake);
     open.opened();
+    s.onSubscribe(this);
     drain();
   }
 
@@ -191,14 +199,6 @@ final class WebFluxStream implements Publisher<DataBuffer>, Subscription {
     if (s == null || done || cancelled) {
       return;
     }
-    CloseReason reason = channel.closeReason();
-    if (reason != null && reason != CloseReason.SERVER_CLOSED) {
-      // The engine dropped this client (slow consumer, error) and emptied its queue: the connection goes with it.
-      done = true;
-      log.debug("stream ended ({}); closing the connection", reason);
-      socket.close();
-      return;
-    }
     Frame frame;
     // Demand and writability are checked before each poll: a drain that stops on a full connection must not poll,
     // so that the engine does not think it idle; the writability handler resumes it.
@@ -213,14 +213,23 @@ final class WebFluxStream implements Publisher<DataBuffer>, Subscription {
       // makes the client see the stream open at once, before any event.
       emit(s, buffers.wrap(ByteBuffer.allocate(0)));
     }
-    if (channel.isClosed() && !done && !cancelled) {
-      if (channel.hasPending()) {
-        startCloseGrace(); // server-closed with frames left and a full connection: a bounded time to take them
-      } else {
-        done = true;
-        startCloseGrace(); // the last chunk, too, must be taken in time
-        s.onComplete();
-      }
+    // Read once, after the writes: a close may come from another thread at any moment, and only the server's own
+    // leaves the queue to finish; any other empties it, so an empty queue alone does not mean a clean end.
+    CloseReason reason = channel.closeReason();
+    if (reason == null || done || cancelled) {
+      return;
+    }
+    if (reason != CloseReason.SERVER_CLOSED) {
+      // The engine dropped this client (slow consumer, error) and emptied its queue: the connection goes with it.
+      done = true;
+      log.debug("stream ended ({}); closing the connection", reason);
+      socket.close();
+    } else if (channel.hasPending()) {
+      startCloseGrace(); // frames left and a full connection: a bounded time to take them
+    } else {
+      done = true;
+      startCloseGrace(); // the last chunk, too, must be taken in time
+      s.onComplete();
     }
   }
 
