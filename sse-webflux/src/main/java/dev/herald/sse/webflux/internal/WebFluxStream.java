@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -41,7 +42,8 @@ import reactor.netty.Connection;
  *
  * <p><b>Threading.</b> Every drain runs on the connection's event loop: the engine's wake-up callback (any thread)
  * only schedules one there, once per idle-to-busy change; {@code request(n)} from another thread does the same.
- * Cancellation may come from any thread and only closes the channel, which is thread-safe.
+ * Cancellation may come from any thread: it closes the channel and ends it, both thread-safe. An event loop that no
+ * longer takes tasks (the server stopped) means the client is gone.
  *
  * <p><b>Ending.</b> When the channel is closed by the server and empty, the publisher completes and Reactor Netty
  * writes the last chunk; a client that does not take it within the close grace has its connection closed. When the
@@ -160,7 +162,7 @@ final class WebFluxStream implements Publisher<DataBuffer>, Subscription {
     }
     channel.close(CloseReason.CLIENT_GONE); // does nothing if it had ended already
     end();
-    loop.execute(this::cancelGrace);
+    onLoop(this::cancelGrace);
   }
 
   // ---- the drain ----
@@ -168,7 +170,7 @@ final class WebFluxStream implements Publisher<DataBuffer>, Subscription {
   /** The engine's callback, from any thread: schedules one drain on the event loop, never drains in place. */
   private void wake() {
     if (drainScheduled.compareAndSet(false, true)) {
-      loop.execute(drainTask);
+      onLoop(drainTask, false);
     }
   }
 
@@ -311,10 +313,24 @@ final class WebFluxStream implements Publisher<DataBuffer>, Subscription {
   }
 
   private void onLoop(Runnable task) {
-    if (loop.inEventLoop()) {
+    onLoop(task, true);
+  }
+
+  /**
+   * Runs a task on the connection's event loop: now if this is it and {@code inPlace} allows, else later. An event
+   * loop that no longer takes tasks (the server stopped) has closed its connections: the client is gone.
+   */
+  private void onLoop(Runnable task, boolean inPlace) {
+    if (inPlace && loop.inEventLoop()) {
       task.run();
-    } else {
+      return;
+    }
+    try {
       loop.execute(task);
+    } catch (RejectedExecutionException e) {
+      log.debug("the connection's event loop has stopped; the client is gone");
+      channel.close(CloseReason.CLIENT_GONE);
+      end();
     }
   }
 
