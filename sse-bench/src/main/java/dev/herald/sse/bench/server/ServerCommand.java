@@ -170,15 +170,23 @@ public final class ServerCommand {
     System.out.printf("sse-bench server: transport %s, pid %d, on http://%s:%d/events%n",
         label, ProcessHandle.current().pid(), host, server.port());
     System.out.flush();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      broadcaster.close();
-      app.close();
+    return runUntilKilled(broadcaster, app, () -> {
       try {
         server.close();
       } catch (IllegalStateException e) {
         System.err.println(e.getMessage() + ": " + e.getCause());
       }
+    });
+  }
+
+  /** Waits until the process is killed; then ends the streams, the app and the server, in that order. */
+  static int runUntilKilled(Broadcaster broadcaster, ExampleApp app, Runnable stopServer)
+      throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      broadcaster.close();
+      app.close();
+      stopServer.run();
       stopped.countDown();
     }));
     stopped.await();

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
@@ -62,15 +61,7 @@ final class WebFluxBench {
     System.out.printf("sse-bench server: transport %s, Reactor Netty, pid %d, on http://%s:%d/events%n",
         label, ProcessHandle.current().pid(), host, server.port());
     System.out.flush();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      broadcaster.close();
-      app.close();
-      server.disposeNow(Duration.ofSeconds(2));
-      stopped.countDown();
-    }));
-    stopped.await();
-    return 0;
+    return ServerCommand.runUntilKilled(broadcaster, app, () -> server.disposeNow(Duration.ofSeconds(2)));
   }
 
   private static Mono<ServerResponse> sinkStream(SinkFanout peer) {
