@@ -11,8 +11,11 @@ module dev.herald.sse.webflux {
   requires transitive spring.webflux;
   requires transitive reactor.core;
   requires transitive org.reactivestreams;
-  // Used inside only: the connection's event loop, writability and close (Reactor Netty, Netty).
+  // Used inside only: the connection's event loop, writability and close, and the request's HTTP version
+  // (Reactor Netty, Netty).
   requires reactor.netty.core;
+  requires reactor.netty.http;
+  requires io.netty.codec.http;
   requires io.netty.common;
   requires io.netty.transport;
   requires static transitive org.jspecify;

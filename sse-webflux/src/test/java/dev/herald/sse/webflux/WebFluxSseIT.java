@@ -59,6 +59,24 @@ class WebFluxSseIT {
   }
 
   @Test
+  void anHttp10ClientGetsAStreamThatTheConnectionsCloseEnds() throws Exception {
+    // HTTP/1.0 has no chunked encoding (RFC 9112, section 6.1: a server must not send Transfer-Encoding to it), so
+    // the stream is delimited by the connection's close, as on Herald's Netty transport.
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().greeting(Data.of("connected")));
+    int port = start(ServerSetup.of(broadcaster));
+    RawSseClient client = client(port, "GET /events HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+
+    assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
+    assertThat(client.response().header("Transfer-Encoding")).as("Transfer-Encoding").isNull();
+    assertThat(client.response().header("Content-Length")).as("Content-Length").isNull();
+    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected");
+    broadcaster.broadcast(Data.of("news"));
+    assertThat(client.awaitEvents(2, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected", "news");
+    broadcaster.close();
+    assertThat(client.awaitEnd(DEADLINE)).as("the stream ended by the server's close").isTrue();
+  }
+
+  @Test
   void aClientThatDoesNotReadTheEndOfItsStreamIsCutAfterTheCloseGrace() throws Exception {
     StreamGroup group = StreamGroup.create();
     Duration grace = Duration.ofMillis(500);

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.core.Handshake;
 import dev.herald.sse.core.SseRequest;
+import io.netty.handler.codec.http.HttpVersion;
 import java.security.Principal;
 import java.util.List;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.http.HttpInfos;
 
 /**
  * Writes a {@link Handshake}'s answer onto a WebFlux response: the status and headers, then a refusal's body or the
@@ -76,6 +78,12 @@ public final class WebFluxResponder {
    */
   static Mono<Void> body(ServerWebExchange exchange, Handshake.Answer answer, Handshake handshake) {
     ServerHttpResponse response = exchange.getResponse();
+    if (http10(response)) {
+      // Reactor Netty marks every response chunked, but HTTP/1.0 has no chunked encoding (RFC 9112, section 6.1:
+      // a server must not send Transfer-Encoding to it): without it, a stream is delimited by the connection's
+      // close, which Reactor Netty does after an HTTP/1.0 response, as Herald's Netty transport does.
+      response.getHeaders().remove(HttpHeaders.TRANSFER_ENCODING);
+    }
     if (answer instanceof Handshake.Refusal refusal) {
       return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(refusal.body())));
     }
@@ -97,6 +105,12 @@ public final class WebFluxResponder {
       open.channel().close(CloseReason.ERROR); // the transport owns the registered client, and cannot serve it
       return Mono.error(e);
     }
+  }
+
+  /** Tells whether the response answers an HTTP/1.0 request on Reactor Netty. */
+  private static boolean http10(ServerHttpResponse response) {
+    Object nativeResponse = ServerHttpResponseDecorator.getNativeResponse(response);
+    return nativeResponse instanceof HttpInfos request && HttpVersion.HTTP_1_0.equals(request.version());
   }
 
   /** The Reactor Netty connection under a response, or {@code null} on another server. */
