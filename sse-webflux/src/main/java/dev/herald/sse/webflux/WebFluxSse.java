@@ -26,7 +26,7 @@ import reactor.core.publisher.Mono;
  * @Bean
  * RouterFunction<ServerResponse> routes(Broadcaster broadcaster) {
  *   return WebFluxSse.route("/events", broadcaster)
- *       .and(RouterFunctions.route(GET("/clock"), request -> WebFluxSse.stream(request, sender -> tick(sender))));
+ *       .and(RouterFunctions.route(path("/clock"), request -> WebFluxSse.stream(request, sender -> tick(sender))));
  * }
  *
  * @RestController
