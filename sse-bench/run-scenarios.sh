@@ -3,7 +3,7 @@
 #
 #   sse-bench/run-scenarios.sh RESULTS.jsonl SCENARIO...
 #
-# Environment: TRANSPORTS (default "raw netty"; also jetty, tomcat and the idle floors jetty-idle, tomcat-idle), RUNS per scenario and transport (default 1), PORT (default 18000),
+# Environment: TRANSPORTS (default "raw netty"; also jetty, tomcat, the idle floors jetty-idle, tomcat-idle, webflux and its sink-based peer webflux-sink), RUNS per scenario and transport (default 1), PORT (default 18000),
 # TIMEOUT seconds per run (default 180), SERVER_ARGS (more server options, e.g. "--queue-events 4096"),
 # SERVER_OPTS (JVM options; default: a fixed, pre-touched 2 GiB heap, so that the server's RSS growth per client is
 # its off-heap memory, and the heap's share is read from the heap after a GC) and LOAD_OPTS.

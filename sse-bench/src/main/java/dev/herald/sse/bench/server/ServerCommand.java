@@ -22,8 +22,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code server --transport netty|raw|jetty|tomcat|jetty-idle|tomcat-idle [--host H] [--port P] [--threads T]
- * [--redis URL]}: the example's routes plus the bench routes, until killed.
+ * {@code server --transport netty|raw|jetty|tomcat|jetty-idle|tomcat-idle|webflux|webflux-sink [--host H] [--port P]
+ * [--threads T] [--redis URL]}: the example's routes plus the bench routes, until killed.
  */
 public final class ServerCommand {
   static final String USAGE = String.join("\n",
@@ -40,7 +40,9 @@ public final class ServerCommand {
       "  --transport T           netty: Herald on Netty (default); raw: the floor, plain Netty writing one shared",
       "                          buffer; jetty, tomcat: Herald's ServletSse in embedded Jetty 12 (ee10) or",
       "                          Tomcat 11; jetty-idle, tomcat-idle: a servlet that only holds each stream",
-      "                          after its greeting (the container's own cost per connection; no bursts)",
+      "                          after its greeting (the container's own cost per connection; no bursts);",
+      "                          webflux: Herald's WebFluxSse on Spring WebFlux and Reactor Netty;",
+      "                          webflux-sink: the peer, WebFlux's Flux<ServerSentEvent> of one multicast sink",
       "  --host ADDRESS          default 127.0.0.1",
       "  --port PORT             default 8000; 0 for any free port",
       "  --threads N             event loop threads for netty and raw (default: available processors)",
@@ -50,7 +52,8 @@ public final class ServerCommand {
       "  --redis URL             a cluster node: the broadcaster gets a RedisBackplane on URL",
       "                          (redis://127.0.0.1:6379), as the example's --redis does; ids are Redis's");
 
-  static final List<String> TRANSPORTS = List.of("netty", "raw", "jetty", "tomcat", "jetty-idle", "tomcat-idle");
+  static final List<String> TRANSPORTS = List.of("netty", "raw", "jetty", "tomcat", "jetty-idle", "tomcat-idle",
+      "webflux", "webflux-sink");
 
   private ServerCommand() {}
 
@@ -91,7 +94,7 @@ public final class ServerCommand {
       System.err.println("--transport must be one of " + TRANSPORTS + ": " + transport);
       return 2;
     }
-    if (redis != null && (transport.equals("raw") || transport.endsWith("-idle"))) {
+    if (redis != null && (transport.equals("raw") || transport.endsWith("-idle") || transport.endsWith("-sink"))) {
       System.err.println("--redis needs a Herald transport (netty, jetty or tomcat), not " + transport);
       return 2;
     }
@@ -109,9 +112,12 @@ public final class ServerCommand {
         .backplane(redis == null ? null : RedisBackplane.create(redis))
         .build());
     String label = transport
-        + (transport.endsWith("-idle") || transport.equals("raw")
+        + (transport.endsWith("-idle") || transport.endsWith("-sink") || transport.equals("raw")
             || queueEvents == ChannelConfig.defaults().maxQueuedEvents() ? "" : "-q" + queueEvents)
         + (redis == null ? "" : "-redis");
+    if (transport.startsWith("webflux")) {
+      return WebFluxBench.serve(transport, label, host, port, app, broadcaster);
+    }
     if (!transport.equals("netty") && !transport.equals("raw")) {
       return serveServlet(transport, label, host, port, app, broadcaster);
     }
@@ -164,15 +170,23 @@ public final class ServerCommand {
     System.out.printf("sse-bench server: transport %s, pid %d, on http://%s:%d/events%n",
         label, ProcessHandle.current().pid(), host, server.port());
     System.out.flush();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      broadcaster.close();
-      app.close();
+    return runUntilKilled(broadcaster, app, () -> {
       try {
         server.close();
       } catch (IllegalStateException e) {
         System.err.println(e.getMessage() + ": " + e.getCause());
       }
+    });
+  }
+
+  /** Waits until the process is killed; then ends the streams, the app and the server, in that order. */
+  static int runUntilKilled(Broadcaster broadcaster, ExampleApp app, Runnable stopServer)
+      throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      broadcaster.close();
+      app.close();
+      stopServer.run();
       stopped.countDown();
     }));
     stopped.await();
