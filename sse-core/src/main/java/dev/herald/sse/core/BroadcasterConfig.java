@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * <table>
  *   <caption>Settings and their defaults</caption>
  *   <tr><th>setting</th><th>default</th></tr>
+ *   <tr><td>{@link Builder#name name}</td><td>{@code default}</td></tr>
  *   <tr><td>{@link Builder#channel channel}</td><td>{@link ChannelConfig#defaults()}: 4,096 events, 1 MiB,
  *       disconnect when full</td></tr>
  *   <tr><td>{@link Builder#slowClientGrace slowClientGrace}</td><td>5 s</td></tr>
@@ -31,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#backplane backplane}</td><td>none: one node, in memory</td></tr>
  *   <tr><td>{@link Builder#replayRetry replayRetry}</td><td>30 s (with a backplane)</td></tr>
  *   <tr><td>{@link Builder#maxConcurrentReplays maxConcurrentReplays}</td><td>8 (with a backplane)</td></tr>
+ *   <tr><td>{@link Builder#deliveryObserver deliveryObserver}</td><td>none: delivery delays are not measured</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -60,6 +62,10 @@ public final class BroadcasterConfig {
   private static final int UNSET = -1;
   private static final BroadcasterConfig DEFAULTS = builder().build();
 
+  /** The longest name {@link Builder#name(String)} takes. */
+  private static final int MAX_NAME_LENGTH = 64;
+
+  private final String name;
   private final ChannelConfig channel;
   private final Duration slowClientGrace;
   private final Duration heartbeat;
@@ -75,8 +81,10 @@ public final class BroadcasterConfig {
   private final @Nullable Backplane backplane;
   private final Duration replayRetry;
   private final int maxConcurrentReplays;
+  private final @Nullable DeliveryObserver deliveryObserver;
 
   private BroadcasterConfig(Builder b) {
+    name = b.name;
     channel = b.channel;
     slowClientGrace = b.slowClientGrace;
     heartbeat = b.heartbeat;
@@ -92,6 +100,7 @@ public final class BroadcasterConfig {
     backplane = b.backplane;
     replayRetry = b.replayRetry;
     maxConcurrentReplays = b.maxConcurrentReplays;
+    deliveryObserver = b.deliveryObserver;
   }
 
   /**
@@ -110,6 +119,15 @@ public final class BroadcasterConfig {
    */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Returns the broadcaster's name; see {@link Builder#name(String)}.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
   }
 
   /**
@@ -249,9 +267,19 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns the observer of delivery delays; see {@link Builder#deliveryObserver(DeliveryObserver)}.
+   *
+   * @return the observer, or {@code null} when delivery delays are not measured
+   */
+  public @Nullable DeliveryObserver deliveryObserver() {
+    return deliveryObserver;
+  }
+
+  /**
    * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
+    private String name = "default";
     private ChannelConfig channel = ChannelConfig.defaults();
     private Duration slowClientGrace = Duration.ofSeconds(5);
     private Duration heartbeat = Duration.ofSeconds(15);
@@ -267,8 +295,36 @@ public final class BroadcasterConfig {
     private @Nullable Backplane backplane;
     private Duration replayRetry = Duration.ofSeconds(30);
     private int maxConcurrentReplays = 8;
+    private @Nullable DeliveryObserver deliveryObserver;
 
     private Builder() {}
+
+    /**
+     * Names the broadcaster, for its metrics (the {@code broadcaster} tag of {@code sse-micrometer}'s meters) and
+     * health. Default {@code default}. An application with several broadcasters gives each its own name, from a
+     * fixed set: a name per topic or per user would make a metric series each.
+     *
+     * @param name 1 to 64 characters, none of them a control character or a space at either end
+     * @return this builder
+     * @throws IllegalArgumentException if empty, longer than 64 characters, with a control character, or with
+     *     leading or trailing white space
+     */
+    public Builder name(String name) {
+      requireNonNull(name, "name");
+      if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+        throw new IllegalArgumentException(
+            "name must be 1 to " + MAX_NAME_LENGTH + " characters; it has " + name.length());
+      }
+      if (name.chars().anyMatch(Character::isISOControl)) {
+        // Not echoed: a control character in a message would reach logs as it is.
+        throw new IllegalArgumentException("name must not contain control characters");
+      }
+      if (!name.strip().equals(name)) {
+        throw new IllegalArgumentException("name must not start or end with white space: \"" + name + '"');
+      }
+      this.name = name;
+      return this;
+    }
 
     /**
      * Sets the limits of each client's queue and the overflow policy. Default {@link ChannelConfig#defaults()}.
@@ -518,6 +574,19 @@ public final class BroadcasterConfig {
         throw new IllegalArgumentException("maxConcurrentReplays must be at least 1: " + replays);
       }
       this.maxConcurrentReplays = replays;
+      return this;
+    }
+
+    /**
+     * Measures how long broadcast events wait between their broadcast and their write to each client's
+     * connection, and reports a sample of these delays to an observer (see {@link DeliveryObserver} for what is
+     * measured and on which threads it is called). Default none: nothing is measured, at no cost.
+     *
+     * @param observer the observer, or {@code null} to measure nothing
+     * @return this builder
+     */
+    public Builder deliveryObserver(@Nullable DeliveryObserver observer) {
+      this.deliveryObserver = observer;
       return this;
     }
 

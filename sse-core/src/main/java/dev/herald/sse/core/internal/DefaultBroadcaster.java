@@ -11,6 +11,7 @@ import dev.herald.sse.Event;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.core.DeliveryObserver;
 import dev.herald.sse.core.EventEncoder;
 import dev.herald.sse.core.OverflowPolicy;
 import dev.herald.sse.core.spi.Backplane;
@@ -76,6 +77,8 @@ public final class DefaultBroadcaster implements Broadcaster {
   private final CompletableFuture<Void> ending = new CompletableFuture<>();
   private volatile long lastBroadcastNanos = System.nanoTime();
   private final @Nullable ClusterNode cluster;
+  /** Measures delivery delays, or {@code null} when no observer is set: then frames carry no time. */
+  private final @Nullable DeliveryDelays delays;
 
   /**
    * Makes a broadcaster and starts its heartbeat.
@@ -85,6 +88,8 @@ public final class DefaultBroadcaster implements Broadcaster {
   public DefaultBroadcaster(BroadcasterConfig config) {
     this.config = requireNonNull(config, "config");
     this.channelConfig = config.channel();
+    DeliveryObserver observer = config.deliveryObserver();
+    this.delays = observer == null ? null : new DeliveryDelays(observer);
     Event greetingEvent = config.greeting();
     this.greeting = greetingEvent == null ? null : encode(greetingEvent);
     Duration maxAge = config.historyMaxAge();
@@ -119,7 +124,8 @@ public final class DefaultBroadcaster implements Broadcaster {
   @Override
   public SseChannel subscribe(@Nullable String lastEventId) {
     String resumeFrom = lastEventId == null || lastEventId.isEmpty() ? null : lastEventId;
-    DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters);
+    DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters,
+        delays == null ? null : delays.sampler());
     boolean missed = false;
     boolean fetch = false;
     lock.lock();
@@ -277,6 +283,11 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   @Override
+  public String name() {
+    return config.name();
+  }
+
+  @Override
   public int clientCount() {
     lock.lock();
     try {
@@ -375,6 +386,12 @@ public final class DefaultBroadcaster implements Broadcaster {
     logger.debug("broadcaster closed; ended {} client streams", snapshot.length);
   }
 
+  /** Encodes a broadcast event with the time of its broadcast, for the delivery delay; enforces the size limit. */
+  private Frame stamped(Event event, long now) {
+    return DefaultChannel.checkSize(new ByteFrame(EventEncoder.encodeToBytes(event), now),
+        channelConfig.maxEventBytes());
+  }
+
   /** Encodes an event, enforcing the size limit. */
   Frame encode(Event event) {
     return DefaultChannel.checkSize(EventEncoder.encode(event), channelConfig.maxEventBytes());
@@ -395,7 +412,7 @@ public final class DefaultBroadcaster implements Broadcaster {
         sent = data.withId(id);
       }
     }
-    Frame frame = encode(sent);
+    Frame frame = delays == null ? encode(sent) : stamped(sent, now);
     if (history != null && event instanceof Data) {
       history.add(id, frame, now);
     }
