@@ -43,11 +43,13 @@ public class HeraldSseAutoConfiguration {
   public HeraldSseAutoConfiguration() {}
 
   /**
-   * The group whose streams end when the application stops.
+   * The group whose streams end when the application stops. {@link HeraldSseShutdown} shuts it down, earlier than
+   * Spring's destroy would; and Spring's inferred destroy method ({@code shutdown}) would wait on the stage it
+   * returns with {@code Future.get()}, which a minimal stage does not support.
    *
    * @return a new group
    */
-  @Bean
+  @Bean(destroyMethod = "")
   @ConditionalOnMissingBean
   public StreamGroup heraldStreamGroup() {
     return StreamGroup.create();
