@@ -64,8 +64,10 @@ import org.jspecify.annotations.Nullable;
  * </table>
  *
  * <p>The delay timer publishes count, total and maximum; its histogram is off unless the registry's meter filters
- * turn it on (in Spring Boot: {@code management.metrics.distribution.percentiles-histogram.herald.sse.delivery.delay=true},
- * or {@code ...slo.herald.sse.delivery.delay=50ms,200ms} for SLO buckets), with buckets from 100 µs to 30 s.
+ * turn it on (in Spring Boot:
+ * {@code management.metrics.distribution.percentiles-histogram.herald.sse.delivery.delay=true}, or
+ * {@code management.metrics.distribution.slo.herald.sse.delivery.delay=50ms,200ms} for SLO buckets), with buckets
+ * from 100 µs to 30 s.
  *
  * <p><b>Threading.</b> Thread-safe. The gauges and counters cost the broadcaster nothing until the registry reads
  * them, and each read takes one {@link Broadcaster#stats()} snapshot (a short lock and a sum over the clients).

@@ -12,6 +12,7 @@ import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.micrometer.DeliveryDelayRecorder;
 import dev.herald.sse.redis.RedisBackplane;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -73,8 +74,8 @@ public class HeraldSseAutoConfiguration {
     return broadcaster;
   }
 
-  static BroadcasterConfig config(HeraldSseProperties properties, @org.jspecify.annotations.Nullable
-      DeliveryObserver observer, @org.jspecify.annotations.Nullable Backplane backplane) {
+  static BroadcasterConfig config(HeraldSseProperties properties, @Nullable DeliveryObserver observer,
+      @Nullable Backplane backplane) {
     BroadcasterConfig.Builder config = BroadcasterConfig.builder().name(properties.getName())
         .assignIds(properties.isAssignIds()).channel(channel(properties.getQueue()))
         .deliveryObserver(observer).backplane(backplane);
