@@ -258,6 +258,16 @@ public interface Broadcaster extends AutoCloseable {
   CompletionStage<Void> broadcastPaced(Event event);
 
   /**
+   * Returns this broadcaster's name, which tells it apart from the application's other broadcasters in metrics and
+   * health reports (Herald's broadcasters take it from their configuration).
+   *
+   * @return the name; {@code default} unless one was given
+   */
+  default String name() {
+    return "default";
+  }
+
+  /**
    * Returns how many clients are connected now.
    *
    * @return the number of open client streams

@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
  * <table>
  *   <caption>Settings and their defaults</caption>
  *   <tr><th>setting</th><th>default</th></tr>
+ *   <tr><td>{@link Builder#name name}</td><td>{@code default}</td></tr>
  *   <tr><td>{@link Builder#channel channel}</td><td>{@link ChannelConfig#defaults()}: 4,096 events, 1 MiB,
  *       disconnect when full</td></tr>
  *   <tr><td>{@link Builder#slowClientGrace slowClientGrace}</td><td>5 s</td></tr>
@@ -38,6 +39,7 @@ import org.jspecify.annotations.Nullable;
  *   <tr><td>{@link Builder#onPresence onPresence}</td><td>none</td></tr>
  *   <tr><td>{@link Builder#topicLimits topicLimits}</td><td>{@link TopicLimits#defaults()}: 64 topics per client,
  *       8 of them patterns, names of at most 256 characters</td></tr>
+ *   <tr><td>{@link Builder#deliveryObserver deliveryObserver}</td><td>none: delivery delays are not measured</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -67,6 +69,10 @@ public final class BroadcasterConfig {
   private static final int UNSET = -1;
   private static final BroadcasterConfig DEFAULTS = builder().build();
 
+  /** The longest name {@link Builder#name(String)} takes. */
+  private static final int MAX_NAME_LENGTH = 64;
+
+  private final String name;
   private final ChannelConfig channel;
   private final Duration slowClientGrace;
   private final Duration heartbeat;
@@ -86,8 +92,10 @@ public final class BroadcasterConfig {
   private final TopicLimits topicLimits;
   private final Consumer<? super Sender> onSubscribe;
   private final @Nullable PresenceListener onPresence;
+  private final @Nullable DeliveryObserver deliveryObserver;
 
   private BroadcasterConfig(Builder b) {
+    name = b.name;
     channel = b.channel;
     slowClientGrace = b.slowClientGrace;
     heartbeat = b.heartbeat;
@@ -107,6 +115,7 @@ public final class BroadcasterConfig {
     topicLimits = b.topicLimits;
     onSubscribe = b.onSubscribe;
     onPresence = b.onPresence;
+    deliveryObserver = b.deliveryObserver;
   }
 
   /**
@@ -125,6 +134,15 @@ public final class BroadcasterConfig {
    */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Returns the broadcaster's name; see {@link Builder#name(String)}.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
   }
 
   /**
@@ -300,9 +318,19 @@ public final class BroadcasterConfig {
   }
 
   /**
+   * Returns the observer of delivery delays; see {@link Builder#deliveryObserver(DeliveryObserver)}.
+   *
+   * @return the observer, or {@code null} when delivery delays are not measured
+   */
+  public @Nullable DeliveryObserver deliveryObserver() {
+    return deliveryObserver;
+  }
+
+  /**
    * Builds a {@link BroadcasterConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
+    private String name = "default";
     private ChannelConfig channel = ChannelConfig.defaults();
     private Duration slowClientGrace = Duration.ofSeconds(5);
     private Duration heartbeat = Duration.ofSeconds(15);
@@ -322,8 +350,36 @@ public final class BroadcasterConfig {
     private TopicLimits topicLimits = TopicLimits.defaults();
     private Consumer<? super Sender> onSubscribe = client -> {};
     private @Nullable PresenceListener onPresence;
+    private @Nullable DeliveryObserver deliveryObserver;
 
     private Builder() {}
+
+    /**
+     * Names the broadcaster, for its metrics (the {@code broadcaster} tag of {@code sse-micrometer}'s meters) and
+     * health. Default {@code default}. An application with several broadcasters gives each its own name, from a
+     * fixed set: a name per topic or per user would make a metric series each.
+     *
+     * @param name 1 to 64 characters, none of them a control character or a space at either end
+     * @return this builder
+     * @throws IllegalArgumentException if empty, longer than 64 characters, with a control character, or with
+     *     leading or trailing white space
+     */
+    public Builder name(String name) {
+      requireNonNull(name, "name");
+      if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+        throw new IllegalArgumentException(
+            "name must be 1 to " + MAX_NAME_LENGTH + " characters; it has " + name.length());
+      }
+      if (name.chars().anyMatch(Character::isISOControl)) {
+        // Not echoed: a control character in a message would reach logs as it is.
+        throw new IllegalArgumentException("name must not contain control characters");
+      }
+      if (!name.strip().equals(name)) {
+        throw new IllegalArgumentException("name must not start or end with white space: \"" + name + '"');
+      }
+      this.name = name;
+      return this;
+    }
 
     /**
      * Sets the limits of each client's queue and the overflow policy. Default {@link ChannelConfig#defaults()}.
@@ -637,6 +693,19 @@ public final class BroadcasterConfig {
      */
     public Builder onPresence(@Nullable PresenceListener onPresence) {
       this.onPresence = onPresence;
+      return this;
+    }
+
+    /**
+     * Measures how long broadcast events wait between their broadcast and their write to each client's
+     * connection, and reports a sample of these delays to an observer (see {@link DeliveryObserver} for what is
+     * measured and on which threads it is called). Default none: nothing is measured, at no cost.
+     *
+     * @param observer the observer, or {@code null} to measure nothing
+     * @return this builder
+     */
+    public Builder deliveryObserver(@Nullable DeliveryObserver observer) {
+      this.deliveryObserver = observer;
       return this;
     }
 

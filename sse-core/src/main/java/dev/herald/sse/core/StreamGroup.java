@@ -138,7 +138,7 @@ public final class StreamGroup {
     lock.lock();
     try {
       if (ending != null) {
-        return ending.minimalCompletionStage();
+        return ending.copy(); // a future of its own, which a framework may wait on (Spring does) and nobody can complete
       }
       done = new CompletableFuture<>();
       ending = done;
@@ -158,7 +158,7 @@ public final class StreamGroup {
     log.debug("shutting down {} streams and {} broadcasters", open.length, included.length);
     CompletableFuture.allOf(endings.toArray(new CompletableFuture<?>[0]))
         .whenCompleteAsync((ended, failure) -> done.complete(null));
-    return done.minimalCompletionStage();
+    return done.copy();
   }
 
   /**

@@ -85,6 +85,32 @@ class BroadcasterConfigTest {
     later.close();
   }
 
+  @Test
+  void aBroadcasterIsNamedDefaultUnlessGivenAName() {
+    assertThat(BroadcasterConfig.defaults().name()).isEqualTo("default");
+    try (Broadcaster unnamed = Broadcasters.create(BroadcasterConfig.builder().heartbeat(Duration.ZERO).build());
+        Broadcaster named = Broadcasters.create(BroadcasterConfig.builder().heartbeat(Duration.ZERO)
+            .name("chat-room.eu").build())) {
+      assertThat(unnamed.name()).isEqualTo("default");
+      assertThat(named.name()).isEqualTo("chat-room.eu");
+    }
+  }
+
+  @Test
+  void aNameIsShortWithoutControlCharactersOrSurroundingSpace() {
+    assertThat(BroadcasterConfig.builder().name("x".repeat(64)).build().name()).hasSize(64);
+    assertThatThrownBy(() -> BroadcasterConfig.builder().name(""))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 to 64 characters");
+    assertThatThrownBy(() -> BroadcasterConfig.builder().name("x".repeat(65)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("name must be 1 to 64 characters; it has 65");
+    assertThatThrownBy(() -> BroadcasterConfig.builder().name("chat\nroom"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("name must not contain control characters");
+    assertThatThrownBy(() -> BroadcasterConfig.builder().name(" chat"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("white space");
+    assertThatThrownBy(() -> BroadcasterConfig.builder().name(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("name");
+  }
+
   private static String lastId(SseChannel channel) {
     String last = "";
     Frame frame;

@@ -8,7 +8,10 @@ import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.examples.ExampleOptions;
+import dev.herald.sse.micrometer.BroadcasterMetrics;
+import dev.herald.sse.micrometer.DeliveryDelayRecorder;
 import dev.herald.sse.redis.RedisBackplane;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -50,7 +53,9 @@ public final class ServerCommand {
       "  --queue-events N        each client's queue in events (default 4096, Herald's default); a client",
       "                          that falls further behind is disconnected as a slow consumer",
       "  --redis URL             a cluster node: the broadcaster gets a RedisBackplane on URL",
-      "                          (redis://127.0.0.1:6379), as the example's --redis does; ids are Redis's");
+      "                          (redis://127.0.0.1:6379), as the example's --redis does; ids are Redis's",
+      "  --metrics on|off        on: the broadcaster's sse-micrometer meters, delivery delay timer included,",
+      "                          bound to an in-memory registry (default off), for their cost under load");
 
   static final List<String> TRANSPORTS = List.of("netty", "raw", "jetty", "tomcat", "jetty-idle", "tomcat-idle",
       "webflux", "webflux-sink");
@@ -65,6 +70,7 @@ public final class ServerCommand {
     int history = -1; // as long as the queue: a client cut as slow can resume
     int queueEvents = ChannelConfig.defaults().maxQueuedEvents();
     String redis = null;
+    boolean metrics = false;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
@@ -84,6 +90,7 @@ public final class ServerCommand {
         case "--history" -> history = Integer.parseInt(value);
         case "--queue-events" -> queueEvents = Integer.parseInt(value);
         case "--redis" -> redis = value;
+        case "--metrics" -> metrics = value.equals("on");
         default -> {
           System.err.println("unknown option: " + flag + "\n\n" + USAGE);
           return 2;
@@ -99,6 +106,7 @@ public final class ServerCommand {
       return 2;
     }
     ExampleApp app = new ExampleApp(ExampleOptions.defaults());
+    DeliveryDelayRecorder delays = metrics ? new DeliveryDelayRecorder() : null;
     // The example's broadcaster (greeting, ids, heartbeat, history), with the chosen queue.
     Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
         .greeting(Data.of("connected"))
@@ -110,11 +118,16 @@ public final class ServerCommand {
             .maxQueuedBytes(Math.max(1L << 20, queueEvents * 256L))
             .build())
         .backplane(redis == null ? null : RedisBackplane.create(redis))
+        .deliveryObserver(delays)
         .build());
+    if (delays != null) {
+      new BroadcasterMetrics(broadcaster, delays).bindTo(new SimpleMeterRegistry());
+    }
     String label = transport
         + (transport.endsWith("-idle") || transport.endsWith("-sink") || transport.equals("raw")
             || queueEvents == ChannelConfig.defaults().maxQueuedEvents() ? "" : "-q" + queueEvents)
-        + (redis == null ? "" : "-redis");
+        + (redis == null ? "" : "-redis")
+        + (metrics ? "-metrics" : "");
     if (transport.startsWith("webflux")) {
       return WebFluxBench.serve(transport, label, host, port, app, broadcaster);
     }

@@ -7,9 +7,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
-/** A frame over a byte array that nobody else writes to. */
+/**
+ * A frame over a byte array that nobody else writes to; a broadcast's frame may also carry when it was broadcast,
+ * for the delivery delay ({@link dev.herald.sse.core.DeliveryObserver}).
+ */
 public final class ByteFrame implements Frame {
   private final byte[] bytes;
+  private final boolean stamped;
+  private final long broadcastNanos;
   /** This frame deflated on its own, made by the first compressed stream that sends it and shared by the rest. */
   private volatile @Nullable ByteFrame deflated;
 
@@ -20,6 +25,30 @@ public final class ByteFrame implements Frame {
    */
   public ByteFrame(byte[] bytes) {
     this.bytes = bytes;
+    this.stamped = false;
+    this.broadcastNanos = 0;
+  }
+
+  /**
+   * Wraps an array as {@link #ByteFrame(byte[])} does, for a broadcast made at a given time.
+   *
+   * @param bytes the encoded bytes, owned by the frame from now on
+   * @param broadcastNanos when it was broadcast, in {@link System#nanoTime()}'s time
+   */
+  public ByteFrame(byte[] bytes, long broadcastNanos) {
+    this.bytes = bytes;
+    this.stamped = true;
+    this.broadcastNanos = broadcastNanos;
+  }
+
+  /** Whether this frame carries the time of its broadcast. */
+  boolean stamped() {
+    return stamped;
+  }
+
+  /** When this frame was broadcast, in {@link System#nanoTime()}'s time; meaningful only if {@link #stamped()}. */
+  long broadcastNanos() {
+    return broadcastNanos;
   }
 
   @Override

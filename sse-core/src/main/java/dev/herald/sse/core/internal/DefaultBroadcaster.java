@@ -11,6 +11,7 @@ import dev.herald.sse.Subscription;
 import dev.herald.sse.TooManyClientsException;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.core.DeliveryObserver;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.spi.Frame;
 import dev.herald.sse.spi.SseChannel;
@@ -63,6 +64,8 @@ public final class DefaultBroadcaster implements Broadcaster {
   /** Completes once every stream this broadcaster had when it closed has ended. */
   private final CompletableFuture<Void> ending = new CompletableFuture<>();
   private final @Nullable ClusterNode cluster;
+  /** Measures delivery delays, or {@code null} when no observer is set: then frames carry no time. */
+  private final @Nullable DeliveryDelays delays;
 
   /**
    * Makes a broadcaster and starts its heartbeat.
@@ -77,6 +80,8 @@ public final class DefaultBroadcaster implements Broadcaster {
     Backplane backplane = config.backplane();
     boolean assignIds = config.assignIds() && backplane == null; // with a backplane, the log gives the ids
     this.recorder = new Recorder(config, assignIds);
+    DeliveryObserver observer = config.deliveryObserver();
+    this.delays = observer == null ? null : new DeliveryDelays(observer);
     Event greetingEvent = config.greeting();
     this.greeting = greetingEvent == null ? null : encode(greetingEvent);
     this.cluster = backplane == null ? null : new ClusterNode(this, backplane, config);
@@ -99,7 +104,8 @@ public final class DefaultBroadcaster implements Broadcaster {
     // Refused whole, before anything is held.
     ClientTopics subscription = topics.subscription(request.topics(), request.identity());
     String resumeFrom = request.lastEventId();
-    DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters);
+    DefaultChannel channel = new DefaultChannel(channelConfig, resumeFrom, counters,
+        delays == null ? null : delays.sampler());
     channel.owner = this;
     channel.subscription = subscription;
     Resumption.Start start = null;
@@ -285,6 +291,11 @@ public final class DefaultBroadcaster implements Broadcaster {
   }
 
   @Override
+  public String name() {
+    return config.name();
+  }
+
+  @Override
   public int clientCount() {
     lock.lock();
     try {
@@ -317,7 +328,7 @@ public final class DefaultBroadcaster implements Broadcaster {
   @Override
   public CompletionStage<Void> shutdown() {
     closeAll(true);
-    return ending.minimalCompletionStage();
+    return ending.copy(); // a future of its own, which a framework may wait on and nobody else can complete
   }
 
   private void closeAll(boolean closeBackplane) {

@@ -67,6 +67,8 @@ public final class DefaultChannel implements SseChannel, Sender {
   private final Counters counters;
   private final FrameQueue queue;
   private final ParkedSends parked;
+  /** Measures delivery delays, or {@code null} when the broadcaster has no observer: then polls measure nothing. */
+  private final DeliveryDelays.@Nullable Sampler delays;
   private final AtomicReference<@Nullable CloseReason> closeReason = new AtomicReference<>();
   /** Completed when the transport is done with the stream; made by the first to wait for it or to end it. */
   private final AtomicReference<@Nullable CompletableFuture<Void>> ended = new AtomicReference<>();
@@ -99,6 +101,20 @@ public final class DefaultChannel implements SseChannel, Sender {
    * @param counters where to count drops and slow disconnects
    */
   public DefaultChannel(ChannelConfig config, @Nullable String lastEventId, Counters counters) {
+    this(config, lastEventId, counters, null);
+  }
+
+  /**
+   * Makes an open channel of a broadcaster that measures delivery delays.
+   *
+   * @param config the queue's limits and overflow policy
+   * @param lastEventId the client's {@code Last-Event-ID}, or {@code null}
+   * @param counters where to count drops and slow disconnects
+   * @param delays the client's delay sampler, or {@code null} to measure nothing
+   */
+  DefaultChannel(ChannelConfig config, @Nullable String lastEventId, Counters counters,
+      DeliveryDelays.@Nullable Sampler delays) {
+    this.delays = delays;
     this.maxEventBytes = config.maxEventBytes();
     this.policy = config.overflowPolicy();
     this.lastEventId = lastEventId;
@@ -184,8 +200,13 @@ public final class DefaultChannel implements SseChannel, Sender {
       return null;
     }
     Frame frame = queue.poll();
-    if (frame != null && !parked.isEmpty() && parked.pump()) {
-      wakeIfPending(null);
+    if (frame != null) {
+      if (delays != null) {
+        delays.polled(frame);
+      }
+      if (!parked.isEmpty() && parked.pump()) {
+        wakeIfPending(null);
+      }
     }
     return frame;
   }

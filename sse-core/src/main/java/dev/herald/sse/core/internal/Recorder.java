@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class Recorder {
   private final boolean assignIds;
+  /** Whether a broadcast's frame carries the time of its broadcast, for a delivery observer. */
+  private final boolean stamp;
   /**
    * The position before the first event, given to clients that connect before anything was broadcast: resuming
    * from it replays every event, while the history still holds the first. With ids from the clock, the number just
@@ -36,6 +38,7 @@ final class Recorder {
    */
   Recorder(BroadcasterConfig config, boolean assignIds) {
     this.assignIds = assignIds;
+    this.stamp = config.deliveryObserver() != null;
     // Numbered from the clock unless told otherwise, so that a restarted server never reuses an id of the run before.
     this.lastId = (config.firstId() != 0 ? config.firstId() : System.currentTimeMillis() * 1000 + 1) - 1;
     this.start = Long.toString(lastId);
@@ -67,7 +70,7 @@ final class Recorder {
         sent = data.withId(id);
       }
     }
-    Frame frame = encode(sent);
+    Frame frame = stamp ? stamped(sent, nowNanos) : encode(sent);
     if (history != null && event instanceof Data) {
       history.add(id, published, frame, nowNanos);
     }
@@ -75,6 +78,11 @@ final class Recorder {
       newestId = id;
     }
     return frame;
+  }
+
+  /** Encodes an event with the time of its broadcast, for the delivery delay; enforces the size limit. */
+  private Frame stamped(Event event, long nowNanos) {
+    return DefaultChannel.checkSize(new ByteFrame(EventEncoder.encodeToBytes(event), nowNanos), maxEventBytes);
   }
 
   /** Encodes an event, enforcing the size limit. */

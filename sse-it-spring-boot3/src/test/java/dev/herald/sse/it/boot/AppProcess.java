@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,11 +21,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@link StreamingApp} as a child process, on the class path Maven built for one container: its output is read as
- * it comes (and echoed to the test's output with a prefix), and its port is read from the line the application logs
- * when it is ready.
+ * A Spring Boot application ({@link StreamingApp} here, the starter's in {@code sse-it-starter-boot3}) as a child
+ * process, on the class path Maven built for one container: its output is read as it comes (and echoed to the
+ * test's output with a prefix), and its port is read from the line the application logs when it is ready
+ * ({@code Streaming on port <n>}). Shared through this module's test-jar.
  */
-final class AppProcess implements AutoCloseable {
+public final class AppProcess implements AutoCloseable {
   private static final Pattern READY = Pattern.compile("Streaming on port (\\d+)");
 
   private final Process process;
@@ -43,24 +45,38 @@ final class AppProcess implements AutoCloseable {
   }
 
   /**
-   * Starts the application on an ephemeral port.
+   * Starts {@link StreamingApp} on an ephemeral port.
    *
    * @param server {@code tomcat} or {@code jetty}: which of Maven's class path files to run on
    */
   static AppProcess start(String server) throws IOException {
+    return start(server, StreamingApp.class.getName());
+  }
+
+  /**
+   * Starts an application on an ephemeral port of the loopback address.
+   *
+   * @param server {@code tomcat} or {@code jetty}: which of Maven's class path files to run on
+   * @param mainClass the application's main class, in the module's classes
+   * @param args more of Spring Boot's arguments, such as {@code --herald.sse.redis.uri=...}
+   * @return the running process, which the caller closes
+   * @throws IOException if it cannot be started
+   */
+  public static AppProcess start(String server, String mainClass, String... args) throws IOException {
     String classes = requiredProperty("herald.it.classes");
     String classpath = Files.readString(Path.of(requiredProperty("herald.it.classpath." + server)), UTF_8).strip();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process process = new ProcessBuilder(java, "-cp", classes + File.pathSeparator + classpath,
-        StreamingApp.class.getName(), "--server.port=0", "--server.address=127.0.0.1").start();
-    return new AppProcess(process, server);
+    List<String> command = new ArrayList<>(List.of(java, "-cp", classes + File.pathSeparator + classpath,
+        mainClass, "--server.port=0", "--server.address=127.0.0.1"));
+    command.addAll(List.of(args));
+    return new AppProcess(new ProcessBuilder(command).start(), server);
   }
 
   private static String requiredProperty(String name) {
     String value = System.getProperty(name);
     if (value == null) {
       throw new IllegalStateException("system property " + name + " is not set: run this test through Maven "
-          + "(./mvnw -B -pl sse-it-spring-boot3 -am verify)");
+          + "(./mvnw -B -pl <this module> -am verify)");
     }
     return value;
   }
@@ -88,7 +104,7 @@ final class AppProcess implements AutoCloseable {
   }
 
   /** Waits until the application is ready and returns its port. */
-  int awaitPort(Duration timeout) throws InterruptedException {
+  public int awaitPort(Duration timeout) throws InterruptedException {
     try {
       return port.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
@@ -100,7 +116,7 @@ final class AppProcess implements AutoCloseable {
    * Sends SIGTERM, as {@code kill} and container runtimes do. Through the process handle: {@link Process#destroy()}
    * sends the same signal but also closes the pipes from the process, and so would lose what it logs as it stops.
    */
-  void sigterm() {
+  public void sigterm() {
     process.toHandle().destroy();
   }
 
@@ -109,7 +125,7 @@ final class AppProcess implements AutoCloseable {
    *
    * @return {@code true} if it exited in time
    */
-  boolean awaitExit(Duration timeout) throws InterruptedException {
+  public boolean awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       return false;
     }
@@ -118,22 +134,22 @@ final class AppProcess implements AutoCloseable {
     return true;
   }
 
-  int exitValue() {
+  public int exitValue() {
     return process.exitValue();
   }
 
   /** Returns the lines the application wrote to standard output so far. */
-  List<String> stdout() {
+  public List<String> stdout() {
     return List.copyOf(stdout);
   }
 
   /** Returns the lines the application wrote to standard error so far. */
-  List<String> stderr() {
+  public List<String> stderr() {
     return List.copyOf(stderr);
   }
 
   /** Returns all of its output so far, for failure messages. */
-  String output() {
+  public String output() {
     return String.join("\n", stdout) + "\n--- stderr ---\n" + String.join("\n", stderr);
   }
 
