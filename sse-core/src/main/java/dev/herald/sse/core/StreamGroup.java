@@ -138,7 +138,7 @@ public final class StreamGroup {
     lock.lock();
     try {
       if (ending != null) {
-        return ending.copy(); // a future of its own, which a framework may wait on (Spring does) and nobody can complete
+        return ending.copy(); // a future of its own, which a framework may wait on and nobody else can complete
       }
       done = new CompletableFuture<>();
       ending = done;
