@@ -7,6 +7,8 @@ import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.Data;
 import dev.herald.sse.Event;
+import dev.herald.sse.Sender;
+import dev.herald.sse.Subscription;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
@@ -21,7 +23,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -223,7 +227,37 @@ class BroadcasterMetricsTest {
     }
 
     @Override
-    public SseChannel subscribe(@Nullable String lastEventId) {
+    public SseChannel register(Subscription subscription) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int publish(Collection<String> topics, Event event) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int sendTo(String identity, Event event) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public boolean join(Sender client, Collection<String> topics) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public boolean leave(Sender client, Collection<String> topics) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public int subscriberCount(String topic) {
+      return 0;
+    }
+
+    @Override
+    public Set<String> topics(Sender client) {
       throw new UnsupportedOperationException();
     }
 
