@@ -7,6 +7,7 @@ import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.StreamConfig;
 import dev.herald.sse.core.StreamGroup;
 import dev.herald.sse.redis.RedisBackplane;
 import java.io.ByteArrayOutputStream;
@@ -51,6 +52,7 @@ public final class ExampleApp implements AutoCloseable {
 
   private final Broadcaster broadcaster;
   private final StreamGroup streams;
+  private final StreamConfig streamConfig;
   private final boolean clustered;
   private final Duration requestTimeout;
   private final byte[] page;
@@ -79,6 +81,7 @@ public final class ExampleApp implements AutoCloseable {
         .backplane(redis == null ? null : RedisBackplane.create(redis))
         .build()));
     this.streams = StreamGroup.create().include(broadcaster);
+    this.streamConfig = StreamConfig.builder().gzip(options.compress()).build();
     this.clustered = redis != null;
     this.requestTimeout = options.requestTimeout();
     this.page = resource("index.html");
@@ -91,6 +94,15 @@ public final class ExampleApp implements AutoCloseable {
    */
   public Broadcaster broadcaster() {
     return broadcaster;
+  }
+
+  /**
+   * Returns how every transport serves a stream: gzip-compressed for clients that accept it with {@code --compress}.
+   *
+   * @return the stream configuration
+   */
+  public StreamConfig streamConfig() {
+    return streamConfig;
   }
 
   /**

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * The example server's command line: {@code [--transport netty|jetty|tomcat] [--host H] [--port P]
  * [--heartbeat 10s] [--history N] [--redis redis://H:P] [--max-connections N] [--request-timeout 10s]
- * [--tls [--tls-cert cert.pem --tls-key key.pem]]}.
+ * [--tls [--tls-cert cert.pem --tls-key key.pem]] [--compress]}.
  *
  * @param transport which server to run
  * @param host the address to listen on
@@ -26,9 +26,11 @@ import org.jspecify.annotations.Nullable;
  * @param requestTimeout how long a client may take to send a whole request, head and body, on every transport;
  *     a slower one is closed
  * @param tls whether to serve HTTPS (with HTTP/2 by ALPN) and with which certificate, or {@code null} for plain HTTP
+ * @param compress whether streams are gzip-compressed, once per event for every client, when the client accepts it
+ *     ({@link dev.herald.sse.core.StreamConfig.Builder#gzip(boolean)})
  */
 public record ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history,
-    @Nullable String redis, int maxConnections, Duration requestTimeout, @Nullable Tls tls) {
+    @Nullable String redis, int maxConnections, Duration requestTimeout, @Nullable Tls tls, boolean compress) {
 
   /**
    * How the example serves HTTPS: with the certificate and key of these PEM files, or, when both are {@code null},
@@ -74,6 +76,8 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       "                                  no certificate given, a self-signed one made at start (its SHA-256",
       "                                  fingerprint is printed)",
       "  --tls-cert FILE, --tls-key FILE the certificate chain and its PKCS#8 private key, in PEM (imply --tls)",
+      "  --compress                      gzip the streams of clients that accept it (each event compressed once",
+      "                                  for every client; off by default: see the README's Compression)",
       "  --redis URI                     run as a cluster node: every server started with the same Redis,",
       "                                  e.g. redis://127.0.0.1:6379, shares broadcasts and replay (default: none)",
       "  --help                          print this and exit",
@@ -104,7 +108,8 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @param history how many events to keep for Last-Event-ID replay
    */
   public ExampleOptions(Transport transport, String host, int port, Duration heartbeat, int history) {
-    this(transport, host, port, heartbeat, history, null, defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT, null);
+    this(transport, host, port, heartbeat, history, null, defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT, null,
+        false);
   }
 
   /**
@@ -138,7 +143,7 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    */
   public static ExampleOptions defaults() {
     return new ExampleOptions(Transport.NETTY, "127.0.0.1", 8000, Duration.ofSeconds(10), 4096, null,
-        defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT, null);
+        defaultMaxConnections(), DEFAULT_REQUEST_TIMEOUT, null, false);
   }
 
   /**
@@ -154,6 +159,10 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
         return null;
+      }
+      if (flag.equals("--compress")) {
+        options = options.withCompress(true);
+        continue;
       }
       if (flag.equals("--tls")) {
         options = options.withTls(options.tls() == null ? new Tls(null, null) : options.tls());
@@ -206,15 +215,29 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withTls(@Nullable Tls tls) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
+  }
+
+  /**
+   * Returns these options with streams gzip-compressed for clients that accept it, or not.
+   *
+   * @param compress whether to compress
+   * @return new options
+   */
+  public ExampleOptions withCompress(boolean compress) {
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
   }
 
   private ExampleOptions withTransport(Transport transport) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
   }
 
   private ExampleOptions withHost(String host) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
   }
 
   /**
@@ -224,15 +247,18 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withPort(int port) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
   }
 
   private ExampleOptions withHeartbeat(Duration heartbeat) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
   }
 
   private ExampleOptions withHistory(int history) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
   }
 
   /**
@@ -242,7 +268,8 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withRedis(@Nullable String redis) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
   }
 
   /**
@@ -252,7 +279,8 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withMaxConnections(int maxConnections) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
   }
 
   /**
@@ -262,7 +290,8 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
    * @return new options
    */
   public ExampleOptions withRequestTimeout(Duration requestTimeout) {
-    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls);
+    return new ExampleOptions(transport, host, port, heartbeat, history, redis, maxConnections, requestTimeout, tls,
+        compress);
   }
 
   /**

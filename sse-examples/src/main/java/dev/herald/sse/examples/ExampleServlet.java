@@ -54,7 +54,7 @@ final class ExampleServlet extends HttpServlet {
     String target = request.getRequestURI() + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
     Route route = app.route(request.getMethod(), target);
     switch (route.kind()) {
-      case SUBSCRIBE -> ServletSse.serve(request, response, app.broadcaster());
+      case SUBSCRIBE -> ServletSse.serve(request, response, app.broadcaster(), app.streamConfig());
       case BROADCAST_BODY -> readBody(request, response);
       case BROADCAST_PATH -> {
         AsyncContext async = request.startAsync();

@@ -135,11 +135,12 @@ class ExampleAppTest {
     ExampleOptions options =
         ExampleOptions.parse("--transport", "TOMCAT", "--host=0.0.0.0", "--port", "0", "--heartbeat", "500ms",
             "--history", "5", "--redis", "redis://127.0.0.1:6380", "--max-connections", "300",
-            "--request-timeout", "2s");
+            "--request-timeout", "2s", "--compress");
 
     assertThat(options).isEqualTo(new ExampleOptions(
         ExampleOptions.Transport.TOMCAT, "0.0.0.0", 0, Duration.ofMillis(500), 5, "redis://127.0.0.1:6380", 300,
-        Duration.ofSeconds(2), null));
+        Duration.ofSeconds(2), null, true));
+    assertThat(ExampleOptions.parse().compress()).isFalse();
     assertThat(options.maxStreams()).isEqualTo(263);
     assertThat(ExampleOptions.parse("--help")).isNull();
   }

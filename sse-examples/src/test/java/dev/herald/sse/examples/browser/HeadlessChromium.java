@@ -35,6 +35,7 @@ public final class HeadlessChromium implements AutoCloseable {
   private final WebSocket socket;
   private final AtomicInteger ids = new AtomicInteger();
   private final Map<Integer, CompletableFuture<Map<String, Object>>> pending = new ConcurrentHashMap<>();
+  private final List<Map<String, Object>> events = new java.util.concurrent.CopyOnWriteArrayList<>();
   private String sessionId;
 
   private HeadlessChromium(Process process, Path profile, WebSocket socket) {
@@ -192,10 +193,35 @@ public final class HeadlessChromium implements AutoCloseable {
     return result;
   }
 
+  /**
+   * Starts recording the page's network events ({@code Network.*}), for {@link #networkEvents(String)}.
+   *
+   * @throws Exception if the browser refuses
+   */
+  public void recordNetwork() throws Exception {
+    call(sessionId, "Network.enable", Map.of());
+  }
+
+  /**
+   * Returns the parameters of the network events of this kind received so far, oldest first; see
+   * {@link #recordNetwork()}.
+   *
+   * @param method the event, for example {@code Network.responseReceived}
+   * @return their {@code params}
+   */
+  @SuppressWarnings("unchecked")
+  public List<Map<String, Object>> networkEvents(String method) {
+    return events.stream().filter(e -> method.equals(e.get("method")))
+        .map(e -> (Map<String, Object>) e.get("params")).toList();
+  }
+
   @SuppressWarnings("unchecked")
   private void received(String text) {
     Map<String, Object> message = (Map<String, Object>) Json.parse(text);
     Object id = message.get("id");
+    if (id == null && String.valueOf(message.get("method")).startsWith("Network.")) {
+      events.add(message);
+    }
     if (id instanceof Long n) {
       CompletableFuture<Map<String, Object>> reply = pending.remove(n.intValue());
       if (reply != null) {
