@@ -6,7 +6,8 @@
 # Environment: TRANSPORTS (default "raw netty"; also jetty, tomcat, the idle floors jetty-idle, tomcat-idle, webflux and its sink-based peer webflux-sink), RUNS per scenario and transport (default 1), PORT (default 18000),
 # TIMEOUT seconds per run (default 180), SERVER_ARGS (more server options, e.g. "--queue-events 4096"),
 # SERVER_OPTS (JVM options; default: a fixed, pre-touched 2 GiB heap, so that the server's RSS growth per client is
-# its off-heap memory, and the heap's share is read from the heap after a GC) and LOAD_OPTS.
+# its off-heap memory, and the heap's share is read from the heap after a GC), LOAD_OPTS (JVM options of the load
+# tool) and LOAD_ARGS (more load options, e.g. "--h2c 100 --gzip on", for the warm-up and the measured run).
 # Runs alternate between the transports so that both see the same machine. Build first:
 #   ./mvnw -B -q -DskipTests package -pl sse-bench -am
 set -euo pipefail
@@ -45,11 +46,11 @@ for scenario in "$@"; do
       warmup_events=2000
       [[ "$transport" == *-idle ]] && warmup_events=0
       # shellcheck disable=SC2086
-      java ${LOAD_OPTS:-} -jar "$jar" load --url "$url" --clients 200 --events "$warmup_events" --timeout 60 \
+      java ${LOAD_OPTS:-} -jar "$jar" load --url "$url" --clients 200 --events "$warmup_events" --timeout 60 ${LOAD_ARGS:-} \
         > /dev/null 2>&1 || echo "== the warm-up failed" >&2
       # shellcheck disable=SC2086
       timeout $((timeout + 30)) java ${LOAD_OPTS:-} -jar "$jar" load --url "$url" --preset "$scenario" \
-        --server-pid "$server" --timeout "$timeout" --out "$out" 2> >(grep -v '^[0-9]* s: received' >&2 || true) \
+        --server-pid "$server" --timeout "$timeout" --out "$out" ${LOAD_ARGS:-} 2> >(grep -v '^[0-9]* s: received' >&2 || true) \
         || echo "== $scenario on $transport, run $run: the load run failed" >&2
       stop_server
     done

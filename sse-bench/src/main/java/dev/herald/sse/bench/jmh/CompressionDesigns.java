@@ -33,6 +33,9 @@ public final class CompressionDesigns {
   /** A final, empty fixed-Huffman block: the end of a deflate stream whose blocks so far were not final. */
   static final byte[] FINAL_EMPTY_BLOCK = {3, 0};
 
+  private static final String[] STATUSES = {"created", "paid", "packed", "shipped", "delivered", "cancelled"};
+  private static final String[] CITIES = {"Lyon", "Porto", "Gdansk", "Leipzig", "Bologna", "Tartu", "Ghent", "Aarhus"};
+
   private CompressionDesigns() {}
 
   /**
@@ -45,26 +48,35 @@ public final class CompressionDesigns {
    */
   public static List<byte[]> trace(int count, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    String[] statuses = {"created", "paid", "packed", "shipped", "delivered", "cancelled"};
-    String[] cities = {"Lyon", "Porto", "Gdansk", "Leipzig", "Bologna", "Tartu", "Ghent", "Aarhus"};
     List<byte[]> frames = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      String json = "{\"type\":\"order.updated\",\"orderId\":\"ord_" + Long.toHexString(random.nextLong())
-          + "\",\"status\":\"" + statuses[random.nextInt(statuses.length)]
-          + "\",\"customer\":{\"id\":" + random.nextInt(1_000_000) + ",\"city\":\""
-          + cities[random.nextInt(cities.length)] + "\",\"tier\":\"" + (random.nextBoolean() ? "gold" : "basic")
-          + "\"},\"items\":[{\"sku\":\"SKU-" + random.nextInt(100_000) + "\",\"qty\":" + (1 + random.nextInt(5))
-          + ",\"price\":" + random.nextInt(10_000) / 100.0 + "},{\"sku\":\"SKU-" + random.nextInt(100_000)
-          + "\",\"qty\":" + (1 + random.nextInt(5)) + ",\"price\":" + random.nextInt(10_000) / 100.0
-          + "}],\"total\":" + random.nextInt(100_000) / 100.0 + ",\"currency\":\"EUR\",\"updatedAt\":\"2026-11-30T"
-          + String.format("%02d:%02d:%02d.%03dZ", random.nextInt(24), random.nextInt(60), random.nextInt(60),
-              random.nextInt(1000)) + "\"}";
+      String json = order(random);
       ByteBuffer frame = EventEncoder.encode(Data.of(json).withId(Integer.toString(i + 1))).buffer();
       byte[] bytes = new byte[frame.remaining()];
       frame.get(bytes);
       frames.add(bytes);
     }
     return frames;
+  }
+
+  /**
+   * Makes one realistic event's data: an order update of a shop, JSON of about 300 bytes whose keys repeat from one
+   * event to the next and whose values vary.
+   *
+   * @param random where the values come from
+   * @return the JSON text
+   */
+  public static String order(SplittableRandom random) {
+    return "{\"type\":\"order.updated\",\"orderId\":\"ord_" + Long.toHexString(random.nextLong())
+        + "\",\"status\":\"" + STATUSES[random.nextInt(STATUSES.length)]
+        + "\",\"customer\":{\"id\":" + random.nextInt(1_000_000) + ",\"city\":\""
+        + CITIES[random.nextInt(CITIES.length)] + "\",\"tier\":\"" + (random.nextBoolean() ? "gold" : "basic")
+        + "\"},\"items\":[{\"sku\":\"SKU-" + random.nextInt(100_000) + "\",\"qty\":" + (1 + random.nextInt(5))
+        + ",\"price\":" + random.nextInt(10_000) / 100.0 + "},{\"sku\":\"SKU-" + random.nextInt(100_000)
+        + "\",\"qty\":" + (1 + random.nextInt(5)) + ",\"price\":" + random.nextInt(10_000) / 100.0
+        + "}],\"total\":" + random.nextInt(100_000) / 100.0 + ",\"currency\":\"EUR\",\"updatedAt\":\"2026-11-30T"
+        + String.format("%02d:%02d:%02d.%03dZ", random.nextInt(24), random.nextInt(60), random.nextInt(60),
+            random.nextInt(1000)) + "\"}";
   }
 
   /** One client's gzip stream, flushed after every event. */

@@ -97,6 +97,7 @@ public final class LoadCommand {
     long rssAfter = -1;
     double heapIdle = -1;
     long triggered = 0;
+    long bytesDuringBurst = 0;
     int readersLost = 0;
     int stalledLost = 0;
     Map<String, Object> serverNow = Map.of();
@@ -109,13 +110,15 @@ public final class LoadCommand {
       double serverCpuBefore = Proc.cpuSeconds(pid);
       double clientCpuBefore = Proc.cpuSeconds(ProcessHandle.current().pid());
       expected = (long) readers * options.events();
+      long bytesBefore = run.bytes.sum();
       if (options.events() > 0 && readers > 0) {
         String answer = get("/bench/burst?count=" + options.events() + "&size=" + options.size() + "&rate="
-            + options.rate());
+            + options.rate() + (options.json() ? "&payload=json" : ""));
         triggered = System.nanoTime();
         progress.println("burst: " + answer.trim());
         awaitEvents(expected, triggered);
       }
+      bytesDuringBurst = run.bytes.sum() - bytesBefore;
       serverCpu = Proc.cpuSeconds(pid) - serverCpuBefore;
       clientCpu = Proc.cpuSeconds(ProcessHandle.current().pid()) - clientCpuBefore;
       rssAfter = Proc.rssBytes(pid);
@@ -173,7 +176,14 @@ public final class LoadCommand {
         : -1.0);
     result.put("heapPerClientKiB", connectedAll > 0 && heapBefore >= 0 && heapIdle >= 0
         ? (heapIdle - heapBefore) / 1024.0 / connectedAll : -1.0);
+    result.put("protocol", options.h2cStreams() > 0 ? "h2c" : "http/1.1");
+    result.put("streamsPerConnection", options.h2cStreams() > 0 ? options.h2cStreams() : 1);
+    result.put("gzip", options.gzip());
+    result.put("payload", options.json() ? "json" : "x");
+    result.put("bytesReceived", bytesDuringBurst);
+    result.put("bytesPerEvent", received > 0 ? (double) bytesDuringBurst / received : 0.0);
     result.put("serverCpuSeconds", serverCpu);
+    result.put("serverCpuMicrosPerEvent", received > 0 && serverCpu >= 0 ? serverCpu * 1e6 / received : -1.0);
     result.put("clientCpuSeconds", clientCpu);
     result.put("serverClientsAfter", serverNow.get("clients"));
     result.put("serverSlowDisconnected", serverNow.get("slowDisconnected"));
@@ -183,7 +193,9 @@ public final class LoadCommand {
     result.put("command", "load --url " + options.urls().stream().map(URI::toString)
         .collect(java.util.stream.Collectors.joining(",")) + " --clients " + options.clients() + " --stalled "
         + options.stalled() + " --events " + options.events() + " --size " + options.size() + " --rate "
-        + options.rate() + " --threads " + options.threads());
+        + options.rate() + " --threads " + options.threads()
+        + (options.h2cStreams() > 0 ? " --h2c " + options.h2cStreams() : "") + (options.gzip() ? " --gzip on" : "")
+        + (options.json() ? " --payload json" : ""));
     return Json.write(result);
   }
 
@@ -196,23 +208,33 @@ public final class LoadCommand {
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
     Semaphore opening = new Semaphore(CONNECTING_AT_ONCE);
     int total = options.clients() + options.stalled();
-    long lastReport = System.nanoTime();
+    long[] lastReport = {System.nanoTime()};
     for (int i = 0; i < total; i++) {
       boolean stalled = i >= options.clients();
-      while (!opening.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-        checkDeadline("connecting");
-        lastReport = reportConnecting(lastReport, total);
-      }
-      AtomicBoolean settled = new AtomicBoolean();
-      Runnable release = () -> {
-        if (settled.compareAndSet(false, true)) {
-          opening.release();
-        }
-      };
+      Runnable release = slot(opening, lastReport, total);
       URI url = urls.get(i % urls.size());
       InetSocketAddress server = new InetSocketAddress(url.getHost(), LoadOptions.port(url));
-      Client client = new Client(run, url.getHost() + ":" + LoadOptions.port(url), "/events", stalled, release);
+      String authority = url.getHost() + ":" + LoadOptions.port(url);
       InetSocketAddress source = new InetSocketAddress("127.0.0." + (1 + i % options.sourceAddresses()), 0);
+      int streams = options.h2cStreams();
+      if (streams > 0) {
+        // One HTTP/2 connection for this client and the next streams - 1, as a browser's tabs share one.
+        List<Client> clients = new ArrayList<>();
+        List<Runnable> releases = new ArrayList<>(List.of(release));
+        clients.add(new Client(run, authority, "/events", stalled, release, true, options.gzip()));
+        while (clients.size() < streams && i + 1 < total) {
+          i++;
+          Runnable free = slot(opening, lastReport, total);
+          releases.add(free);
+          clients.add(new Client(run, authority, "/events", i >= options.clients(), free, true, options.gzip()));
+        }
+        ChannelFuture future = H2c.connect(bootstrap.clone(), server, source, clients, run);
+        channels.add(future.channel());
+        future.channel().closeFuture().addListener(f -> releases.forEach(Runnable::run));
+        lastReport[0] = reportConnecting(lastReport[0], total);
+        continue;
+      }
+      Client client = new Client(run, authority, "/events", stalled, release, false, options.gzip());
       ChannelFuture future = bootstrap.clone()
           .handler(new ChannelInitializer<SocketChannel>() {
             @Override
@@ -229,15 +251,32 @@ public final class LoadCommand {
       });
       // A slot frees when the greeting arrives or the connection ends, whichever comes first.
       future.channel().closeFuture().addListener(f -> release.run());
-      lastReport = reportConnecting(lastReport, total);
+      lastReport[0] = reportConnecting(lastReport[0], total);
     }
     while (run.readers.get() + run.stalled.get() + run.failed.get() < total) {
       checkDeadline("waiting for greetings");
       Thread.sleep(50);
-      lastReport = reportConnecting(lastReport, total);
+      lastReport[0] = reportConnecting(lastReport[0], total);
     }
     progress.printf("connected %d readers and %d stalled clients; %d failed%s%n", run.readers.get(),
         run.stalled.get(), run.failed.get(), run.failed.get() > 0 ? " (first: " + run.firstFailure.get() + ")" : "");
+  }
+
+  /**
+   * Waits for a free connecting slot (at most {@link #CONNECTING_AT_ONCE} clients connect at once) and returns what
+   * frees it, once, when the client's greeting arrives or its connection ends, whichever comes first.
+   */
+  private Runnable slot(Semaphore opening, long[] lastReport, int total) throws InterruptedException {
+    while (!opening.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+      checkDeadline("connecting");
+      lastReport[0] = reportConnecting(lastReport[0], total);
+    }
+    AtomicBoolean settled = new AtomicBoolean();
+    return () -> {
+      if (settled.compareAndSet(false, true)) {
+        opening.release();
+      }
+    };
   }
 
   private long reportConnecting(long lastReport, int total) {

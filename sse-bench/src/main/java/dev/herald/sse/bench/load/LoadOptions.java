@@ -11,7 +11,8 @@ import java.util.List;
  * every server the clients are spread over; the first is the one asked for the burst, the info and the memory.
  */
 record LoadOptions(List<URI> urls, String scenario, int clients, int stalled, int events, int size, int rate,
-    String out, long serverPid, int timeoutSeconds, int threads, int sourceAddresses) {
+    String out, long serverPid, int timeoutSeconds, int threads, int sourceAddresses, int h2cStreams, boolean gzip,
+    boolean json) {
 
   static final String USAGE = String.join("\n",
       "Usage: java -jar sse-bench.jar load --url http://127.0.0.1:P [options]",
@@ -34,7 +35,12 @@ record LoadOptions(List<URI> urls, String scenario, int clients, int stalled, in
       "  --timeout SECONDS     the whole run's limit (default 120)",
       "  --threads N           client event loop threads (default: available processors)",
       "  --sources K           spread clients over source addresses 127.0.0.1 … 127.0.0.K",
-      "                        (default: one per 5,000 clients)");
+      "                        (default: one per 5,000 clients)",
+      "  --h2c STREAMS         cleartext HTTP/2 by prior knowledge (server --h2c on), STREAMS clients per",
+      "                        connection, as a browser's tabs share one (default 0: HTTP/1.1, one each)",
+      "  --gzip on|off         send Accept-Encoding: gzip and decode what comes gzip-encoded (default off)",
+      "  --payload x|json      each event's data after the sender's time: x padding up to --size, or a",
+      "                        realistic JSON order update of about 300 bytes, to measure compression (default x)");
 
   static LoadOptions parse(String... args) {
     List<URI> urls = new ArrayList<>();
@@ -49,6 +55,9 @@ record LoadOptions(List<URI> urls, String scenario, int clients, int stalled, in
     int timeout = 120;
     int threads = Runtime.getRuntime().availableProcessors();
     int sources = 0;
+    int h2cStreams = 0;
+    boolean gzip = false;
+    boolean json = false;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -72,6 +81,9 @@ record LoadOptions(List<URI> urls, String scenario, int clients, int stalled, in
         case "--timeout" -> timeout = number(flag, value, 1, 3600);
         case "--threads" -> threads = number(flag, value, 1, 256);
         case "--sources" -> sources = number(flag, value, 1, 254);
+        case "--h2c" -> h2cStreams = number(flag, value, 1, 500);
+        case "--gzip" -> gzip = value.equals("on");
+        case "--payload" -> json = value.equals("json");
         default -> throw new IllegalArgumentException("unknown option: " + flag);
       }
     }
@@ -91,7 +103,7 @@ record LoadOptions(List<URI> urls, String scenario, int clients, int stalled, in
         pick(size, preset == null ? 64 : preset.size),
         pick(rate, preset == null ? 0 : preset.rate),
         out, pid, timeout, threads,
-        sources > 0 ? sources : Math.max(1, (c + 4_999) / 5_000));
+        sources > 0 ? sources : Math.max(1, (c + 4_999) / 5_000), h2cStreams, gzip, json);
   }
 
   /** The load tool only ever targets this machine. */

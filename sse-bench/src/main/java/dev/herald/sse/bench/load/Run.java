@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
 /** What every client of one load run reports into. */
 final class Run {
   final LongAdder received = new LongAdder();
+  /** Bytes read from the sockets (HTTP/1.1) or in DATA frames (HTTP/2), before any gzip decoding. */
+  final LongAdder bytes = new LongAdder();
   final AtomicInteger readers = new AtomicInteger();
   final AtomicInteger stalled = new AtomicInteger();
   final AtomicInteger failed = new AtomicInteger();

@@ -2,6 +2,7 @@ package dev.herald.sse.bench.server;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Data;
+import dev.herald.sse.core.StreamConfig;
 import dev.herald.sse.examples.ExampleApp;
 import dev.herald.sse.netty.NettySse;
 import io.netty.buffer.Unpooled;
@@ -40,16 +41,18 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
   private final ExampleApp app;
   private final Broadcaster broadcaster;
   private final RawFanout raw; // null when Herald serves the streams
+  private final StreamConfig streams;
   private final BenchRoutes bench;
 
   /**
    * Serves the example's routes with {@code broadcaster} (configured as the example's, with a chosen queue) or,
-   * when {@code raw} is given, with the raw floor.
+   * when {@code raw} is given, with the raw floor; Herald's streams are served with {@code streams} (gzip or not).
    */
-  BenchHandler(String transport, ExampleApp app, Broadcaster broadcaster, RawFanout raw) {
+  BenchHandler(String transport, ExampleApp app, Broadcaster broadcaster, RawFanout raw, StreamConfig streams) {
     this.app = app;
     this.broadcaster = broadcaster;
     this.raw = raw;
+    this.streams = streams;
     this.bench = new BenchRoutes(transport, raw == null ? broadcaster : null,
         raw != null ? raw : new HeraldFanout(broadcaster));
   }
@@ -81,7 +84,7 @@ final class BenchHandler extends ChannelInboundHandlerAdapter {
     switch (route.kind()) {
       case SUBSCRIBE -> {
         if (raw == null) {
-          NettySse.serve(ctx, request, broadcaster);
+          NettySse.serve(ctx, request, broadcaster, streams);
         } else {
           subscribeRaw(ctx, request);
         }

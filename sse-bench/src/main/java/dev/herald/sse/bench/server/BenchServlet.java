@@ -1,6 +1,7 @@
 package dev.herald.sse.bench.server;
 
 import dev.herald.sse.Broadcaster;
+import dev.herald.sse.core.StreamConfig;
 import dev.herald.sse.Data;
 import dev.herald.sse.examples.ExampleApp;
 import dev.herald.sse.servlet.ServletSse;
@@ -31,11 +32,13 @@ final class BenchServlet extends HttpServlet {
   private final transient ExampleApp app;
   private final transient Broadcaster broadcaster; // null for the idle floor
   private final transient BenchRoutes bench;
+  private final transient StreamConfig streams;
   private final AtomicInteger held = new AtomicInteger();
 
-  BenchServlet(String transport, ExampleApp app, Broadcaster broadcaster) {
+  BenchServlet(String transport, ExampleApp app, Broadcaster broadcaster, StreamConfig streams) {
     this.app = app;
     this.broadcaster = broadcaster;
+    this.streams = streams;
     this.bench = new BenchRoutes(transport, broadcaster, broadcaster == null ? null : new HeraldFanout(broadcaster));
   }
 
@@ -54,7 +57,7 @@ final class BenchServlet extends HttpServlet {
     switch (route.kind()) {
       case SUBSCRIBE -> {
         if (broadcaster != null) {
-          ServletSse.serve(request, response, broadcaster);
+          ServletSse.serve(request, response, broadcaster, streams);
         } else {
           hold(request, response);
         }

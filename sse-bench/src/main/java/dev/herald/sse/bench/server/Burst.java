@@ -1,6 +1,8 @@
 package dev.herald.sse.bench.server;
 
+import dev.herald.sse.bench.jmh.CompressionDesigns;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -11,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * {@code GET /bench/burst?count=N&size=S&rate=R}: N broadcasts, on a thread of their own, whose data is the sender's
  * {@code System.nanoTime()} in decimal, padded with {@code x} to S bytes, at R events per second. R = 0 sends back to
  * back through the paced variant, awaiting each event before the next, so the producer runs as fast as the clients
- * read. One burst at a time.
+ * read. With {@code payload=json} the time is followed by a realistic JSON event of about 300 bytes (an order update,
+ * as in {@link CompressionDesigns#order}) instead of padding, for measuring compression. One burst at a time.
  */
 final class Burst {
   private static final Logger log = LoggerFactory.getLogger(Burst.class);
@@ -32,6 +35,7 @@ final class Burst {
     int count;
     int size;
     int rate;
+    boolean json = "json".equals(query.get("payload"));
     try {
       count = intParam(query, "count", 1, MAX_COUNT);
       size = intParam(query, "size", 20, MAX_SIZE);
@@ -42,15 +46,16 @@ final class Burst {
     if (!running.compareAndSet(false, true)) {
       return new Answer(409, "a burst is running");
     }
-    Thread thread = new Thread(() -> run(count, size, rate), "burst");
+    Thread thread = new Thread(() -> run(count, size, rate, json), "burst");
     thread.setDaemon(true);
     thread.start();
-    return new Answer(200, "burst of " + count + " events of " + size + " bytes at " + (rate == 0 ? "full speed"
+    return new Answer(200, "burst of " + count + " events of " + (json ? "JSON" : size + " bytes") + " at " + (rate == 0 ? "full speed"
         : rate + "/s") + " to " + fanout.clients() + " clients");
   }
 
-  private void run(int count, int size, int rate) {
+  private void run(int count, int size, int rate, boolean json) {
     long start = System.nanoTime();
+    SplittableRandom random = json ? new SplittableRandom(2026) : null;
     try {
       for (int i = 0; i < count; i++) {
         if (rate > 0) {
@@ -59,9 +64,9 @@ final class Burst {
           while ((wait = due - System.nanoTime()) > 0) {
             LockSupport.parkNanos(wait);
           }
-          fanout.send(payload(System.nanoTime(), size));
+          fanout.send(payload(System.nanoTime(), size, random));
         } else {
-          fanout.sendPaced(payload(System.nanoTime(), size));
+          fanout.sendPaced(payload(System.nanoTime(), size, random));
         }
       }
       log.info("burst of {} events done in {} ms", count, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -74,8 +79,12 @@ final class Burst {
     }
   }
 
-  static String payload(long nanos, int size) {
+  /** The sender's time, then {@code x} up to {@code size} bytes, or, with {@code json}, a realistic JSON event. */
+  static String payload(long nanos, int size, SplittableRandom json) {
     String time = Long.toString(nanos);
+    if (json != null) {
+      return time + " " + CompressionDesigns.order(json);
+    }
     if (time.length() >= size) {
       return time;
     }

@@ -7,6 +7,9 @@ import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.core.StreamConfig;
+import dev.herald.sse.netty.Http2Options;
+import dev.herald.sse.netty.NettyHttp2;
 import dev.herald.sse.examples.ExampleOptions;
 import dev.herald.sse.micrometer.BroadcasterMetrics;
 import dev.herald.sse.micrometer.DeliveryDelayRecorder;
@@ -17,7 +20,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpContentCompressor;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -26,7 +31,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code server --transport netty|raw|jetty|tomcat|jetty-idle|tomcat-idle|webflux|webflux-sink [--host H] [--port P]
- * [--threads T] [--redis URL]}: the example's routes plus the bench routes, until killed.
+ * [--threads T] [--redis URL] [--h2c on|off] [--gzip off|herald|connection]}: the example's routes plus the bench
+ * routes, until killed.
  */
 public final class ServerCommand {
   static final String USAGE = String.join("\n",
@@ -55,7 +61,14 @@ public final class ServerCommand {
       "  --redis URL             a cluster node: the broadcaster gets a RedisBackplane on URL",
       "                          (redis://127.0.0.1:6379), as the example's --redis does; ids are Redis's",
       "  --metrics on|off        on: the broadcaster's sse-micrometer meters, delivery delay timer included,",
-      "                          bound to an in-memory registry (default off), for their cost under load");
+      "                          bound to an in-memory registry (default off), for their cost under load",
+      "  --h2c on|off            netty and raw: the port also speaks cleartext HTTP/2 (prior knowledge),",
+      "                          through NettyHttp2.cleartext, for load --h2c (default off: HTTP/1.1 only)",
+      "  --gzip off|herald|connection",
+      "                          herald: Herald's gzip, each event compressed once for every client",
+      "                          (StreamConfig.gzip, netty and the servlet containers); connection: Netty's",
+      "                          HttpContentCompressor, a compressor per connection (netty); for clients",
+      "                          that send Accept-Encoding: gzip (load --gzip); default off");
 
   static final List<String> TRANSPORTS = List.of("netty", "raw", "jetty", "tomcat", "jetty-idle", "tomcat-idle",
       "webflux", "webflux-sink");
@@ -71,6 +84,8 @@ public final class ServerCommand {
     int queueEvents = ChannelConfig.defaults().maxQueuedEvents();
     String redis = null;
     boolean metrics = false;
+    boolean h2c = false;
+    String gzip = "off";
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
@@ -91,6 +106,8 @@ public final class ServerCommand {
         case "--queue-events" -> queueEvents = Integer.parseInt(value);
         case "--redis" -> redis = value;
         case "--metrics" -> metrics = value.equals("on");
+        case "--h2c" -> h2c = value.equals("on");
+        case "--gzip" -> gzip = value;
         default -> {
           System.err.println("unknown option: " + flag + "\n\n" + USAGE);
           return 2;
@@ -99,6 +116,16 @@ public final class ServerCommand {
     }
     if (!TRANSPORTS.contains(transport)) {
       System.err.println("--transport must be one of " + TRANSPORTS + ": " + transport);
+      return 2;
+    }
+    if (!List.of("off", "herald", "connection").contains(gzip)
+        || gzip.equals("connection") && !transport.equals("netty") && !transport.equals("raw")
+        || gzip.equals("herald") && !List.of("netty", "jetty", "tomcat").contains(transport)) {
+      System.err.println("--gzip must be off, herald (netty, jetty, tomcat) or connection (netty, raw): " + gzip);
+      return 2;
+    }
+    if (h2c && !transport.equals("netty") && !transport.equals("raw")) {
+      System.err.println("--h2c on needs --transport netty or raw, not " + transport);
       return 2;
     }
     if (redis != null && (transport.equals("raw") || transport.endsWith("-idle") || transport.endsWith("-sink"))) {
@@ -127,15 +154,36 @@ public final class ServerCommand {
         + (transport.endsWith("-idle") || transport.endsWith("-sink") || transport.equals("raw")
             || queueEvents == ChannelConfig.defaults().maxQueuedEvents() ? "" : "-q" + queueEvents)
         + (redis == null ? "" : "-redis")
-        + (metrics ? "-metrics" : "");
+        + (metrics ? "-metrics" : "")
+        + (h2c ? "-h2c" : "")
+        + (gzip.equals("off") ? "" : "-gzip-" + gzip);
+    StreamConfig streams = StreamConfig.builder().gzip(gzip.equals("herald")).build();
     if (transport.startsWith("webflux")) {
       return WebFluxBench.serve(transport, label, host, port, app, broadcaster);
     }
     if (!transport.equals("netty") && !transport.equals("raw")) {
-      return serveServlet(transport, label, host, port, app, broadcaster);
+      return serveServlet(transport, label, host, port, app, broadcaster, streams);
     }
     BenchHandler handler = new BenchHandler(label, app, broadcaster,
-        transport.equals("raw") ? new RawFanout() : null);
+        transport.equals("raw") ? new RawFanout() : null, streams);
+    boolean compressor = gzip.equals("connection");
+    ChannelHandler connection = h2c
+        ? NettyHttp2.cleartext(Http2Options.defaults(), p -> {
+            if (compressor) {
+              p.addLast(new HttpContentCompressor());
+            }
+            p.addLast(handler);
+          })
+        : new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(new HttpServerCodec());
+              if (compressor) {
+                ch.pipeline().addLast(new HttpContentCompressor());
+              }
+              ch.pipeline().addLast(handler);
+            }
+          };
     EventLoopGroup boss = Io.group(1);
     EventLoopGroup workers = Io.group(threads);
     try {
@@ -144,12 +192,7 @@ public final class ServerCommand {
           .channel(Io.serverChannel())
           .option(ChannelOption.SO_BACKLOG, 8192)
           .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(new HttpServerCodec(), handler);
-            }
-          })
+          .childHandler(connection)
           .bind(host, port).sync().channel();
       InetSocketAddress address = (InetSocketAddress) server.localAddress();
       System.out.printf("sse-bench server: transport %s, NIO, %d threads, pid %d, on http://%s:%d/events%n",
@@ -172,14 +215,14 @@ public final class ServerCommand {
   }
 
   private static int serveServlet(String transport, String label, String host, int port, ExampleApp app,
-      Broadcaster broadcaster) throws Exception {
+      Broadcaster broadcaster, StreamConfig streams) throws Exception {
     boolean idle = transport.endsWith("-idle");
     if (idle) {
       broadcaster.close(); // the floor holds streams itself
     }
     String container = idle ? transport.substring(0, transport.length() - "-idle".length()) : transport;
     ServletContainer server = ServletContainer.start(container,
-        new BenchServlet(label, app, idle ? null : broadcaster), host, port);
+        new BenchServlet(label, app, idle ? null : broadcaster, streams), host, port);
     System.out.printf("sse-bench server: transport %s, pid %d, on http://%s:%d/events%n",
         label, ProcessHandle.current().pid(), host, server.port());
     System.out.flush();

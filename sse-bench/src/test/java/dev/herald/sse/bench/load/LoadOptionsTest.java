@@ -42,6 +42,19 @@ class LoadOptionsTest {
   }
 
   @Test
+  void http1AndIdentityUnlessAsked() {
+    LoadOptions plain = LoadOptions.parse("--url", "http://127.0.0.1:8000");
+    LoadOptions h2c = LoadOptions.parse("--url", "http://127.0.0.1:8000", "--h2c", "100", "--gzip", "on");
+
+    assertThat(plain.h2cStreams()).isZero();
+    assertThat(plain.gzip()).isFalse();
+    assertThat(h2c.h2cStreams()).isEqualTo(100);
+    assertThat(h2c.gzip()).isTrue();
+    assertThatThrownBy(() -> LoadOptions.parse("--url", "http://127.0.0.1:1", "--h2c", "0"))
+        .hasMessageContaining("--h2c");
+  }
+
+  @Test
   void refusesAnyTargetOffThisMachine() {
     assertThatThrownBy(() -> LoadOptions.parse("--url", "http://10.0.0.1:8000"))
         .isInstanceOf(IllegalArgumentException.class)

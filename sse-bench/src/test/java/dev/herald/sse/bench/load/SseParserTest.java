@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -82,6 +85,54 @@ class SseParserTest {
     feed("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n");
 
     assertThat(seen).containsExactly("head 503");
+  }
+
+  @Test
+  void aGzipBodyIsInflatedAsItArrivesEventByEvent() throws IOException {
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    wire.writeBytes(("HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ntransfer-encoding: chunked\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+    List<Integer> flushedAt = new ArrayList<>();
+    try (GZIPOutputStream gzip = new GZIPOutputStream(compressed, true)) {
+      for (String event : List.of("data: connected\n\n", "id: 1\ndata: 4242xxxx\n\n", "data: 7x\n\n")) {
+        gzip.write(event.getBytes(StandardCharsets.US_ASCII));
+        gzip.flush(); // a sync flush per event, as a server that sends each event at once
+        flushedAt.add(compressed.size());
+      }
+    }
+    byte[] body = compressed.toByteArray();
+    int from = 0;
+    for (int to : flushedAt) {
+      wire.writeBytes(chunk(body, from, to));
+      from = to;
+    }
+    wire.writeBytes(chunk(body, from, body.length)); // the final block and the trailer
+    wire.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    byte[] bytes = wire.toByteArray();
+
+    for (byte b : bytes) { // split anywhere, down to single bytes of the gzip header
+      parser.feed(Unpooled.wrappedBuffer(new byte[] {b}));
+    }
+
+    assertThat(seen).containsExactly("head 200", "connected", "event 4242", "event 7");
+    assertThat(parser.done()).isTrue();
+  }
+
+  @Test
+  void anHttp2BodyStartsWithoutAHead() {
+    parser.startBody(200, false);
+    feed("data: connected\n\ndata: 9\n\n");
+
+    assertThat(seen).containsExactly("head 200", "connected", "event 9");
+  }
+
+  private static byte[] chunk(byte[] body, int from, int to) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes((Integer.toHexString(to - from) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.write(body, from, to - from);
+    out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+    return out.toByteArray();
   }
 
   private void feed(String text) {
