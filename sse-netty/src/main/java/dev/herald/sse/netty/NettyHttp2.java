@@ -27,6 +27,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -109,7 +110,7 @@ public final class NettyHttp2 {
         HttpServerCodec http1 = new HttpServerCodec();
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
             AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                ? new Http2ServerUpgradeCodec(frameCodec(options), multiplexer(handlers))
+                ? new Http2ServerUpgradeCodec(frameCodec(options), multiplexer(handlers), ConnectionErrors.INSTANCE)
                 : null, MAX_UPGRADE_CONTENT);
         ChannelPipeline pipeline = ch.pipeline();
         pipeline.addLast(new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new ChannelInitializer<Channel>() {
@@ -172,7 +173,7 @@ public final class NettyHttp2 {
   }
 
   private static void addHttp2(ChannelPipeline pipeline, Http2Options options, Consumer<ChannelPipeline> handlers) {
-    pipeline.addLast(frameCodec(options), multiplexer(handlers));
+    pipeline.addLast(frameCodec(options), multiplexer(handlers), ConnectionErrors.INSTANCE);
   }
 
   private static Http2FrameCodec frameCodec(Http2Options options) {
@@ -207,6 +208,26 @@ public final class NettyHttp2 {
         }
       }
     });
+  }
+
+  /**
+   * The last handler of an HTTP/2 connection: the application's handlers live on its streams, so the connection's
+   * own failures end here. A client that resets its connection is the expected end of one (debug); anything else
+   * is logged at warn. Either way the connection closes.
+   */
+  @ChannelHandler.Sharable
+  private static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
+    static final ConnectionErrors INSTANCE = new ConnectionErrors();
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof IOException) {
+        log.debug("an HTTP/2 connection failed (the client went away): {}", cause.toString());
+      } else {
+        log.warn("an HTTP/2 connection failed; closing it", cause);
+      }
+      ctx.close();
+    }
   }
 
   /** A connection's initializer, shared by every connection: it keeps no state of its own. */
