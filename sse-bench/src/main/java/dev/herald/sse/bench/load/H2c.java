@@ -18,12 +18,14 @@ import java.util.List;
  * One cleartext HTTP/2 connection by prior knowledge, carrying several clients, each on its own stream, as a
  * browser's tabs share one connection to an origin.
  *
- * <p>Each stream's window is 256 KiB; the connection's is opened to the sum of its streams' windows plus 1 MiB, so
- * a stalled stream fills its own window and never the one the others share (browsers do the same: Chromium opens
- * 6 MiB per stream and 15 MiB per connection).
+ * <p>Each stream's window is 6 MiB, as Chromium opens; the connection's is opened to the sum of its streams' windows
+ * plus 1 MiB, so a stalled stream fills its own window and never the one the others share. (A first version opened
+ * 256 KiB per stream: on a loaded machine, a client that fell behind for a few seconds then had so little in flight
+ * that its queue on the server stayed full for the slow-client grace, and some streams were cut that HTTP/1.1's
+ * socket buffers, several MiB per connection, would have carried.)
  */
 final class H2c {
-  static final int STREAM_WINDOW = 256 * 1024;
+  static final int STREAM_WINDOW = 6 * 1024 * 1024;
 
   private H2c() {}
 
