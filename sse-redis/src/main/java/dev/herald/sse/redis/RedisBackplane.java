@@ -630,8 +630,9 @@ public final class RedisBackplane implements Backplane {
      * key within this time appends nothing, on any node; a later one is a new event. Default 5 minutes; whole
      * seconds, at least one.
      *
-     * <p>Make it longer than a producer retries for. Each key costs Redis about 100 bytes for the window (measured
-     * in docs/scaling.md), so a producer of 1,000 keyed events a second holds about 30 MB of keys at the default.
+     * <p>Make it longer than a producer retries for. Each key costs Redis about 200 bytes for the window (on Redis
+     * 7.0, with a 36-character key), so a producer of 1,000 keyed events a second holds about 60 MB of keys at the
+     * default.
      *
      * @param window positive
      * @return this builder

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * instead).
  *
  * <p>Bounded by count and age, oldest first out, so a producer that never repeats a key costs a fixed amount of
- * memory: about 100 bytes a key, 1 MB at the most.
+ * memory: a few hundred bytes a key, a few MB at the most.
  *
  * <p><b>Threading.</b> Thread-safe; {@link #once} runs the send outside its lock.
  */
