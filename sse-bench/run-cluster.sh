@@ -4,7 +4,10 @@
 # one Netty server without Redis. Appends each run's JSON line to a results file.
 #
 #   sse-bench/run-cluster.sh RESULTS.jsonl SCENARIO...
+#   sse-bench/run-cluster.sh results.jsonl fanout-1k fanout-10k latency-1k-100   # issue 19's comparison
 #
+# Default queues unless SERVER_ARGS says otherwise; the presets' producer is paced (it awaits each broadcastPaced),
+# and the load tool spreads the clients round-robin over the three nodes (load --url A,B,C).
 # Environment: RUNS per scenario and setup (default 1), PORT (first node's port, default 18000; the others are
 # PORT+1 and PORT+2), TIMEOUT seconds per run (default 180), SERVER_ARGS, SERVER_OPTS (JVM options per server;
 # default -Xms1g -Xmx1g), REDIS_SERVER (default redis-server). redis-server runs on a free loopback port with

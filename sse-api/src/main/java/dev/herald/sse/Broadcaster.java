@@ -258,6 +258,39 @@ public interface Broadcaster extends AutoCloseable {
   CompletionStage<Void> broadcastPaced(Event event);
 
   /**
+   * Sends an event to every client as {@link #broadcastPaced(Event)} does, at most once per idempotency key: a
+   * second call with a key already seen sends nothing and completes as the first call did.
+   *
+   * <p>This is what a producer's retry needs. A producer that published and got no answer (a timeout, a load
+   * balancer's {@code 502} because the node died) cannot tell whether the event went out; retried under the same
+   * key, it goes out once either way. On a clustered broadcaster the key is checked by the backplane, atomically
+   * with the append to its log, so a retry that lands on another node is recognised too (Redis keeps each key for
+   * {@code RedisBackplane.Builder.idempotencyWindow}). On one node the broadcaster remembers the last 10,000 keys
+   * for 5 minutes; an older key counts as new.
+   *
+   * <p>A call that failed (the backplane was unreachable, the broadcaster closed) is not remembered, so its retry
+   * is tried afresh; on a cluster its retry is still recognised if the failed call did reach the log.
+   *
+   * <p><b>Threading.</b> Safe from any thread; it never blocks. Two calls with the same key at the same time send
+   * the event once; on one node both stages complete together.
+   *
+   * <p>The default implementation refuses: Herald's broadcasters implement it.
+   *
+   * @param idempotencyKey the producer's name for this event, 1 to 200 characters, none of them a control
+   *     character; the same event retried must carry the same key, and different events different keys
+   * @param event the event to send
+   * @return a stage as {@link #broadcastPaced(Event)}'s, or, for a key already seen, the first call's
+   * @throws IllegalStateException if the broadcaster is closed
+   * @throws IllegalArgumentException if the key is empty, too long or has a control character, or for the reasons
+   *     {@link #broadcastPaced(Event)} gives
+   * @throws UnsupportedOperationException if this broadcaster cannot recognise repeats (a clustered broadcaster
+   *     whose backplane cannot fails the stage with it instead)
+   */
+  default CompletionStage<Void> broadcastOnce(String idempotencyKey, Event event) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not deduplicate broadcasts");
+  }
+
+  /**
    * Returns this broadcaster's name, which tells it apart from the application's other broadcasters in metrics and
    * health reports (Herald's broadcasters take it from their configuration).
    *

@@ -241,7 +241,7 @@ public final class ExampleApp implements AutoCloseable {
       // Jetty and Tomcat refuse %00 in a path before the example sees it; the example does the same on Netty.
       return CompletableFuture.completedFuture(Reply.text(400, "malformed path: %00 is not allowed"));
     }
-    return broadcast(message);
+    return broadcast(message, null);
   }
 
   /**
@@ -251,6 +251,21 @@ public final class ExampleApp implements AutoCloseable {
    * @return a stage with {@code 200 msg sent}, {@code 413} if too large, {@code 400} if not UTF-8, or {@code 503}
    */
   public CompletionStage<Reply> broadcastBody(byte[] body) {
+    return broadcastBody(body, null);
+  }
+
+  /**
+   * Broadcasts a request body as UTF-8 text, once per {@code Idempotency-Key}: a producer that got no answer (a
+   * timeout, a proxy's {@code 502} because the node died) retries with the same key, on any node, and the clients
+   * see the event once. A keyed broadcast is answered when it is sent ({@code Broadcaster.broadcastOnce}); a
+   * repeat is answered {@code 200 msg sent} and sends nothing.
+   *
+   * @param body the body, of which at most {@link #MAX_BODY_BYTES} are accepted
+   * @param idempotencyKey the request's {@code Idempotency-Key} header, or {@code null}
+   * @return a stage with {@code 200 msg sent}, {@code 413} if too large, {@code 400} if not UTF-8 or the key is
+   *     malformed, or {@code 503}
+   */
+  public CompletionStage<Reply> broadcastBody(byte[] body, @Nullable String idempotencyKey) {
     if (body.length > MAX_BODY_BYTES) {
       return CompletableFuture.completedFuture(tooLarge());
     }
@@ -264,7 +279,7 @@ public final class ExampleApp implements AutoCloseable {
     } catch (CharacterCodingException e) {
       return CompletableFuture.completedFuture(Reply.text(400, "body is not UTF-8 text"));
     }
-    return broadcast(message);
+    return broadcast(message, idempotencyKey);
   }
 
   /**
@@ -288,11 +303,11 @@ public final class ExampleApp implements AutoCloseable {
         + "\n";
   }
 
-  private CompletionStage<Reply> broadcast(String message) {
+  private CompletionStage<Reply> broadcast(String message, @Nullable String idempotencyKey) {
     if (broadcaster.isClosed()) {
       return CompletableFuture.completedFuture(Reply.text(503, "shutting down"));
     }
-    if (!clustered) {
+    if (!clustered && idempotencyKey == null) {
       // One server: the event is in every client's queue when broadcast returns.
       try {
         broadcaster.broadcast(Data.of(message));
@@ -304,9 +319,13 @@ public final class ExampleApp implements AutoCloseable {
     // A cluster node: the event is sent when Redis has it, so answer from Redis's acknowledgement, not before.
     CompletionStage<Void> acknowledged;
     try {
-      acknowledged = broadcaster.broadcastPaced(Data.of(message));
+      acknowledged = idempotencyKey == null
+          ? broadcaster.broadcastPaced(Data.of(message))
+          : broadcaster.broadcastOnce(idempotencyKey, Data.of(message));
     } catch (IllegalStateException e) {
       return CompletableFuture.completedFuture(Reply.text(503, "shutting down"));
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(Reply.text(400, e.getMessage()));
     }
     return acknowledged.handle((ok, failure) -> {
       if (failure == null) {

@@ -161,7 +161,8 @@ final class ExampleServlet extends HttpServlet {
     public void onAllDataRead() {
       bodyRead = true;
       if (!answered.get()) {
-        answerLater(request, response, async, answered, app.broadcastBody(body.toByteArray()));
+        answerLater(request, response, async, answered,
+            app.broadcastBody(body.toByteArray(), request.getHeader("Idempotency-Key")));
       }
     }
 

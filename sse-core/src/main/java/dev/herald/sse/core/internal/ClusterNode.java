@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,6 +109,15 @@ final class ClusterNode {
    * Publishes an event to the shared log: checks it as a local broadcast would, then hands it over without waiting.
    */
   CompletableFuture<String> publish(Event event) {
+    return publish(event, backplane::publish);
+  }
+
+  /** Publishes as {@link #publish(Event)}, once per idempotency key across the cluster (the backplane checks). */
+  CompletableFuture<String> publishOnce(String idempotencyKey, Event event) {
+    return publish(event, checked -> backplane.publish(checked, idempotencyKey));
+  }
+
+  private CompletableFuture<String> publish(Event event, Function<Event, CompletionStage<String>> append) {
     if (event instanceof Data data && data.id() != null) {
       throw new IllegalArgumentException("a clustered broadcaster gives every event the backplane's id; this event"
           + " has its own: " + data.id());
@@ -116,7 +127,7 @@ final class ClusterNode {
     }
     CompletableFuture<String> published;
     try {
-      published = backplane.publish(event).toCompletableFuture();
+      published = append.apply(event).toCompletableFuture();
     } catch (RuntimeException e) {
       published = CompletableFuture.failedFuture(e);
     }

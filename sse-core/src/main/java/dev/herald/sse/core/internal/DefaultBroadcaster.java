@@ -64,6 +64,8 @@ public final class DefaultBroadcaster implements Broadcaster {
   /** Completes once every stream this broadcaster had when it closed has ended. */
   private final CompletableFuture<Void> ending = new CompletableFuture<>();
   private final @Nullable ClusterNode cluster;
+  /** The idempotency keys of {@link #broadcastOnce} on one node; a cluster's backplane keeps its own. */
+  private final OnceKeys onceKeys = new OnceKeys();
   /** Measures delivery delays, or {@code null} when no observer is set: then frames carry no time. */
   private final @Nullable DeliveryDelays delays;
 
@@ -211,6 +213,17 @@ public final class DefaultBroadcaster implements Broadcaster {
       return cluster.publish(event).thenApply(id -> null);
     }
     return fanOutOrFail(event, null, true).pacing(scheduler, config.slowClientGrace());
+  }
+
+  @Override
+  public CompletionStage<Void> broadcastOnce(String idempotencyKey, Event event) {
+    OnceKeys.check(idempotencyKey);
+    requireNonNull(event, "event");
+    if (cluster != null) {
+      checkOpen();
+      return cluster.publishOnce(idempotencyKey, event).thenApply(id -> null);
+    }
+    return onceKeys.once(idempotencyKey, System.nanoTime(), () -> broadcastPaced(event));
   }
 
   private Fanout fanOutOrFail(Event event, String @Nullable [] published, boolean paced) {

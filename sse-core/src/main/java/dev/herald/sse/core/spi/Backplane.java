@@ -3,6 +3,7 @@ package dev.herald.sse.core.spi;
 import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Event;
 import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -60,6 +61,25 @@ public interface Backplane extends AutoCloseable {
    *     {@link BackplaneUnavailableException}; already failed when the log is known to be unreachable
    */
   CompletionStage<String> publish(Event event);
+
+  /**
+   * Appends an event to the log once per idempotency key: if an entry was appended under this key within the
+   * backplane's window, by any node, appends nothing and completes with that entry's id. The check and the append
+   * must be one atomic step in the log, so that two nodes given the same key at once append one entry. This is
+   * {@code Broadcaster.broadcastOnce} on a cluster. Returns at once.
+   *
+   * <p>The default implementation cannot tell: it returns a stage failed with
+   * {@link UnsupportedOperationException}, and appends nothing.
+   *
+   * @param event the event, without an id
+   * @param idempotencyKey 1 to 200 characters, none a control character (the broadcaster checked it)
+   * @return a stage with the id of the entry, the new one or the one appended first under this key; failed as
+   *     {@link #publish(Event)}'s
+   */
+  default CompletionStage<String> publish(Event event, String idempotencyKey) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException(
+        getClass().getName() + " does not deduplicate publishes"));
+  }
 
   /**
    * Reads one page of a replay: at most {@code max} entries after the one with this id, oldest first, from the log
