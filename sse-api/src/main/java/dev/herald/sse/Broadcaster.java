@@ -133,11 +133,11 @@ public interface Broadcaster extends AutoCloseable {
    *
    * @param topic the topic's name (not a pattern)
    * @param event the event to send
-   * @return how many clients queued the event
+   * @return how many clients queued the event; 0 on a clustered broadcaster
    * @throws InvalidTopicException if {@code topic} is not a name, or is longer than the broadcaster's limit
    * @throws IllegalStateException if the broadcaster is closed
    * @throws IllegalArgumentException if the event is larger than the configured maximum event size
-   * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
+   * @throws UnsupportedOperationException if the broadcaster is clustered on a backplane that cannot carry topics
    * @see #publish(Collection, Event)
    */
   default int publish(String topic, Event event) {
@@ -153,6 +153,9 @@ public interface Broadcaster extends AutoCloseable {
    * replay history as a broadcast does, with its topics, so a client of these topics that reconnects gets it in its
    * replay, and no other client does. A topic with no subscriber costs nothing but the history's entry.
    *
+   * <p>A clustered broadcaster publishes the event with its topics to the backplane and returns 0, as
+   * {@link #broadcast(Event)} does; every node delivers it to its own subscribers of the topics.
+   *
    * @param topics the topics' names (not patterns), at least one; duplicates count once
    * @param event the event to send
    * @return how many clients queued the event
@@ -160,7 +163,8 @@ public interface Broadcaster extends AutoCloseable {
    *     none
    * @throws IllegalStateException if the broadcaster is closed
    * @throws IllegalArgumentException if the event is larger than the configured maximum event size
-   * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
+   * @throws UnsupportedOperationException if the broadcaster is clustered on a backplane that cannot carry topics
+   * @throws BackplaneUnavailableException if the broadcaster is clustered and its backplane is unreachable
    */
   int publish(Collection<String> topics, Event event);
 
@@ -173,13 +177,19 @@ public interface Broadcaster extends AutoCloseable {
    * other stream ever does (no topic pattern matches an identity). The identity is the one the application's
    * authorization decision gave the stream.
    *
+   * <p>A clustered broadcaster publishes the event with the identity to the backplane and returns 0; every node
+   * delivers it to that identity's streams among its own clients.
+   *
    * @param identity who to send to
    * @param event the event to send
-   * @return how many streams queued it: 0 if the identity has none open (it is kept for replay all the same)
+   * @return how many streams queued it: 0 if the identity has none open (it is kept for replay all the same), and
+   *     on a clustered broadcaster
    * @throws IllegalStateException if the broadcaster is closed
    * @throws IllegalArgumentException if {@code identity} is empty, or the event is larger than the configured
    *     maximum event size
-   * @throws UnsupportedOperationException if the broadcaster is clustered
+   * @throws UnsupportedOperationException if the broadcaster is clustered on a backplane that cannot carry
+   *     identities
+   * @throws BackplaneUnavailableException if the broadcaster is clustered and its backplane is unreachable
    */
   int sendTo(String identity, Event event);
 

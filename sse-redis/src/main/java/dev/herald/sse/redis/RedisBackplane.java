@@ -52,8 +52,18 @@ import org.slf4j.LoggerFactory;
  * cluster. Each node reads the stream with a blocking {@code XREAD} on a connection and thread of its own and
  * delivers each entry to its local clients, encoding it once. A {@code Last-Event-ID} older than the node's local
  * history is replayed with {@code XRANGE}, a page at a time: first {@code XRANGE <stream> <id> <id>}, so an id that
- * is not in the stream costs one lookup and no entry, then {@code XRANGE <stream> <id> + COUNT <page + 2>}. The entry's fields are plain ({@code data}, {@code event},
- * {@code retry}, or {@code comment}), so any Redis client can broadcast too: {@code XADD herald:events * data hi}.
+ * is not in the stream costs one lookup and no entry, then {@code XRANGE <stream> <id> + COUNT <page + 2>}. The
+ * entry's fields are plain ({@code data}, {@code event}, {@code retry}, or {@code comment}; and a publish's
+ * {@code topic}, or a send's {@code identity}), so any Redis client can broadcast too:
+ * {@code XADD herald:events * data hi}, or publish to a topic: {@code XADD herald:events * topic rooms/7 data hi}.
+ *
+ * <p><b>Topics.</b> Every node reads every entry and routes it to its own subscribers of its topics (or its
+ * identity's streams); a replay read from the stream gives a client only the entries it hears, reading at most the
+ * broadcaster's history's worth of entries of all topics. The stream is one log for all topics, trimmed to
+ * {@link Builder#maxLength} entries of all of them: the per-topic retention (a busy topic does not push a quiet
+ * topic's events out of reach) is each node's own history, which keeps every entry it delivered, per topic. So a
+ * client resumes from a quiet topic's old event on any node that was up when the event was published; on a node
+ * started later, only from what the stream still holds.
  *
  * <p><b>Failures.</b> When Redis is unreachable the backplane is down: publishing fails at once with
  * {@link BackplaneUnavailableException} (nothing is buffered), {@link #isUp()} is {@code false} and the outage is
@@ -190,7 +200,19 @@ public final class RedisBackplane implements Backplane {
 
   @Override
   public CompletionStage<String> publish(Event event) {
+    return publish(event, List.of(), null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The address is written in the entry's {@code topic} field (names separated by a line feed) or its
+   * {@code identity} field, beside the event's.
+   */
+  @Override
+  public CompletionStage<String> publish(Event event, List<String> topics, @Nullable String identity) {
     requireNonNull(event, "event");
+    requireNonNull(topics, "topics");
     StatefulRedisConnection<String, String> connection = commands;
     if (closed) {
       return CompletableFuture.failedFuture(new BackplaneUnavailableException("the Redis backplane is closed"));
@@ -200,7 +222,8 @@ public final class RedisBackplane implements Backplane {
     }
     try {
       return connection.async()
-          .xadd(stream, XAddArgs.Builder.maxlen(trim).approximateTrimming(), StreamEntries.fields(event))
+          .xadd(stream, XAddArgs.Builder.maxlen(trim).approximateTrimming(),
+              StreamEntries.fields(event, topics, identity))
           .toCompletableFuture()
           .handle((id, failure) -> {
             if (failure != null) {
@@ -256,9 +279,9 @@ public final class RedisBackplane implements Backplane {
       int end = Math.min(messages.size(), max + 1);
       List<BackplaneEntry> entries = new ArrayList<>(end - 1);
       for (StreamMessage<String, String> message : messages.subList(1, end)) {
-        Event event = StreamEntries.event(message.getBody());
-        if (event != null) {
-          entries.add(new BackplaneEntry(message.getId(), event));
+        BackplaneEntry entry = StreamEntries.entry(message.getId(), message.getBody(), null);
+        if (entry != null) {
+          entries.add(entry);
         }
       }
       return new ReplayPage(entries, messages.size() > max + 1);
@@ -393,16 +416,15 @@ public final class RedisBackplane implements Backplane {
 
   private void deliver(Consumer<BackplaneEntry> sink, StreamMessage<String, String> message) {
     lastId = message.getId();
-    Event event = StreamEntries.event(message.getBody());
-    if (event == null) {
-      log.warn("skipping stream entry {} of {}: its fields are not an event: {}", message.getId(), stream,
-          message.getBody().keySet());
+    BackplaneEntry entry = StreamEntries.entry(message.getId(), message.getBody(), gapAfter);
+    if (entry == null) {
+      log.warn("skipping stream entry {} of {}: its fields are not an event with a well-formed address: {}",
+          message.getId(), stream, message.getBody().keySet());
       return;
     }
-    String gap = gapAfter;
     gapAfter = null;
     try {
-      sink.accept(new BackplaneEntry(message.getId(), event, gap));
+      sink.accept(entry);
     } catch (RuntimeException e) {
       log.warn("delivering stream entry {} failed", message.getId(), e);
     }

@@ -18,13 +18,15 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A broadcaster's side of a cluster: publishes its broadcasts to the {@link Backplane}'s shared log, delivers the
- * log's entries to its clients, reports the log's gaps, and resumes clients from ids only the log still holds.
+ * A broadcaster's side of a cluster: publishes its broadcasts, and its publishes to topics and sends to identities
+ * with their address, to the {@link Backplane}'s shared log, delivers the log's entries to its clients (each to
+ * those who hear it), reports the log's gaps, and resumes clients from ids only the log still holds.
  *
  * <p>A broadcast only publishes (no lock, no waiting: the backplane's client is asynchronous). The backplane delivers
  * every entry of the log back, in log order, to {@link #deliver}, which under the broadcaster's lock does what a
@@ -89,8 +91,8 @@ final class ClusterNode {
    * Broadcasts without waiting: publishes the event, fails fast if the backplane is known to be down, and logs a
    * later failure at debug only.
    */
-  void broadcast(Event event) {
-    CompletableFuture<String> published = publish(event);
+  void broadcast(Event event, String @Nullable [] keys) {
+    CompletableFuture<String> published = publish(event, keys);
     if (published.isCompletedExceptionally()) {
       throw unwrap(published); // known to be down: fail fast
     }
@@ -105,8 +107,10 @@ final class ClusterNode {
 
   /**
    * Publishes an event to the shared log: checks it as a local broadcast would, then hands it over without waiting.
+   *
+   * @param keys the topics of a publish, or the identity key of a send, or {@code null} for a broadcast
    */
-  CompletableFuture<String> publish(Event event) {
+  CompletableFuture<String> publish(Event event, String @Nullable [] keys) {
     if (event instanceof Data data && data.id() != null) {
       throw new IllegalArgumentException("a clustered broadcaster gives every event the backplane's id; this event"
           + " has its own: " + data.id());
@@ -116,7 +120,7 @@ final class ClusterNode {
     }
     CompletableFuture<String> published;
     try {
-      published = backplane.publish(event).toCompletableFuture();
+      published = (keys == null ? backplane.publish(event) : publishTo(event, keys)).toCompletableFuture();
     } catch (RuntimeException e) {
       published = CompletableFuture.failedFuture(e);
     }
@@ -126,6 +130,26 @@ final class ClusterNode {
       }
     });
     return published;
+  }
+
+  /** Publishes an event addressed to topics, or to an identity: the backplane carries the address in the entry. */
+  private CompletionStage<String> publishTo(Event event, String[] keys) {
+    if (keys.length == 1 && ClientTopics.isIdentityKey(keys[0])) {
+      return backplane.publish(event, List.of(), keys[0].substring(1));
+    }
+    return backplane.publish(event, List.of(keys), null);
+  }
+
+  /**
+   * The routing keys of an entry, as a local publish has them: its topics, or its identity's key, or {@code null}
+   * for a broadcast.
+   */
+  static String @Nullable [] keys(BackplaneEntry entry) {
+    String identity = entry.identity();
+    if (identity != null) {
+      return new String[] {ClientTopics.identityKey(identity)};
+    }
+    return entry.topics().isEmpty() ? null : entry.topics().toArray(String[]::new);
   }
 
   /**
@@ -166,7 +190,7 @@ final class ClusterNode {
     String id = entry.id();
     Event event = entry.event() instanceof Data data ? data.withId(id) : entry.event();
     try {
-      broadcaster.fanOut(event, null, false, fanout -> {
+      broadcaster.fanOut(event, keys(entry), false, fanout -> {
         lastDeliveredId = id;
         gapBefore = null;
         return channel -> admit(channel, id, fanout);

@@ -3,6 +3,7 @@ package dev.herald.sse.core.spi;
 import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Event;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -20,6 +21,10 @@ import org.jspecify.annotations.Nullable;
  * broadcaster asks the log itself through {@link #replay}. Ids are the log's: totally ordered across the cluster
  * ({@link #idOrder()}), which is how a client that moves between nodes that are a little ahead of or behind each
  * other gets no gap and no duplicate.
+ *
+ * <p>Entries carry their address: a broadcast's reaches every client of every node, a publish's only the
+ * subscribers of its topics, a send's only the streams of its identity, on whichever node they are connected; a
+ * replay read from the log is filtered the same way.
  *
  * <p>Without a backplane a broadcaster runs on one node, in memory, exactly as before: this interface costs nothing
  * when unused. {@code sse-redis} has the implementation on Redis Streams.
@@ -60,6 +65,29 @@ public interface Backplane extends AutoCloseable {
    *     {@link BackplaneUnavailableException}; already failed when the log is known to be unreachable
    */
   CompletionStage<String> publish(Event event);
+
+  /**
+   * Appends an event addressed to topics or to one identity to the log. Returns at once. Every node delivers it
+   * back as an entry with these {@linkplain BackplaneEntry#topics() topics} or this
+   * {@linkplain BackplaneEntry#identity() identity}, and routes it to its own clients that hear it.
+   *
+   * <p>The default carries no address: it publishes a broadcast as {@link #publish(Event)} does, and refuses
+   * anything else, so a backplane that predates topics makes a clustered broadcaster's {@code publish} and
+   * {@code sendTo} throw rather than reach every client.
+   *
+   * @param event the event, without an id (the log gives it one)
+   * @param topics the topic names it is published to, or none
+   * @param identity the identity it is sent to, or {@code null}; never together with topics
+   * @return a stage as {@link #publish(Event)}'s
+   * @throws UnsupportedOperationException if this backplane cannot carry topics and identities, and some are given
+   */
+  default CompletionStage<String> publish(Event event, List<String> topics, @Nullable String identity) {
+    if (topics.isEmpty() && identity == null) {
+      return publish(event);
+    }
+    throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics or identities on "
+        + getClass().getName() + ", which does not carry them");
+  }
 
   /**
    * Reads one page of a replay: at most {@code max} entries after the one with this id, oldest first, from the log
