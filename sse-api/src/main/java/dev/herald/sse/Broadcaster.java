@@ -253,14 +253,19 @@ public interface Broadcaster extends AutoCloseable {
    * producer by at most that grace. A producer that awaits each stage before its next broadcast therefore runs
    * exactly as fast as its clients read, and no client that keeps up is ever dropped.
    *
-   * <p>On a clustered broadcaster the stage completes when the backplane has acknowledged the event (from then
-   * on every node delivers it, even across a restart of the backplane if it persists its log), or fails with
-   * {@link BackplaneUnavailableException} when it could not be published; it does not wait for clients, whose
-   * pace a node cannot see across the cluster.
+   * <p>On a clustered broadcaster the stage completes when every live node of the cluster has offered the event to
+   * its own clients in the same way (each client queued it, or got its overflow policy after the grace), so a
+   * producer that awaits it runs as fast as the cluster's readers, and no client that keeps up is cut on any node.
+   * The live nodes are this one and every other one its backplane has heard from lately: a node that joins is
+   * waited for once it is heard from, one that closes is not, and one that dies or is cut off is excluded after the
+   * backplane's node timeout, which is also the longest one stalled node holds the producer back (see the
+   * backplane's documentation, such as {@code RedisBackplane.awaitOffered}). The stage fails with
+   * {@link BackplaneUnavailableException} when the event could not be published. A backplane that cannot tell how
+   * far the other nodes got completes it when it has acknowledged the event.
    *
    * @param event the event to send
    * @return a stage that completes when every current client has queued the event or been dealt with; on a
-   *     clustered broadcaster, when the backplane has acknowledged it
+   *     clustered broadcaster, every live node's clients
    * @throws IllegalStateException if the broadcaster is closed
    * @throws IllegalArgumentException if the event is larger than the configured maximum event size, or, on a
    *     clustered broadcaster, carries an id of its own

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -112,6 +113,7 @@ public final class RedisBackplane implements Backplane {
   private final Duration minReconnectDelay;
   private final Duration maxReconnectDelay;
   private final RedisClient client;
+  private final NodeProgress progress;
 
   private final Object lock = new Object();
   private @Nullable Consumer<BackplaneEntry> deliver; // guarded by lock; set once
@@ -144,6 +146,7 @@ public final class RedisBackplane implements Backplane {
         .timeoutOptions(TimeoutOptions.enabled())
         .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
         .build());
+    this.progress = new NodeProgress(client, stream, b.nodeTimeout, () -> commands);
   }
 
   /**
@@ -191,6 +194,7 @@ public final class RedisBackplane implements Backplane {
       } catch (RuntimeException e) {
         down(e);
       }
+      progress.start(lastId == null ? EMPTY : lastId);
       Thread thread = new Thread(this::read, "herald-redis-reader");
       thread.setDaemon(true);
       reader = thread;
@@ -213,6 +217,68 @@ public final class RedisBackplane implements Backplane {
   public CompletionStage<String> publish(Event event, List<String> topics, @Nullable String identity) {
     requireNonNull(event, "event");
     requireNonNull(topics, "topics");
+    return append(StreamEntries.fields(event, topics, identity));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The entry has a {@code paced} field. See {@link #awaitOffered} for how the other nodes' progress is known.
+   */
+  @Override
+  public CompletionStage<String> publishPaced(Event event) {
+    requireNonNull(event, "event");
+    return append(StreamEntries.pacedFields(event));
+  }
+
+  @Override
+  public void offered(String id) {
+    progress.offered(requireNonNull(id, "id"));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every node tells the others how far it has offered the paced entries to its clients, on the Redis channel
+   * {@code <stream>:progress}, when it has offered one and as a heartbeat. "Every live node" is this one and each
+   * other node heard from within the {@linkplain Builder#nodeTimeout node timeout}: a node that comes is waited for
+   * from the first time it is heard from (within a round trip of its start), a node that closes says so and is no
+   * longer waited for, and a node that dies or is cut off from Redis is excluded once it has not been heard from
+   * for the timeout, and counted ({@link #nodesExcluded()}). A node that is heard from but does not pass the entry
+   * (its reader stalled) holds the producer back for the timeout at most.
+   */
+  @Override
+  public CompletionStage<Void> awaitOffered(String id) {
+    return progress.await(requireNonNull(id, "id"));
+  }
+
+  /**
+   * Returns how many times another node was excluded from the paced broadcasts' wait because it was not heard from
+   * within the node timeout (it died, or was cut off from Redis).
+   *
+   * @return the count since start
+   */
+  public long nodesExcluded() {
+    return progress.excluded();
+  }
+
+  /**
+   * Returns how many nodes of the cluster a paced broadcast waits for now: this one, and the others heard from within
+   * the node timeout.
+   *
+   * @return at least 1
+   */
+  public int liveNodes() {
+    return progress.liveNodes();
+  }
+
+  /** For tests: this node stops telling the others its progress, as one cut off from Redis would. */
+  void silenceProgress() {
+    progress.silence();
+  }
+
+  /** Appends an entry with these fields, trimming the stream; fails fast while Redis is known to be away. */
+  private CompletionStage<String> append(Map<String, String> fields) {
     StatefulRedisConnection<String, String> connection = commands;
     if (closed) {
       return CompletableFuture.failedFuture(new BackplaneUnavailableException("the Redis backplane is closed"));
@@ -222,8 +288,7 @@ public final class RedisBackplane implements Backplane {
     }
     try {
       return connection.async()
-          .xadd(stream, XAddArgs.Builder.maxlen(trim).approximateTrimming(),
-              StreamEntries.fields(event, topics, identity))
+          .xadd(stream, XAddArgs.Builder.maxlen(trim).approximateTrimming(), fields)
           .toCompletableFuture()
           .handle((id, failure) -> {
             if (failure != null) {
@@ -322,6 +387,7 @@ public final class RedisBackplane implements Backplane {
         Thread.currentThread().interrupt();
       }
     }
+    progress.close(); // says goodbye on the command connection, so before it closes
     closeQuietly(commands);
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
@@ -540,6 +606,7 @@ public final class RedisBackplane implements Backplane {
     private Duration commandTimeout = Duration.ofSeconds(2);
     private Duration minReconnectDelay = Duration.ofMillis(100);
     private Duration maxReconnectDelay = Duration.ofSeconds(2);
+    private Duration nodeTimeout = Duration.ofSeconds(5);
 
     private Builder(String redisUri) {
       requireNonNull(redisUri, "redisUri");
@@ -620,6 +687,20 @@ public final class RedisBackplane implements Backplane {
       }
       this.minReconnectDelay = min;
       this.maxReconnectDelay = max;
+      return this;
+    }
+
+    /**
+     * Sets how long another node may go unheard before a paced broadcast stops waiting for it (it died, or is cut
+     * off from Redis), and the most a paced broadcast waits for a node that does not pass its entry. Every node says
+     * how far it got at least four times within it. Default 5 s. Give all nodes the same.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder nodeTimeout(Duration timeout) {
+      this.nodeTimeout = positive(timeout, "nodeTimeout");
       return this;
     }
 

@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * How an event is written as the fields of a stream entry: {@code data}, and optionally {@code event} (the name)
  * and {@code retry} (milliseconds); or {@code comment}. Its address, if it is not a broadcast: {@code topic}, the
  * topic names it was published to (several separated by a line feed, which no name has), or {@code identity}, the
- * identity it was sent to. Plain fields, so any Redis client can publish too:
+ * identity it was sent to; and {@code paced} ({@code 1}) for a broadcast whose producer waits for every node's
+ * clients. Plain fields, so any Redis client can publish too:
  * {@code XADD herald:events * data hello} broadcasts, {@code XADD herald:events * topic rooms/7 data hello}
  * publishes to one topic.
  */
@@ -26,6 +27,7 @@ final class StreamEntries {
   static final String COMMENT = "comment";
   static final String TOPIC = "topic";
   static final String IDENTITY = "identity";
+  static final String PACED = "paced";
   /** Between two topic names in the {@code topic} field: a control character, which no name has. */
   private static final String TOPIC_SEPARATOR = "\n";
 
@@ -56,6 +58,14 @@ final class StreamEntries {
     } else {
       fields.put(COMMENT, ((Comment) event).text());
     }
+    return fields;
+  }
+
+  /** The fields of a paced broadcast: each node offers it paced, and says when it has. */
+  static Map<String, String> pacedFields(Event event) {
+    Map<String, String> fields = new LinkedHashMap<>(6);
+    fields.put(PACED, "1");
+    fields.putAll(fields(event));
     return fields;
   }
 
@@ -95,7 +105,7 @@ final class StreamEntries {
     String topic = fields.get(TOPIC);
     List<String> topics = topic == null ? List.of() : Arrays.asList(topic.split(TOPIC_SEPARATOR, -1));
     try {
-      return new BackplaneEntry(id, event, gapAfter, topics, fields.get(IDENTITY));
+      return new BackplaneEntry(id, event, gapAfter, topics, fields.get(IDENTITY), "1".equals(fields.get(PACED)));
     } catch (IllegalArgumentException e) { // InvalidTopicException too
       return null;
     }

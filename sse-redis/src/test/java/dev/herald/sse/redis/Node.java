@@ -72,9 +72,19 @@ final class Node implements AutoCloseable {
    */
   static Node start(String name, EventLoopGroup group, String redisUri, int maxLength,
       Consumer<BroadcasterConfig.Builder> configure) throws InterruptedException {
-    RedisBackplane backplane = RedisBackplane.builder(redisUri)
+    return start(name, group, RedisBackplane.builder(redisUri).maxLength(maxLength), configure);
+  }
+
+  /**
+   * Starts a node on a backplane that the test configured.
+   *
+   * @param backplaneConfig the backplane's builder, with the Redis URI and whatever the test needs
+   * @param configure sets the history and whatever else the test needs
+   */
+  static Node start(String name, EventLoopGroup group, RedisBackplane.Builder backplaneConfig,
+      Consumer<BroadcasterConfig.Builder> configure) throws InterruptedException {
+    RedisBackplane backplane = backplaneConfig
         .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500))
-        .maxLength(maxLength)
         .build();
     Gate gate = new Gate(backplane);
     BroadcasterConfig.Builder config = BroadcasterConfig.builder()
@@ -111,9 +121,22 @@ final class Node implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + "/events");
   }
 
+  /** The port the node serves on. */
+  int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
   /** The stream with a query string, such as {@code topic=rooms/1&user=bob}. */
   URI events(String query) {
     return URI.create(events() + "?" + query);
+  }
+
+  /**
+   * Broadcasts an event through this node's backplane and waits only for Redis to acknowledge it, not for the
+   * nodes to offer it to their clients as {@code broadcastPaced} does: for a test that holds a node up meanwhile.
+   */
+  void publishAcknowledged(String data) {
+    backplane.publish(Data.of(data)).toCompletableFuture().join();
   }
 
   /** Closes the gate: the next entry the backplane delivers waits in it, and so does its reader thread. */
@@ -202,6 +225,21 @@ final class Node implements AutoCloseable {
     @Override
     public CompletionStage<String> publish(Event event, List<String> topics, @Nullable String identity) {
       return backplane.publish(event, topics, identity);
+    }
+
+    @Override
+    public CompletionStage<String> publishPaced(Event event) {
+      return backplane.publishPaced(event);
+    }
+
+    @Override
+    public void offered(String id) {
+      backplane.offered(id);
+    }
+
+    @Override
+    public CompletionStage<Void> awaitOffered(String id) {
+      return backplane.awaitOffered(id);
     }
 
     @Override

@@ -46,11 +46,14 @@ class RedisClusterIT extends ClusterTest {
     return node(name, maxLength, config -> config.history(history));
   }
 
-  /** Broadcasts {@code <prefix>1}..{@code <prefix><count>} from a node, each acknowledged before the next. */
+  /**
+   * Broadcasts {@code <prefix>1}..{@code <prefix><count>} from a node, each acknowledged by Redis before the next
+   * (not paced by the nodes: a node held up would hold the producer back).
+   */
   private static List<String> broadcast(Node node, String prefix, int count) {
     List<String> sent = new ArrayList<>();
     for (int i = 1; i <= count; i++) {
-      node.broadcaster.broadcastPaced(Data.of(prefix + i)).toCompletableFuture().join();
+      node.publishAcknowledged(prefix + i);
       sent.add(prefix + i);
     }
     return sent;
@@ -64,7 +67,7 @@ class RedisClusterIT extends ClusterTest {
    */
   private static String holdUp(Node lagging, Node from) {
     lagging.pause();
-    from.broadcaster.broadcastPaced(Data.of("held")).toCompletableFuture().join();
+    from.publishAcknowledged("held");
     Probes.await(DEADLINE, () -> lagging.heldAt() != null, () -> "the lagging node did not read");
     return requireNonNull(lagging.heldAt());
   }

@@ -19,6 +19,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +70,7 @@ final class ClusterNode {
   private @Nullable String lastDeliveredId; // guarded by the lock: the newest log entry this node has delivered
   private @Nullable String gapBefore; // guarded by the lock: the entry after a gap, from its report to its delivery
   private final ClusterReplays replays;
+  private final ClusterPacing pacing;
 
   ClusterNode(DefaultBroadcaster broadcaster, Backplane backplane, BroadcasterConfig config) {
     this.broadcaster = broadcaster;
@@ -76,6 +78,7 @@ final class ClusterNode {
     this.config = config;
     this.idOrder = requireNonNull(backplane.idOrder(), "idOrder");
     this.replays = new ClusterReplays(broadcaster, backplane, config, idOrder);
+    this.pacing = new ClusterPacing(backplane);
   }
 
   /** Starts delivery from the log; after this, {@link #deliver} may be called at any time. */
@@ -92,7 +95,7 @@ final class ClusterNode {
    * later failure at debug only.
    */
   void broadcast(Event event, String @Nullable [] keys) {
-    CompletableFuture<String> published = publish(event, keys);
+    CompletableFuture<String> published = publish(event, keys, false);
     if (published.isCompletedExceptionally()) {
       throw unwrap(published); // known to be down: fail fast
     }
@@ -109,8 +112,9 @@ final class ClusterNode {
    * Publishes an event to the shared log: checks it as a local broadcast would, then hands it over without waiting.
    *
    * @param keys the topics of a publish, or the identity key of a send, or {@code null} for a broadcast
+   * @param paced whether every node is to offer it paced (a broadcast only)
    */
-  CompletableFuture<String> publish(Event event, String @Nullable [] keys) {
+  private CompletableFuture<String> publish(Event event, String @Nullable [] keys, boolean paced) {
     if (event instanceof Data data && data.id() != null) {
       throw new IllegalArgumentException("a clustered broadcaster gives every event the backplane's id; this event"
           + " has its own: " + data.id());
@@ -120,7 +124,9 @@ final class ClusterNode {
     }
     CompletableFuture<String> published;
     try {
-      published = (keys == null ? backplane.publish(event) : publishTo(event, keys)).toCompletableFuture();
+      CompletionStage<String> stage = paced ? backplane.publishPaced(event)
+          : keys == null ? backplane.publish(event) : publishTo(event, keys);
+      published = stage.toCompletableFuture();
     } catch (RuntimeException e) {
       published = CompletableFuture.failedFuture(e);
     }
@@ -130,6 +136,19 @@ final class ClusterNode {
       }
     });
     return published;
+  }
+
+  /**
+   * A paced broadcast on a cluster: publishes the event for every node to offer paced, and completes once every live
+   * node has offered it to its clients (as the backplane knows of them), so that a producer that awaits it runs as
+   * fast as the cluster's readers. Fails as {@link #broadcast} does if it is not published. A node gets twice the
+   * slow-client grace to report: the grace for its clients, and as much again for its own delivery, after which a
+   * node that is alive but stalled no longer holds the producer back.
+   */
+  CompletableFuture<Void> broadcastPaced(Event event) {
+    long patience = 2 * config.slowClientGrace().toNanos();
+    return publish(event, null, true).thenCompose(id -> backplane.awaitOffered(id).toCompletableFuture()
+        .completeOnTimeout(null, patience, TimeUnit.NANOSECONDS));
   }
 
   /** Publishes an event addressed to topics, or to an identity: the backplane carries the address in the entry. */
@@ -189,14 +208,19 @@ final class ClusterNode {
     }
     String id = entry.id();
     Event event = entry.event() instanceof Data data ? data.withId(id) : entry.event();
+    Fanout fanout = null;
     try {
-      broadcaster.fanOut(event, keys(entry), false, fanout -> {
+      fanout = broadcaster.fanOut(event, keys(entry), entry.paced(), routing -> {
         lastDeliveredId = id;
         gapBefore = null;
-        return channel -> admit(channel, id, fanout);
+        return channel -> admit(channel, id, routing);
       });
     } catch (IllegalArgumentException e) {
       logger.warn("skipping log entry {}: {}", id, e.getMessage());
+    }
+    if (entry.paced()) {
+      pacing.follow(id, fanout == null ? CompletableFuture.completedFuture(null)
+          : fanout.pacing(broadcaster.scheduler, config.slowClientGrace()));
     }
   }
 

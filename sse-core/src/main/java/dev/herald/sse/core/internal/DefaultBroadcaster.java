@@ -210,7 +210,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     requireNonNull(event, "event");
     if (cluster != null) {
       checkOpen();
-      return cluster.publish(event, null).thenApply(id -> null);
+      return cluster.broadcastPaced(event);
     }
     return fanOutOrFail(event, null, true).pacing(scheduler, config.slowClientGrace());
   }

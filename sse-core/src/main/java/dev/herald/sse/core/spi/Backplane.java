@@ -4,6 +4,7 @@ import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Event;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -87,6 +88,45 @@ public interface Backplane extends AutoCloseable {
     }
     throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics or identities on "
         + getClass().getName() + ", which does not carry them");
+  }
+
+  /**
+   * Appends a broadcast whose producer waits for every node's clients: each node offers the entry to its clients
+   * paced (see {@link BackplaneEntry#paced()}), and {@link #offered} tells how far it got. Returns at once.
+   *
+   * <p>The default publishes it as {@link #publish(Event)} does: a backplane that cannot tell how far the other nodes
+   * got paces a producer by the log's acknowledgement only.
+   *
+   * @param event the event, without an id (the log gives it one)
+   * @return a stage as {@link #publish(Event)}'s
+   */
+  default CompletionStage<String> publishPaced(Event event) {
+    return publish(event);
+  }
+
+  /**
+   * Tells the backplane that this node has offered every entry up to this one to its clients (each queued it, or
+   * got its overflow policy), so that it can tell the node that {@linkplain #awaitOffered waits} for it. The
+   * broadcaster calls it once each {@linkplain BackplaneEntry#paced() paced} entry is offered, in log order. Must
+   * not block.
+   *
+   * <p>The default does nothing.
+   *
+   * @param id the newest entry up to which every entry was offered
+   */
+  default void offered(String id) {}
+
+  /**
+   * Waits, without blocking, until every live node has offered the entry with this id to its clients. Which nodes
+   * are live, and how long a node that stalls is waited for, is the backplane's to say.
+   *
+   * <p>The default completes at once.
+   *
+   * @param id the id of an entry this node published with {@link #publishPaced}
+   * @return a stage that completes when every live node has passed the entry; it never fails
+   */
+  default CompletionStage<Void> awaitOffered(String id) {
+    return CompletableFuture.completedFuture(null);
   }
 
   /**

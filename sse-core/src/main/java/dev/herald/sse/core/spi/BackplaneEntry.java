@@ -24,15 +24,19 @@ import org.jspecify.annotations.Nullable;
  * Every node routes it to its own clients that way, and a replay read from the log gives a client only the
  * entries it hears.
  *
+ * <p>An entry {@linkplain #paced() published paced} is offered to each node's clients as a paced broadcast is on one
+ * node: a client whose queue is full gets it once it has room, or its overflow policy after the slow-client grace.
+ *
  * @param id the log's id for the entry, in the order of {@link Backplane#idOrder()}
  * @param event the event as published, without an id
  * @param gapAfter {@code null} normally; after a gap, the id of the last entry delivered before it (the gap lies
  *     between that entry and this one). Entries of a {@linkplain Backplane#replay replay} have none.
  * @param topics the topic names the event was published to, none for a broadcast or a send to an identity
  * @param identity the identity the event was sent to, or {@code null}
+ * @param paced whether it was published with {@link Backplane#publishPaced}, so each node offers it paced
  */
 public record BackplaneEntry(String id, Event event, @Nullable String gapAfter, List<String> topics,
-    @Nullable String identity) {
+    @Nullable String identity, boolean paced) {
 
   /**
    * Makes an entry after checking it.
@@ -43,6 +47,7 @@ public record BackplaneEntry(String id, Event event, @Nullable String gapAfter, 
    * @param topics the topic names the event was published to (each one {@link Topics#checkName} accepts), none for
    *     a broadcast or a send to an identity
    * @param identity the identity the event was sent to (not empty), or {@code null}
+   * @param paced whether it was published paced
    * @throws IllegalArgumentException if the event carries an id of its own, if it has both topics and an identity,
    *     or if the identity is empty
    * @throws dev.herald.sse.InvalidTopicException if a topic is not a name
@@ -72,7 +77,7 @@ public record BackplaneEntry(String id, Event event, @Nullable String gapAfter, 
    * @throws IllegalArgumentException if the event carries an id of its own
    */
   public BackplaneEntry(String id, Event event, @Nullable String gapAfter) {
-    this(id, event, gapAfter, List.of(), null);
+    this(id, event, gapAfter, List.of(), null, false);
   }
 
   /**
@@ -93,7 +98,7 @@ public record BackplaneEntry(String id, Event event, @Nullable String gapAfter, 
    * @return an entry like this one, with {@link #gapAfter()} set
    */
   public BackplaneEntry afterGap(String lastBefore) {
-    return new BackplaneEntry(id, event, requireNonNull(lastBefore, "lastBefore"), topics, identity);
+    return new BackplaneEntry(id, event, requireNonNull(lastBefore, "lastBefore"), topics, identity, paced);
   }
 
   /**
