@@ -133,11 +133,11 @@ public interface Broadcaster extends AutoCloseable {
    *
    * @param topic the topic's name (not a pattern)
    * @param event the event to send
-   * @return how many clients queued the event
+   * @return how many clients queued the event; 0 on a clustered broadcaster
    * @throws InvalidTopicException if {@code topic} is not a name, or is longer than the broadcaster's limit
    * @throws IllegalStateException if the broadcaster is closed
    * @throws IllegalArgumentException if the event is larger than the configured maximum event size
-   * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
+   * @throws UnsupportedOperationException if the broadcaster is clustered on a backplane that cannot carry topics
    * @see #publish(Collection, Event)
    */
   default int publish(String topic, Event event) {
@@ -153,6 +153,9 @@ public interface Broadcaster extends AutoCloseable {
    * replay history as a broadcast does, with its topics, so a client of these topics that reconnects gets it in its
    * replay, and no other client does. A topic with no subscriber costs nothing but the history's entry.
    *
+   * <p>A clustered broadcaster publishes the event with its topics to the backplane and returns 0, as
+   * {@link #broadcast(Event)} does; every node delivers it to its own subscribers of the topics.
+   *
    * @param topics the topics' names (not patterns), at least one; duplicates count once
    * @param event the event to send
    * @return how many clients queued the event
@@ -160,7 +163,8 @@ public interface Broadcaster extends AutoCloseable {
    *     none
    * @throws IllegalStateException if the broadcaster is closed
    * @throws IllegalArgumentException if the event is larger than the configured maximum event size
-   * @throws UnsupportedOperationException if the broadcaster is clustered (topics do not travel on a backplane yet)
+   * @throws UnsupportedOperationException if the broadcaster is clustered on a backplane that cannot carry topics
+   * @throws BackplaneUnavailableException if the broadcaster is clustered and its backplane is unreachable
    */
   int publish(Collection<String> topics, Event event);
 
@@ -173,13 +177,19 @@ public interface Broadcaster extends AutoCloseable {
    * other stream ever does (no topic pattern matches an identity). The identity is the one the application's
    * authorization decision gave the stream.
    *
+   * <p>A clustered broadcaster publishes the event with the identity to the backplane and returns 0; every node
+   * delivers it to that identity's streams among its own clients.
+   *
    * @param identity who to send to
    * @param event the event to send
-   * @return how many streams queued it: 0 if the identity has none open (it is kept for replay all the same)
+   * @return how many streams queued it: 0 if the identity has none open (it is kept for replay all the same), and
+   *     on a clustered broadcaster
    * @throws IllegalStateException if the broadcaster is closed
    * @throws IllegalArgumentException if {@code identity} is empty, or the event is larger than the configured
    *     maximum event size
-   * @throws UnsupportedOperationException if the broadcaster is clustered
+   * @throws UnsupportedOperationException if the broadcaster is clustered on a backplane that cannot carry
+   *     identities
+   * @throws BackplaneUnavailableException if the broadcaster is clustered and its backplane is unreachable
    */
   int sendTo(String identity, Event event);
 
@@ -243,14 +253,19 @@ public interface Broadcaster extends AutoCloseable {
    * producer by at most that grace. A producer that awaits each stage before its next broadcast therefore runs
    * exactly as fast as its clients read, and no client that keeps up is ever dropped.
    *
-   * <p>On a clustered broadcaster the stage completes when the backplane has acknowledged the event (from then
-   * on every node delivers it, even across a restart of the backplane if it persists its log), or fails with
-   * {@link BackplaneUnavailableException} when it could not be published; it does not wait for clients, whose
-   * pace a node cannot see across the cluster.
+   * <p>On a clustered broadcaster the stage completes when every live node of the cluster has offered the event to
+   * its own clients in the same way (each client queued it, or got its overflow policy after the grace), so a
+   * producer that awaits it runs as fast as the cluster's readers, and no client that keeps up is cut on any node.
+   * The live nodes are this one and every other one its backplane has heard from lately: a node that joins is
+   * waited for once it is heard from, one that closes is not, and one that dies or is cut off is excluded after the
+   * backplane's node timeout, which is also the longest one stalled node holds the producer back (see the
+   * backplane's documentation, such as {@code RedisBackplane.awaitOffered}). The stage fails with
+   * {@link BackplaneUnavailableException} when the event could not be published. A backplane that cannot tell how
+   * far the other nodes got completes it when it has acknowledged the event.
    *
    * @param event the event to send
    * @return a stage that completes when every current client has queued the event or been dealt with; on a
-   *     clustered broadcaster, when the backplane has acknowledged it
+   *     clustered broadcaster, every live node's clients
    * @throws IllegalStateException if the broadcaster is closed
    * @throws IllegalArgumentException if the event is larger than the configured maximum event size, or, on a
    *     clustered broadcaster, carries an id of its own

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -54,8 +55,18 @@ import org.slf4j.LoggerFactory;
  * cluster. Each node reads the stream with a blocking {@code XREAD} on a connection and thread of its own and
  * delivers each entry to its local clients, encoding it once. A {@code Last-Event-ID} older than the node's local
  * history is replayed with {@code XRANGE}, a page at a time: first {@code XRANGE <stream> <id> <id>}, so an id that
- * is not in the stream costs one lookup and no entry, then {@code XRANGE <stream> <id> + COUNT <page + 2>}. The entry's fields are plain ({@code data}, {@code event},
- * {@code retry}, or {@code comment}), so any Redis client can broadcast too: {@code XADD herald:events * data hi}.
+ * is not in the stream costs one lookup and no entry, then {@code XRANGE <stream> <id> + COUNT <page + 2>}. The
+ * entry's fields are plain ({@code data}, {@code event}, {@code retry}, or {@code comment}; and a publish's
+ * {@code topic}, or a send's {@code identity}), so any Redis client can broadcast too:
+ * {@code XADD herald:events * data hi}, or publish to a topic: {@code XADD herald:events * topic rooms/7 data hi}.
+ *
+ * <p><b>Topics.</b> Every node reads every entry and routes it to its own subscribers of its topics (or its
+ * identity's streams); a replay read from the stream gives a client only the entries it hears, reading at most the
+ * broadcaster's history's worth of entries of all topics. The stream is one log for all topics, trimmed to
+ * {@link Builder#maxLength} entries of all of them: the per-topic retention (a busy topic does not push a quiet
+ * topic's events out of reach) is each node's own history, which keeps every entry it delivered, per topic. So a
+ * client resumes from a quiet topic's old event on any node that was up when the event was published; on a node
+ * started later, only from what the stream still holds.
  *
  * <p><b>Failures.</b> When Redis is unreachable the backplane is down: publishing fails at once with
  * {@link BackplaneUnavailableException} (nothing is buffered), {@link #isUp()} is {@code false} and the outage is
@@ -105,6 +116,7 @@ public final class RedisBackplane implements Backplane {
   private final Duration maxReconnectDelay;
   private final Duration onceWindow;
   private final RedisClient client;
+  private final NodeProgress progress;
 
   private final Object lock = new Object();
   private @Nullable Consumer<BackplaneEntry> deliver; // guarded by lock; set once
@@ -138,6 +150,7 @@ public final class RedisBackplane implements Backplane {
         .timeoutOptions(TimeoutOptions.enabled())
         .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
         .build());
+    this.progress = new NodeProgress(client, stream, b.nodeTimeout, () -> commands);
   }
 
   /**
@@ -185,6 +198,7 @@ public final class RedisBackplane implements Backplane {
       } catch (RuntimeException e) {
         down(e);
       }
+      progress.start(lastId == null ? EMPTY : lastId);
       Thread thread = new Thread(this::read, "herald-redis-reader");
       thread.setDaemon(true);
       reader = thread;
@@ -194,9 +208,77 @@ public final class RedisBackplane implements Backplane {
 
   @Override
   public CompletionStage<String> publish(Event event) {
+    return publish(event, List.of(), null);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The address is written in the entry's {@code topic} field (names separated by a line feed) or its
+   * {@code identity} field, beside the event's.
+   */
+  @Override
+  public CompletionStage<String> publish(Event event, List<String> topics, @Nullable String identity) {
     requireNonNull(event, "event");
-    return append(redis -> redis.xadd(stream, XAddArgs.Builder.maxlen(trim).approximateTrimming(),
-        StreamEntries.fields(event)));
+    requireNonNull(topics, "topics");
+    return append(StreamEntries.fields(event, topics, identity));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The entry has a {@code paced} field. See {@link #awaitOffered} for how the other nodes' progress is known.
+   */
+  @Override
+  public CompletionStage<String> publishPaced(Event event) {
+    requireNonNull(event, "event");
+    return append(StreamEntries.pacedFields(event));
+  }
+
+  @Override
+  public void offered(String id) {
+    progress.offered(requireNonNull(id, "id"));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every node tells the others how far it has offered the paced entries to its clients, on the Redis channel
+   * {@code <stream>:progress}, when it has offered one and as a heartbeat. "Every live node" is this one and each
+   * other node heard from within the {@linkplain Builder#nodeTimeout node timeout}: a node that comes is waited for
+   * from the first time it is heard from (within a round trip of its start), a node that closes says so and is no
+   * longer waited for, and a node that dies or is cut off from Redis is excluded once it has not been heard from
+   * for the timeout, and counted ({@link #nodesExcluded()}). A node that is heard from but does not pass the entry
+   * (its reader stalled) holds the producer back for the timeout at most.
+   */
+  @Override
+  public CompletionStage<Void> awaitOffered(String id) {
+    return progress.await(requireNonNull(id, "id"));
+  }
+
+  /**
+   * Returns how many times another node was excluded from the paced broadcasts' wait because it was not heard from
+   * within the node timeout (it died, or was cut off from Redis).
+   *
+   * @return the count since start
+   */
+  public long nodesExcluded() {
+    return progress.excluded();
+  }
+
+  /**
+   * Returns how many nodes of the cluster a paced broadcast waits for now: this one, and the others heard from within
+   * the node timeout.
+   *
+   * @return at least 1
+   */
+  public int liveNodes() {
+    return progress.liveNodes();
+  }
+
+  /** For tests: this node stops telling the others its progress, as one cut off from Redis would. */
+  void silenceProgress() {
+    progress.silence();
   }
 
   /**
@@ -211,6 +293,11 @@ public final class RedisBackplane implements Backplane {
     requireNonNull(idempotencyKey, "idempotencyKey");
     return append(redis -> OncePublish.append(redis, stream, trim, onceWindow, idempotencyKey,
         StreamEntries.fields(event)));
+  }
+
+  /** Appends an entry with these fields, trimming the stream; fails fast while Redis is known to be away. */
+  private CompletionStage<String> append(Map<String, String> fields) {
+    return append(redis -> redis.xadd(stream, XAddArgs.Builder.maxlen(trim).approximateTrimming(), fields));
   }
 
   /** Sends one appending command, failing at once if Redis is known to be away. */
@@ -279,9 +366,9 @@ public final class RedisBackplane implements Backplane {
       int end = Math.min(messages.size(), max + 1);
       List<BackplaneEntry> entries = new ArrayList<>(end - 1);
       for (StreamMessage<String, String> message : messages.subList(1, end)) {
-        Event event = StreamEntries.event(message.getBody());
-        if (event != null) {
-          entries.add(new BackplaneEntry(message.getId(), event));
+        BackplaneEntry entry = StreamEntries.entry(message.getId(), message.getBody(), null);
+        if (entry != null) {
+          entries.add(entry);
         }
       }
       return new ReplayPage(entries, messages.size() > max + 1);
@@ -322,6 +409,7 @@ public final class RedisBackplane implements Backplane {
         Thread.currentThread().interrupt();
       }
     }
+    progress.close(); // says goodbye on the command connection, so before it closes
     closeQuietly(commands);
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
@@ -416,16 +504,15 @@ public final class RedisBackplane implements Backplane {
 
   private void deliver(Consumer<BackplaneEntry> sink, StreamMessage<String, String> message) {
     lastId = message.getId();
-    Event event = StreamEntries.event(message.getBody());
-    if (event == null) {
-      log.warn("skipping stream entry {} of {}: its fields are not an event: {}", message.getId(), stream,
-          message.getBody().keySet());
+    BackplaneEntry entry = StreamEntries.entry(message.getId(), message.getBody(), gapAfter);
+    if (entry == null) {
+      log.warn("skipping stream entry {} of {}: its fields are not an event with a well-formed address: {}",
+          message.getId(), stream, message.getBody().keySet());
       return;
     }
-    String gap = gapAfter;
     gapAfter = null;
     try {
-      sink.accept(new BackplaneEntry(message.getId(), event, gap));
+      sink.accept(entry);
     } catch (RuntimeException e) {
       log.warn("delivering stream entry {} failed", message.getId(), e);
     }
@@ -542,6 +629,7 @@ public final class RedisBackplane implements Backplane {
     private Duration minReconnectDelay = Duration.ofMillis(100);
     private Duration maxReconnectDelay = Duration.ofSeconds(2);
     private Duration onceWindow = Duration.ofMinutes(5);
+    private Duration nodeTimeout = Duration.ofSeconds(5);
 
     private Builder(String redisUri) {
       requireNonNull(redisUri, "redisUri");
@@ -640,6 +728,20 @@ public final class RedisBackplane implements Backplane {
      */
     public Builder idempotencyWindow(Duration window) {
       this.onceWindow = positive(window, "idempotencyWindow");
+      return this;
+    }
+
+    /**
+     * Sets how long another node may go unheard before a paced broadcast stops waiting for it (it died, or is cut
+     * off from Redis), and the most a paced broadcast waits for a node that does not pass its entry. Every node says
+     * how far it got at least four times within it. Default 5 s. Give all nodes the same.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder nodeTimeout(Duration timeout) {
+      this.nodeTimeout = positive(timeout, "nodeTimeout");
       return this;
     }
 

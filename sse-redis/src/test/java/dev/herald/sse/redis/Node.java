@@ -3,8 +3,11 @@ package dev.herald.sse.redis;
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Data;
 import dev.herald.sse.Event;
+import dev.herald.sse.core.Access;
+import dev.herald.sse.core.Authorizer;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.core.StreamConfig;
 import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.core.spi.BackplaneEntry;
 import dev.herald.sse.core.spi.ReplayPage;
@@ -20,6 +23,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -56,18 +60,45 @@ final class Node implements AutoCloseable {
    */
   static Node start(String name, EventLoopGroup group, String redisUri, int history, int maxLength)
       throws InterruptedException {
-    RedisBackplane backplane = RedisBackplane.builder(redisUri)
+    return start(name, group, redisUri, maxLength, config -> config.history(history));
+  }
+
+  /**
+   * Starts a node whose broadcaster's configuration the test completes. Its streams take an identity from the
+   * {@code user} query parameter, if there is one (as a real application would from a verified cookie).
+   *
+   * @param maxLength the stream's length for {@link RedisBackplane.Builder#maxLength}, 0 for the default
+   * @param configure sets the history and whatever else the test needs
+   */
+  static Node start(String name, EventLoopGroup group, String redisUri, int maxLength,
+      Consumer<BroadcasterConfig.Builder> configure) throws InterruptedException {
+    return start(name, group, RedisBackplane.builder(redisUri).maxLength(maxLength), configure);
+  }
+
+  /**
+   * Starts a node on a backplane that the test configured.
+   *
+   * @param backplaneConfig the backplane's builder, with the Redis URI and whatever the test needs
+   * @param configure sets the history and whatever else the test needs
+   */
+  static Node start(String name, EventLoopGroup group, RedisBackplane.Builder backplaneConfig,
+      Consumer<BroadcasterConfig.Builder> configure) throws InterruptedException {
+    RedisBackplane backplane = backplaneConfig
         .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500))
-        .maxLength(maxLength)
         .build();
     Gate gate = new Gate(backplane);
-    Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
+    BroadcasterConfig.Builder config = BroadcasterConfig.builder()
         .greeting(Data.of("connected to " + name))
         .heartbeat(Duration.ofSeconds(1))
-        .history(history)
-        .backplane(gate)
+        .backplane(gate);
+    configure.accept(config);
+    Broadcaster broadcaster = Broadcasters.create(config.build());
+    SseHandler events = new SseHandler("/events", broadcaster, StreamConfig.builder()
+        .authorizer(request -> {
+          List<String> user = request.queryParameters("user");
+          return user.isEmpty() ? Authorizer.anyone().decide(request) : Access.grant(user.get(0), List.of("**"));
+        })
         .build());
-    SseHandler events = new SseHandler("/events", broadcaster);
     try {
       Channel server = new ServerBootstrap()
           .group(group)
@@ -88,6 +119,24 @@ final class Node implements AutoCloseable {
 
   URI events() {
     return URI.create("http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort() + "/events");
+  }
+
+  /** The port the node serves on. */
+  int port() {
+    return ((InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  /** The stream with a query string, such as {@code topic=rooms/1&user=bob}. */
+  URI events(String query) {
+    return URI.create(events() + "?" + query);
+  }
+
+  /**
+   * Broadcasts an event through this node's backplane and waits only for Redis to acknowledge it, not for the
+   * nodes to offer it to their clients as {@code broadcastPaced} does: for a test that holds a node up meanwhile.
+   */
+  void publishAcknowledged(String data) {
+    backplane.publish(Data.of(data)).toCompletableFuture().join();
   }
 
   /** Closes the gate: the next entry the backplane delivers waits in it, and so does its reader thread. */
@@ -171,6 +220,26 @@ final class Node implements AutoCloseable {
     @Override
     public CompletionStage<String> publish(Event event) {
       return backplane.publish(event);
+    }
+
+    @Override
+    public CompletionStage<String> publish(Event event, List<String> topics, @Nullable String identity) {
+      return backplane.publish(event, topics, identity);
+    }
+
+    @Override
+    public CompletionStage<String> publishPaced(Event event) {
+      return backplane.publishPaced(event);
+    }
+
+    @Override
+    public void offered(String id) {
+      backplane.offered(id);
+    }
+
+    @Override
+    public CompletionStage<Void> awaitOffered(String id) {
+      return backplane.awaitOffered(id);
     }
 
     @Override

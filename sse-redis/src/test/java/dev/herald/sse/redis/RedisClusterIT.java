@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.BroadcasterStats;
 import dev.herald.sse.Data;
-import dev.herald.sse.redis.testing.RedisServer;
 import dev.herald.sse.testkit.HttpSseClient;
 import dev.herald.sse.testkit.LogCapture;
 import dev.herald.sse.testkit.Probes;
@@ -15,10 +14,6 @@ import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,50 +25,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Three Herald nodes (Netty, in this JVM, each on its own port) sharing one real {@code redis-server}, read by
  * real HTTP clients: the cluster behaves like one server, and survives Redis going away.
  */
-class RedisClusterIT {
+class RedisClusterIT extends ClusterTest {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-
-  private static EventLoopGroup group;
-
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .build();
-  private final List<AutoCloseable> resources = new ArrayList<>();
-  private RedisServer redis;
-
-  @BeforeAll
-  static void startGroup() {
-    group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-  }
-
-  @AfterAll
-  static void stopGroup() {
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      resources.get(i).close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  private void startRedis(boolean persistent) throws Exception {
-    redis = RedisServer.start(persistent);
-  }
 
   private Node node(String name) throws Exception {
     return node(name, 1000);
@@ -84,16 +43,17 @@ class RedisClusterIT {
   }
 
   private Node node(String name, int history, int maxLength) throws Exception {
-    Node node = Node.start(name, group, redis.uri(), history, maxLength);
-    resources.add(node);
-    return node;
+    return node(name, maxLength, config -> config.history(history));
   }
 
-  /** Broadcasts {@code <prefix>1}..{@code <prefix><count>} from a node, each acknowledged before the next. */
+  /**
+   * Broadcasts {@code <prefix>1}..{@code <prefix><count>} from a node, each acknowledged by Redis before the next
+   * (not paced by the nodes: a node held up would hold the producer back).
+   */
   private static List<String> broadcast(Node node, String prefix, int count) {
     List<String> sent = new ArrayList<>();
     for (int i = 1; i <= count; i++) {
-      node.broadcaster.broadcastPaced(Data.of(prefix + i)).toCompletableFuture().join();
+      node.publishAcknowledged(prefix + i);
       sent.add(prefix + i);
     }
     return sent;
@@ -107,7 +67,7 @@ class RedisClusterIT {
    */
   private static String holdUp(Node lagging, Node from) {
     lagging.pause();
-    from.broadcaster.broadcastPaced(Data.of("held")).toCompletableFuture().join();
+    from.publishAcknowledged("held");
     Probes.await(DEADLINE, () -> lagging.heldAt() != null, () -> "the lagging node did not read");
     return requireNonNull(lagging.heldAt());
   }

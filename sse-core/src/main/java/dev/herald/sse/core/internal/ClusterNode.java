@@ -19,14 +19,16 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A broadcaster's side of a cluster: publishes its broadcasts to the {@link Backplane}'s shared log, delivers the
- * log's entries to its clients, reports the log's gaps, and resumes clients from ids only the log still holds.
+ * A broadcaster's side of a cluster: publishes its broadcasts, and its publishes to topics and sends to identities
+ * with their address, to the {@link Backplane}'s shared log, delivers the log's entries to its clients (each to
+ * those who hear it), reports the log's gaps, and resumes clients from ids only the log still holds.
  *
  * <p>A broadcast only publishes (no lock, no waiting: the backplane's client is asynchronous). The backplane delivers
  * every entry of the log back, in log order, to {@link #deliver}, which under the broadcaster's lock does what a
@@ -69,6 +71,7 @@ final class ClusterNode {
   private @Nullable String lastDeliveredId; // guarded by the lock: the newest log entry this node has delivered
   private @Nullable String gapBefore; // guarded by the lock: the entry after a gap, from its report to its delivery
   private final ClusterReplays replays;
+  private final ClusterPacing pacing;
 
   ClusterNode(DefaultBroadcaster broadcaster, Backplane backplane, BroadcasterConfig config) {
     this.broadcaster = broadcaster;
@@ -76,6 +79,7 @@ final class ClusterNode {
     this.config = config;
     this.idOrder = requireNonNull(backplane.idOrder(), "idOrder");
     this.replays = new ClusterReplays(broadcaster, backplane, config, idOrder);
+    this.pacing = new ClusterPacing(backplane);
   }
 
   /** Starts delivery from the log; after this, {@link #deliver} may be called at any time. */
@@ -91,8 +95,8 @@ final class ClusterNode {
    * Broadcasts without waiting: publishes the event, fails fast if the backplane is known to be down, and logs a
    * later failure at debug only.
    */
-  void broadcast(Event event) {
-    CompletableFuture<String> published = publish(event);
+  void broadcast(Event event, String @Nullable [] keys) {
+    CompletableFuture<String> published = publish(event, keys, false);
     if (published.isCompletedExceptionally()) {
       throw unwrap(published); // known to be down: fail fast
     }
@@ -107,12 +111,19 @@ final class ClusterNode {
 
   /**
    * Publishes an event to the shared log: checks it as a local broadcast would, then hands it over without waiting.
+   *
+   * @param keys the topics of a publish, or the identity key of a send, or {@code null} for a broadcast
+   * @param paced whether every node is to offer it paced (a broadcast only)
    */
-  CompletableFuture<String> publish(Event event) {
-    return publish(event, backplane::publish);
+  private CompletableFuture<String> publish(Event event, String @Nullable [] keys, boolean paced) {
+    return publish(event, checked -> paced ? backplane.publishPaced(checked)
+        : keys == null ? backplane.publish(checked) : publishTo(checked, keys));
   }
 
-  /** Publishes as {@link #publish(Event)}, once per idempotency key across the cluster (the backplane checks). */
+  /**
+   * Publishes as a broadcast, once per idempotency key across the cluster (the backplane checks); completes when the
+   * log has acknowledged it, not paced by the other nodes.
+   */
   CompletableFuture<String> publishOnce(String idempotencyKey, Event event) {
     return publish(event, checked -> backplane.publish(checked, idempotencyKey));
   }
@@ -137,6 +148,39 @@ final class ClusterNode {
       }
     });
     return published;
+  }
+
+  /**
+   * A paced broadcast on a cluster: publishes the event for every node to offer paced, and completes once every live
+   * node has offered it to its clients (as the backplane knows of them), so that a producer that awaits it runs as
+   * fast as the cluster's readers. Fails as {@link #broadcast} does if it is not published. A node gets twice the
+   * slow-client grace to report: the grace for its clients, and as much again for its own delivery, after which a
+   * node that is alive but stalled no longer holds the producer back.
+   */
+  CompletableFuture<Void> broadcastPaced(Event event) {
+    long patience = 2 * config.slowClientGrace().toNanos();
+    return publish(event, null, true).thenCompose(id -> backplane.awaitOffered(id).toCompletableFuture()
+        .completeOnTimeout(null, patience, TimeUnit.NANOSECONDS));
+  }
+
+  /** Publishes an event addressed to topics, or to an identity: the backplane carries the address in the entry. */
+  private CompletionStage<String> publishTo(Event event, String[] keys) {
+    if (keys.length == 1 && ClientTopics.isIdentityKey(keys[0])) {
+      return backplane.publish(event, List.of(), keys[0].substring(1));
+    }
+    return backplane.publish(event, List.of(keys), null);
+  }
+
+  /**
+   * The routing keys of an entry, as a local publish has them: its topics, or its identity's key, or {@code null}
+   * for a broadcast.
+   */
+  static String @Nullable [] keys(BackplaneEntry entry) {
+    String identity = entry.identity();
+    if (identity != null) {
+      return new String[] {ClientTopics.identityKey(identity)};
+    }
+    return entry.topics().isEmpty() ? null : entry.topics().toArray(String[]::new);
   }
 
   /**
@@ -176,14 +220,19 @@ final class ClusterNode {
     }
     String id = entry.id();
     Event event = entry.event() instanceof Data data ? data.withId(id) : entry.event();
+    Fanout fanout = null;
     try {
-      broadcaster.fanOut(event, null, false, fanout -> {
+      fanout = broadcaster.fanOut(event, keys(entry), entry.paced(), routing -> {
         lastDeliveredId = id;
         gapBefore = null;
-        return channel -> admit(channel, id, fanout);
+        return channel -> admit(channel, id, routing);
       });
     } catch (IllegalArgumentException e) {
       logger.warn("skipping log entry {}: {}", id, e.getMessage());
+    }
+    if (entry.paced()) {
+      pacing.follow(id, fanout == null ? CompletableFuture.completedFuture(null)
+          : fanout.pacing(broadcaster.scheduler, config.slowClientGrace()));
     }
   }
 

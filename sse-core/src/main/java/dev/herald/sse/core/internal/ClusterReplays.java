@@ -182,7 +182,8 @@ final class ClusterReplays {
       if (++replay.count > config.history()) {
         return Step.MISSED; // more entries follow its id than a history holds: a miss, as the SPI has it
       }
-      if (entry.event() instanceof Data data) { // the history keeps data events only
+      // The history keeps data events only, and the client is given those it hears (its topics now, the lock held).
+      if (entry.event() instanceof Data data && replay.channel.subscription.hears(ClusterNode.keys(entry))) {
         try {
           frames.add(broadcaster.encode(data.withId(entry.id())));
         } catch (IllegalArgumentException e) {

@@ -181,7 +181,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     requireNonNull(event, "event");
     if (cluster != null) {
       checkOpen();
-      cluster.broadcast(event);
+      cluster.broadcast(event, null);
       return 0;
     }
     return fanOutOrFail(event, null, false).queued();
@@ -200,7 +200,9 @@ public final class DefaultBroadcaster implements Broadcaster {
   private int publishTo(String[] keys, Event event) {
     requireNonNull(event, "event");
     if (cluster != null) {
-      throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics or identities yet");
+      checkOpen();
+      cluster.broadcast(event, keys);
+      return 0;
     }
     return fanOutOrFail(event, keys, false).queued();
   }
@@ -210,7 +212,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     requireNonNull(event, "event");
     if (cluster != null) {
       checkOpen();
-      return cluster.publish(event).thenApply(id -> null);
+      return cluster.broadcastPaced(event);
     }
     return fanOutOrFail(event, null, true).pacing(scheduler, config.slowClientGrace());
   }
@@ -244,7 +246,7 @@ public final class DefaultBroadcaster implements Broadcaster {
    * @param event the event
    * @param published the topics of a publish, or {@code null} for a broadcast (which every client hears)
    * @param paced whether full clients park the frame rather than meet their overflow policy
-   * @param routing makes the route for this fan-out, under the lock
+   * @param routing makes the route for this fan-out, under the lock; a publish offers to the subscribers it admits
    * @return the finished fan-out, or {@code null} if the broadcaster is closed
    * @throws IllegalArgumentException if the event encodes to more than the size limit
    */
@@ -263,7 +265,8 @@ public final class DefaultBroadcaster implements Broadcaster {
       } else {
         List<DefaultChannel> subscribers = topics.targets(published);
         fanout = new Fanout(paced, subscribers.size());
-        fanout.offerToEach(record(event, published), subscribers);
+        Predicate<DefaultChannel> route = routing.apply(fanout);
+        fanout.offerToEach(record(event, published), subscribers, route);
       }
     } finally {
       lock.unlock();

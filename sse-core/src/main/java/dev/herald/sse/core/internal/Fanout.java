@@ -72,11 +72,16 @@ final class Fanout {
     }
   }
 
-  /** Under the broadcaster's lock: offers the shared frame to each of these clients, found by a topic's index. */
-  void offerToEach(Frame frame, List<DefaultChannel> channels) {
+  /**
+   * Under the broadcaster's lock: offers the shared frame to each of these clients, found by a topic's index, that
+   * the route admits.
+   */
+  void offerToEach(Frame frame, List<DefaultChannel> channels, Predicate<DefaultChannel> route) {
     this.frame = frame;
     for (DefaultChannel channel : channels) {
-      offer(channel, frame);
+      if (route.test(channel)) {
+        offer(channel, frame);
+      }
     }
   }
 

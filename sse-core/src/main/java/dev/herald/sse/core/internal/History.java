@@ -3,6 +3,7 @@ package dev.herald.sse.core.internal;
 import dev.herald.sse.spi.Frame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,6 +27,12 @@ import org.jspecify.annotations.Nullable;
  * {@code capacity} such (the broadcasts always are); one forgotten past that makes a replay from before its last loss
  * a miss for any client with topics. A miss is never silent, only sometimes cautious.
  *
+ * <p>On a cluster node the events are the shared log's entries, recorded in the log's order, and their ids are
+ * ordered ({@code idOrder}). A replay may then start from any id of the log from the first one recorded on (since
+ * the node started, or since the log last lost entries), not only from one still kept: a client resuming from a
+ * busy topic's event that is gone, or from an id another node gave it, still gets its quiet topic's events. Each
+ * topic then also remembers the id of the newest event it let go of.
+ *
  * <p><b>Threading.</b> Not thread-safe: the broadcaster guards it with its lock.
  */
 final class History {
@@ -45,6 +52,13 @@ final class History {
   private long forgottenUpTo; // the newest event let go of by a topic no longer remembered
   private long evictedSequence;
   private @Nullable String evictedId; // the id of the newest event let go of, if it had one
+  /** A cluster's log order of ids, which is also the order of sequence; {@code null} on one node. */
+  private final @Nullable Comparator<String> idOrder;
+  /** With {@link #idOrder}: the kept events by id. */
+  private final @Nullable TreeMap<String, Entry> byOrder;
+  private @Nullable String firstId; // with idOrder: the first id recorded since the start or the last clear
+  private @Nullable String newestId; // with idOrder: the newest id recorded
+  private @Nullable String forgottenId; // with idOrder: the newest id let go of by a topic no longer remembered
 
   /**
    * Makes an empty history.
@@ -54,9 +68,20 @@ final class History {
    * @param maxAgeNanos how long to keep an event, or {@code Long.MAX_VALUE} for no limit
    */
   History(int capacity, int perTopic, long maxAgeNanos) {
+    this(capacity, perTopic, maxAgeNanos, null);
+  }
+
+  /**
+   * Makes an empty history of a cluster node, whose events come in the log's order.
+   *
+   * @param idOrder the log's order of ids, or {@code null} on one node
+   */
+  History(int capacity, int perTopic, long maxAgeNanos, @Nullable Comparator<String> idOrder) {
     this.capacity = capacity;
     this.perTopic = Math.min(perTopic, capacity);
     this.maxAgeNanos = maxAgeNanos;
+    this.idOrder = idOrder;
+    this.byOrder = idOrder == null ? null : new TreeMap<>(idOrder);
   }
 
   /**
@@ -71,6 +96,11 @@ final class History {
     entries.put(entry.sequence, entry);
     if (id != null) {
       byId.put(id, entry);
+      if (byOrder != null) {
+        byOrder.put(id, entry);
+        firstId = firstId == null ? id : firstId;
+        newestId = id;
+      }
     }
     for (String key : entry.keys()) {
       Topic topic = topics.get(key);
@@ -100,7 +130,45 @@ final class History {
   @Nullable List<Frame> after(String id, ClientTopics subscription, long nowNanos) {
     expire(nowNanos);
     Entry entry = byId.get(id);
-    return entry == null ? null : replay(entry.sequence, subscription);
+    if (entry != null) {
+      return replay(entry.sequence, subscription);
+    }
+    return byOrder == null || idOrder == null ? null : afterInOrder(id, subscription, byOrder, idOrder);
+  }
+
+  /**
+   * On a cluster node: the events a client hears after an id that is not kept, if this history has recorded every
+   * entry of the log since it (the id is not older than the first one recorded) and let go of none the client
+   * hears since. An id at or past the newest recorded is left to the cluster, which knows where the log is.
+   */
+  private @Nullable List<Frame> afterInOrder(String id, ClientTopics subscription, TreeMap<String, Entry> ordered,
+      Comparator<String> order) {
+    String first = firstId;
+    String newest = newestId;
+    try {
+      if (first == null || newest == null || order.compare(id, first) < 0 || order.compare(id, newest) >= 0) {
+        return null;
+      }
+      if (!subscription.hearsBroadcastsOnly() && forgottenId != null && order.compare(forgottenId, id) > 0) {
+        return null; // a topic it may hear lost events after its id, and is forgotten
+      }
+      for (Map<String, Topic> remembered : List.of(topics, emptied)) {
+        for (Topic topic : heardBy(subscription, remembered)) {
+          if (topic.lostId != null && order.compare(topic.lostId, id) > 0) {
+            return null;
+          }
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      return null; // not one of the log's ids
+    }
+    List<Frame> missed = new ArrayList<>();
+    for (Entry entry : ordered.tailMap(id, false).values()) {
+      if (subscription.hears(entry.published)) {
+        missed.add(entry.frame);
+      }
+    }
+    return missed;
   }
 
   /**
@@ -192,6 +260,7 @@ final class History {
     while (!entries.isEmpty()) {
       evict(entries.firstEntry().getValue());
     }
+    firstId = null; // on a cluster, what came before is no longer known to be whole
   }
 
   /**
@@ -224,6 +293,9 @@ final class History {
     entries.remove(entry.sequence);
     if (entry.id != null) {
       byId.remove(entry.id, entry);
+      if (byOrder != null) {
+        byOrder.remove(entry.id, entry);
+      }
     }
     if (entry.sequence > evictedSequence) {
       evictedSequence = entry.sequence;
@@ -235,17 +307,30 @@ final class History {
         continue; // a topic named twice in one publish keeps it once
       }
       topic.lostUpTo = Math.max(topic.lostUpTo, entry.sequence);
+      if (byOrder != null && entry.id != null) {
+        topic.lostId = entry.id; // a topic lets its events go oldest first
+      }
       resized(topic, topic.kept.size() + 1);
       if (topic.kept.isEmpty() && !key.equals(BROADCASTS)) {
         topics.remove(key);
         emptied.put(key, topic);
         if (emptied.size() > capacity) {
           Iterator<Topic> eldest = emptied.values().iterator();
-          forgottenUpTo = Math.max(forgottenUpTo, eldest.next().lostUpTo);
+          Topic forgotten = eldest.next();
+          forgottenUpTo = Math.max(forgottenUpTo, forgotten.lostUpTo);
+          forgottenId = newer(forgottenId, forgotten.lostId);
           eldest.remove();
         }
       }
     }
+  }
+
+  /** The newer of two ids in the log's order, either of them possibly {@code null}. */
+  private @Nullable String newer(@Nullable String a, @Nullable String b) {
+    if (a == null || b == null || idOrder == null) {
+      return a == null ? b : a;
+    }
+    return idOrder.compare(a, b) >= 0 ? a : b;
   }
 
   /** Moves a topic to the bucket of its size now. */
@@ -285,6 +370,7 @@ final class History {
     final String key;
     final ArrayDeque<Entry> kept = new ArrayDeque<>();
     long lostUpTo;
+    @Nullable String lostId; // on a cluster: the id of the newest event let go of
 
     Topic(String key) {
       this.key = key;

@@ -4,6 +4,7 @@ import dev.herald.sse.Data;
 import dev.herald.sse.Event;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.EventEncoder;
+import dev.herald.sse.core.spi.Backplane;
 import dev.herald.sse.spi.Frame;
 import java.time.Duration;
 import java.util.List;
@@ -44,9 +45,11 @@ final class Recorder {
     this.start = Long.toString(lastId);
     this.maxEventBytes = config.channel().maxEventBytes();
     Duration maxAge = config.historyMaxAge();
+    Backplane backplane = config.backplane();
     this.history = config.history() == 0
         ? null
-        : new History(config.history(), config.historyPerTopic(), maxAge == null ? Long.MAX_VALUE : maxAge.toNanos());
+        : new History(config.history(), config.historyPerTopic(), maxAge == null ? Long.MAX_VALUE : maxAge.toNanos(),
+            backplane == null ? null : backplane.idOrder());
   }
 
   /** Whether events are kept for replay. */

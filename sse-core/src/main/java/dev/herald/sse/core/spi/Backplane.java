@@ -3,6 +3,7 @@ package dev.herald.sse.core.spi;
 import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.Event;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
@@ -21,6 +22,10 @@ import org.jspecify.annotations.Nullable;
  * broadcaster asks the log itself through {@link #replay}. Ids are the log's: totally ordered across the cluster
  * ({@link #idOrder()}), which is how a client that moves between nodes that are a little ahead of or behind each
  * other gets no gap and no duplicate.
+ *
+ * <p>Entries carry their address: a broadcast's reaches every client of every node, a publish's only the
+ * subscribers of its topics, a send's only the streams of its identity, on whichever node they are connected; a
+ * replay read from the log is filtered the same way.
  *
  * <p>Without a backplane a broadcaster runs on one node, in memory, exactly as before: this interface costs nothing
  * when unused. {@code sse-redis} has the implementation on Redis Streams.
@@ -79,6 +84,68 @@ public interface Backplane extends AutoCloseable {
   default CompletionStage<String> publish(Event event, String idempotencyKey) {
     return CompletableFuture.failedFuture(new UnsupportedOperationException(
         getClass().getName() + " does not deduplicate publishes"));
+  }
+
+  /**
+   * Appends an event addressed to topics or to one identity to the log. Returns at once. Every node delivers it
+   * back as an entry with these {@linkplain BackplaneEntry#topics() topics} or this
+   * {@linkplain BackplaneEntry#identity() identity}, and routes it to its own clients that hear it.
+   *
+   * <p>The default carries no address: it publishes a broadcast as {@link #publish(Event)} does, and refuses
+   * anything else, so a backplane that predates topics makes a clustered broadcaster's {@code publish} and
+   * {@code sendTo} throw rather than reach every client.
+   *
+   * @param event the event, without an id (the log gives it one)
+   * @param topics the topic names it is published to, or none
+   * @param identity the identity it is sent to, or {@code null}; never together with topics
+   * @return a stage as {@link #publish(Event)}'s
+   * @throws UnsupportedOperationException if this backplane cannot carry topics and identities, and some are given
+   */
+  default CompletionStage<String> publish(Event event, List<String> topics, @Nullable String identity) {
+    if (topics.isEmpty() && identity == null) {
+      return publish(event);
+    }
+    throw new UnsupportedOperationException("a clustered broadcaster cannot publish to topics or identities on "
+        + getClass().getName() + ", which does not carry them");
+  }
+
+  /**
+   * Appends a broadcast whose producer waits for every node's clients: each node offers the entry to its clients
+   * paced (see {@link BackplaneEntry#paced()}), and {@link #offered} tells how far it got. Returns at once.
+   *
+   * <p>The default publishes it as {@link #publish(Event)} does: a backplane that cannot tell how far the other nodes
+   * got paces a producer by the log's acknowledgement only.
+   *
+   * @param event the event, without an id (the log gives it one)
+   * @return a stage as {@link #publish(Event)}'s
+   */
+  default CompletionStage<String> publishPaced(Event event) {
+    return publish(event);
+  }
+
+  /**
+   * Tells the backplane that this node has offered every entry up to this one to its clients (each queued it, or
+   * got its overflow policy), so that it can tell the node that {@linkplain #awaitOffered waits} for it. The
+   * broadcaster calls it once each {@linkplain BackplaneEntry#paced() paced} entry is offered, in log order. Must
+   * not block.
+   *
+   * <p>The default does nothing.
+   *
+   * @param id the newest entry up to which every entry was offered
+   */
+  default void offered(String id) {}
+
+  /**
+   * Waits, without blocking, until every live node has offered the entry with this id to its clients. Which nodes
+   * are live, and how long a node that stalls is waited for, is the backplane's to say.
+   *
+   * <p>The default completes at once.
+   *
+   * @param id the id of an entry this node published with {@link #publishPaced}
+   * @return a stage that completes when every live node has passed the entry; it never fails
+   */
+  default CompletionStage<Void> awaitOffered(String id) {
+    return CompletableFuture.completedFuture(null);
   }
 
   /**

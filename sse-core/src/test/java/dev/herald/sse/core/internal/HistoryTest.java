@@ -62,4 +62,56 @@ class HistoryTest {
     assertThat(history.newestHeardBy(of("rooms/1"))).isEqualTo("1");
     assertThat(history.newestHeardBy(of("elsewhere"))).isNull();
   }
+
+  /** Ids compared as numbers, as a cluster's log orders its own; anything else is not an id. */
+  private static final java.util.Comparator<String> NUMERIC = (a, b) -> {
+    try {
+      return Long.compare(Long.parseLong(a), Long.parseLong(b));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not an id: " + e.getMessage(), e);
+    }
+  };
+
+  @Test
+  void onAClusterAReplayStartsFromAnyIdRecordedSinceTheFirstEvenOneLetGoOfByABusyTopic() {
+    History history = new History(3, 3, Long.MAX_VALUE, NUMERIC);
+    history.add("10", new String[] {"busy"}, FRAME, 0);
+    Frame quiet = EventEncoder.encode(Data.of("quiet"));
+    history.add("11", new String[] {"quiet"}, quiet, 0);
+    for (int id = 12; id < 20; id++) {
+      history.add(Integer.toString(id), new String[] {"busy"}, FRAME, 0); // busy keeps 2 of the 3: 10..17 go
+    }
+
+    assertThat(history.after("10", of("quiet"), 0)).as("10 is gone; quiet lost nothing since").containsExactly(quiet);
+    assertThat(history.after("11", of("quiet"), 0)).isEmpty();
+    assertThat(history.after("15", of("busy"), 0)).as("busy lost 16 and 17 since 15").isNull();
+    assertThat(history.after("17", of("busy"), 0)).hasSize(2);
+    assertThat(history.after("9", of("quiet"), 0)).as("before the first recorded: not known here").isNull();
+    assertThat(history.after("19", of("quiet"), 0)).as("the newest is kept").isEmpty();
+    assertThat(history.after("25", of("quiet"), 0)).as("past the newest: the cluster knows").isNull();
+    assertThat(history.after("x", of("quiet"), 0)).as("not an id").isNull();
+  }
+
+  @Test
+  void onAClusterAHistoryClearedAfterAGapKnowsNothingBeforeIt() {
+    History history = new History(10, 10, Long.MAX_VALUE, NUMERIC);
+    history.add("1", new String[] {"a"}, FRAME, 0);
+    history.add("2", new String[] {"b"}, FRAME, 0);
+    history.clear();
+    history.add("9", new String[] {"b"}, FRAME, 0);
+    history.add("10", new String[] {"b"}, FRAME, 0);
+
+    assertThat(history.after("1", of("b"), 0)).as("from before the gap").isNull();
+    assertThat(history.after("5", of("b"), 0)).as("from within the gap").isNull();
+    assertThat(history.after("9", of("b"), 0)).hasSize(1);
+  }
+
+  @Test
+  void onOneNodeAnIdNotKeptIsAMissAsBefore() {
+    History history = new History(3, 3, Long.MAX_VALUE);
+    history.add("1", new String[] {"a"}, FRAME, 0);
+    history.add("3", new String[] {"a"}, FRAME, 0);
+
+    assertThat(history.after("2", of("a"), 0)).isNull();
+  }
 }

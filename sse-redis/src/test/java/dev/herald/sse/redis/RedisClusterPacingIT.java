@@ -1,0 +1,199 @@
+package dev.herald.sse.redis;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.herald.sse.Data;
+import dev.herald.sse.core.ChannelConfig;
+import dev.herald.sse.testkit.HttpSseClient;
+import dev.herald.sse.testkit.Probes;
+import dev.herald.sse.testkit.parser.EventStreamParser;
+import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cluster-wide pacing on a real {@code redis-server}: a producer that awaits each {@code broadcastPaced} on one node
+ * runs as fast as the slowest reader of every node, no client that keeps up is cut anywhere, and a node that stops
+ * reporting is excluded after the node timeout.
+ */
+class RedisClusterPacingIT extends ClusterTest {
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+  /** Large events, so that a client that does not read fills its socket's buffers and then its queue quickly. */
+  private static final String PADDING = "x".repeat(64 * 1024);
+  /**
+   * More than a client that reads nothing can be given without pacing: its queue (8) and parked sends (8), and its
+   * socket's buffers (the server's send buffer grows to 4 MB on Linux: 64 events).
+   */
+  private static final int EVENTS = 200;
+
+  /** A node with small queues and a long slow-client grace: only the producer's pace can save a slow client. */
+  private Node pacedNode(String name) throws Exception {
+    Node node = Node.start(name, group, RedisBackplane.builder(redis.uri()).nodeTimeout(Duration.ofSeconds(1)),
+        config -> config.history(10).slowClientGrace(Duration.ofSeconds(60))
+            .channel(ChannelConfig.builder().maxQueuedEvents(8).build()));
+    resources.add(node);
+    return node;
+  }
+
+  /** Runs a producer on a node that awaits each paced broadcast before the next, counting those completed. */
+  private static CompletableFuture<Void> producer(Node node, AtomicInteger completed) {
+    return CompletableFuture.runAsync(() -> {
+      for (int i = 1; i <= EVENTS; i++) {
+        node.broadcaster.broadcastPaced(Data.of("e" + i + " " + PADDING)).toCompletableFuture().join();
+        completed.incrementAndGet();
+      }
+    });
+  }
+
+  /** Starts Redis and two paced nodes, a and b, and waits until a knows of b. */
+  private List<Node> twoNodes() throws Exception {
+    startRedis(false);
+    Node a = pacedNode("a");
+    Node b = pacedNode("b");
+    Probes.await(DEADLINE, () -> a.backplane.liveNodes() == 2,
+        () -> "a knows of " + a.backplane.liveNodes() + " nodes, not 2");
+    return List.of(a, b);
+  }
+
+  @Test
+  void aPacedProducerOnOneNodeIsHeldBackByASlowReaderOnAnotherAndNoClientIsCut() throws Exception {
+    List<Node> nodes = twoNodes();
+    Node a = nodes.get(0);
+    Node b = nodes.get(1);
+    HttpSseClient fastOnA = HttpSseClient.connect(http, a.events(), null);
+    resources.add(fastOnA);
+    HttpSseClient fastOnB = HttpSseClient.connect(http, b.events(), null);
+    resources.add(fastOnB);
+    try (SlowClient slow = SlowClient.connect(b)) {
+      Probes.await(DEADLINE, () -> b.broadcaster.clientCount() == 2 && fastOnA.events().size() == 1,
+          () -> "the clients did not connect");
+
+      AtomicInteger completed = new AtomicInteger();
+      CompletableFuture<Void> producing = producer(a, completed);
+      // The slow client reads nothing yet: b's queue for it fills, and the producer waits for b.
+      Probes.await(DEADLINE, () -> b.broadcaster.stats().framesPending() > 0, () -> "b queued nothing");
+      assertThat(producing).as("held back by b's slow reader").isNotDone();
+
+      // Now it reads, and the producer follows its pace. Unpaced, it would have lost events: it is given them all,
+      // in order, and no client is cut anywhere.
+      List<MessageEvent> read = slow.readThrough("e" + EVENTS);
+      producing.get(60, TimeUnit.SECONDS);
+      assertThat(completed.get()).isEqualTo(EVENTS);
+      assertThat(data(read)).isEqualTo(expected());
+    }
+    for (HttpSseClient fast : List.of(fastOnA, fastOnB)) {
+      Probes.await(DEADLINE, () -> fast.events().size() == EVENTS + 1, () -> "a fast client missed events");
+      assertThat(data(fast.events().subList(1, EVENTS + 1))).isEqualTo(expected());
+    }
+    assertThat(a.broadcaster.stats().slowClientsDisconnected()).isZero();
+    assertThat(b.broadcaster.stats().slowClientsDisconnected()).isZero();
+    assertThat(a.backplane.nodesExcluded()).isZero();
+  }
+
+  @Test
+  void aNodeThatStopsReportingIsExcludedAfterTheNodeTimeoutAndCounted() throws Exception {
+    List<Node> nodes = twoNodes();
+    Node a = nodes.get(0);
+    Node b = nodes.get(1);
+    try (SlowClient slow = SlowClient.connect(b)) {
+      Probes.await(DEADLINE, () -> b.broadcaster.clientCount() == 1, () -> "the slow client did not connect");
+      AtomicInteger completed = new AtomicInteger();
+      CompletableFuture<Void> producing = producer(a, completed);
+      Probes.await(DEADLINE, () -> b.broadcaster.stats().framesPending() > 0, () -> "b parked nothing");
+      assertThat(producing).isNotDone();
+
+      // b is cut off from the others (as a partition would): a stops waiting for it once it has not heard from it
+      // for the node timeout (1 s), long before b's slow-client grace (60 s) would have let the producer go.
+      b.backplane.silenceProgress();
+      producing.get(20, TimeUnit.SECONDS);
+      assertThat(a.backplane.nodesExcluded()).isEqualTo(1);
+      assertThat(a.backplane.liveNodes()).isEqualTo(1);
+      assertThat(slow.bytesRead()).as("the slow client never read").isZero();
+    }
+  }
+
+  private static List<String> expected() {
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= EVENTS; i++) {
+      expected.add("e" + i + " " + PADDING);
+    }
+    return expected;
+  }
+
+  private static List<String> data(List<MessageEvent> events) {
+    return events.stream().map(MessageEvent::data).filter(d -> d.startsWith("e")).toList();
+  }
+
+  /**
+   * A client that reads its stream only when told to, over a plain socket with a small receive buffer, so that the
+   * server's queue for it fills. It decodes the chunked body itself.
+   */
+  private static final class SlowClient implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private long bytesRead;
+
+    private SlowClient(Socket socket) throws IOException {
+      this.socket = socket;
+      this.in = socket.getInputStream();
+    }
+
+    static SlowClient connect(Node node) throws IOException {
+      Socket socket = new Socket();
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new InetSocketAddress("127.0.0.1", node.port()), 5000);
+      socket.setSoTimeout((int) DEADLINE.toMillis());
+      socket.getOutputStream().write(("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+          .getBytes(US_ASCII));
+      return new SlowClient(socket);
+    }
+
+    long bytesRead() {
+      return bytesRead;
+    }
+
+    /** Reads the response's head and then its chunks until an event's data starts with {@code last}. */
+    List<MessageEvent> readThrough(String last) throws IOException {
+      while (!line().isEmpty()) { // the status line and headers
+        bytesRead++;
+      }
+      EventStreamParser parser = new EventStreamParser();
+      while (parser.events().stream().noneMatch(event -> event.data().startsWith(last + " "))) {
+        int size = Integer.parseInt(line().split(";")[0].trim(), 16);
+        parser.feed(in.readNBytes(size));
+        bytesRead += size;
+        line(); // the CRLF after the chunk
+      }
+      return parser.events();
+    }
+
+    private String line() throws IOException {
+      ByteArrayOutputStream line = new ByteArrayOutputStream();
+      int b;
+      while ((b = in.read()) != '\n') {
+        if (b < 0) {
+          throw new IOException("the stream ended");
+        }
+        line.write(b);
+      }
+      String text = line.toString(US_ASCII);
+      return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+}
