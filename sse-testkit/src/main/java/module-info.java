@@ -8,6 +8,7 @@ module dev.herald.sse.testkit {
   requires transitive org.junit.jupiter.params;
   requires transitive org.assertj.core;
   requires transitive java.net.http;
+  requires transitive okhttp3;
   requires java.logging;
   requires java.management;
   requires static transitive org.jspecify;

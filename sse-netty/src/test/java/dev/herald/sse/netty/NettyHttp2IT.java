@@ -10,6 +10,7 @@ import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.StreamGroup;
 import dev.herald.sse.testkit.HttpSseClient;
 import dev.herald.sse.testkit.Probes;
+import dev.herald.sse.testkit.TestCertificate;
 import dev.herald.sse.testkit.parser.EventStreamParser;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import io.netty.bootstrap.Bootstrap;
@@ -53,9 +54,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,13 +61,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Herald over HTTP/2 on Netty, with real clients: the JDK's {@code HttpClient} (h2 over TLS by ALPN, and h2c by
@@ -78,35 +71,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NettyHttp2IT {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-  private static final char[] PASSWORD = "herald".toCharArray();
-
-  @TempDir
-  static Path keys;
-  private static KeyStore keyStore;
-
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-  private final AtomicInteger connections = new AtomicInteger();
-  private final ChannelGroup open = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-  private final List<AutoCloseable> cleanup = new ArrayList<>();
-  private Broadcaster broadcaster;
-  private Channel listener;
-
-  /** A self-signed certificate for 127.0.0.1, made with the JDK's keytool: no test dependency needed. */
-  @BeforeAll
-  static void makeCertificate() throws Exception {
-    Path store = keys.resolve("server.p12");
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "herald", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
-        "-storepass", new String(PASSWORD)).redirectErrorStream(true).start();
-    String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(keytool.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(keytool.exitValue()).as(output).isZero();
-    keyStore = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(store)) {
-      keyStore.load(in, PASSWORD);
-    }
-  }
 
   @AfterEach
   void stop() throws Exception {
@@ -158,18 +122,15 @@ class NettyHttp2IT {
 
   @Test
   void browsersGetHttp2OverTlsAndManyStreamsShareOneConnection() throws Exception {
-    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keyManagers.init(keyStore, PASSWORD);
-    SslContext ssl = SslContextBuilder.forServer(keyManagers).applicationProtocolConfig(NettyHttp2.alpn()).build();
+    TestCertificate certificate = TestCertificate.get();
+    SslContext ssl = SslContextBuilder.forServer(certificate.keyManagers())
+        .applicationProtocolConfig(NettyHttp2.alpn()).build();
     int port = serve(greeting().build(), broadcaster -> {
       SseHandler events = new SseHandler("/events", broadcaster);
       return NettyHttp2.tls(ssl, Http2Options.defaults(), pipeline -> pipeline.addLast(events));
     });
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(keyStore);
-    SSLContext clientTls = SSLContext.getInstance("TLS");
-    clientTls.init(null, trust.getTrustManagers(), null);
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(clientTls).build();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+        .sslContext(certificate.clientContext()).build();
     URI uri = URI.create("https://127.0.0.1:" + port + "/events");
 
     List<HttpSseClient> tabs = new ArrayList<>();
