@@ -102,7 +102,10 @@ final class WebFluxHost implements SseHost {
         .host("127.0.0.1")
         .port(0)
         .runOn(loops)
-        .doOnConnection(connection -> connections.add(connection.channel()))
+        // Each TCP connection as it opens: over HTTP/2, doOnConnection would give the streams, and closing them
+        // leaves their connection to the loops' shutdown, which may end before its pipeline has let go of its
+        // buffers. Closed through its pipeline, an HTTP/2 connection says GOAWAY.
+        .doOnChannelInit((observer, channel, remote) -> connections.add(channel))
         .handle(new ReactorHttpHandlerAdapter(app.handler()));
     if (setup.sendBuffer() > 0) {
       server = server.childOption(ChannelOption.SO_SNDBUF, setup.sendBuffer());
