@@ -8,6 +8,13 @@ module dev.herald.sse.testkit {
   requires transitive org.junit.jupiter.params;
   requires transitive org.assertj.core;
   requires transitive java.net.http;
+  requires transitive okhttp3;
+  // NettyH2Client alone uses Netty, and names none of its types in its API.
+  requires static io.netty.buffer;
+  requires static io.netty.codec.http;
+  requires static io.netty.codec.http2;
+  requires static io.netty.common;
+  requires static io.netty.transport;
   requires java.logging;
   requires java.management;
   requires static transitive org.jspecify;

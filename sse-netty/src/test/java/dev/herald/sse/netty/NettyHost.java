@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.testkit.ServerSetup;
 import dev.herald.sse.testkit.SseHost;
+import dev.herald.sse.testkit.TestCertificate;
 import dev.herald.sse.testkit.TestServer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -29,10 +30,14 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Herald on Netty (NIO) for the test kit's suites: {@link SseHandler} at {@code /events}, {@link NettySse#stream}
@@ -41,14 +46,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class NettyHost implements SseHost {
   private final boolean http2;
+  private final @Nullable SslContext tls;
 
   /** Serves HTTP/1.1 behind {@code HttpServerCodec}, as most Netty applications do. */
   NettyHost() {
-    this(false);
+    this(false, null);
   }
 
-  private NettyHost(boolean http2) {
+  private NettyHost(boolean http2, @Nullable SslContext tls) {
     this.http2 = http2;
+    this.tls = tls;
   }
 
   /**
@@ -58,7 +65,21 @@ final class NettyHost implements SseHost {
    * @return the host
    */
   static NettyHost overHttp2Cleartext() {
-    return new NettyHost(true);
+    return new NettyHost(true, null);
+  }
+
+  /**
+   * Serves through {@link NettyHttp2#tls}, h2 and HTTP/1.1 by ALPN, with the test kit's certificate.
+   *
+   * @return the host
+   */
+  static NettyHost overHttp2Tls() {
+    try {
+      return new NettyHost(true, SslContextBuilder.forServer(TestCertificate.get().keyManagers())
+          .applicationProtocolConfig(NettyHttp2.alpn()).build());
+    } catch (SSLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override
@@ -74,7 +95,10 @@ final class NettyHost implements SseHost {
           @Override
           protected void initChannel(SocketChannel ch) {
             connections.add(ch);
-            if (http2) {
+            if (tls != null) {
+              ch.pipeline().addLast(NettyHttp2.tls(tls, Http2Options.defaults(),
+                  pipeline -> pipeline.addLast(events, stream, new NotFound())));
+            } else if (http2) {
               ch.pipeline().addLast(NettyHttp2.cleartext(Http2Options.defaults(),
                   pipeline -> pipeline.addLast(events, stream, new NotFound())));
             } else {

@@ -9,42 +9,21 @@ import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.StreamGroup;
 import dev.herald.sse.testkit.HttpSseClient;
+import dev.herald.sse.testkit.NettyH2Client;
 import dev.herald.sse.testkit.Probes;
-import dev.herald.sse.testkit.parser.EventStreamParser;
+import dev.herald.sse.testkit.TestCertificate;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2PingFrame;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -53,36 +32,22 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Herald over HTTP/2 on Netty, with real clients: the JDK's {@code HttpClient} (h2 over TLS by ALPN, and h2c by
- * {@code Upgrade}) and Netty's own HTTP/2 client (h2c by prior knowledge), which can stop reading one stream, reset
- * one, and see {@code GOAWAY}.
+ * {@code Upgrade}) and the test kit's {@link NettyH2Client} (h2c by prior knowledge), which can stop reading one
+ * stream, reset one, and see {@code GOAWAY}.
  */
 class NettyHttp2IT {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-  private static final char[] PASSWORD = "herald".toCharArray();
-
-  @TempDir
-  static Path keys;
-  private static KeyStore keyStore;
 
   private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   private final AtomicInteger connections = new AtomicInteger();
@@ -90,23 +55,6 @@ class NettyHttp2IT {
   private final List<AutoCloseable> cleanup = new ArrayList<>();
   private Broadcaster broadcaster;
   private Channel listener;
-
-  /** A self-signed certificate for 127.0.0.1, made with the JDK's keytool: no test dependency needed. */
-  @BeforeAll
-  static void makeCertificate() throws Exception {
-    Path store = keys.resolve("server.p12");
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "herald", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
-        "-storepass", new String(PASSWORD)).redirectErrorStream(true).start();
-    String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(keytool.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(keytool.exitValue()).as(output).isZero();
-    keyStore = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(store)) {
-      keyStore.load(in, PASSWORD);
-    }
-  }
 
   @AfterEach
   void stop() throws Exception {
@@ -158,18 +106,15 @@ class NettyHttp2IT {
 
   @Test
   void browsersGetHttp2OverTlsAndManyStreamsShareOneConnection() throws Exception {
-    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    keyManagers.init(keyStore, PASSWORD);
-    SslContext ssl = SslContextBuilder.forServer(keyManagers).applicationProtocolConfig(NettyHttp2.alpn()).build();
+    TestCertificate certificate = TestCertificate.get();
+    SslContext ssl = SslContextBuilder.forServer(certificate.keyManagers())
+        .applicationProtocolConfig(NettyHttp2.alpn()).build();
     int port = serve(greeting().build(), broadcaster -> {
       SseHandler events = new SseHandler("/events", broadcaster);
       return NettyHttp2.tls(ssl, Http2Options.defaults(), pipeline -> pipeline.addLast(events));
     });
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(keyStore);
-    SSLContext clientTls = SSLContext.getInstance("TLS");
-    clientTls.init(null, trust.getTrustManagers(), null);
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(clientTls).build();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+        .sslContext(certificate.clientContext()).build();
     URI uri = URI.create("https://127.0.0.1:" + port + "/events");
 
     List<HttpSseClient> tabs = new ArrayList<>();
@@ -213,20 +158,20 @@ class NettyHttp2IT {
   @Test
   void aResetStreamLeavesAtOnceAndTheConnectionServesTheNext() throws Exception {
     int port = serveCleartext(greeting().build());
-    H2Client client = H2Client.connect(port);
+    NettyH2Client client = NettyH2Client.connect(port);
     cleanup.add(client);
 
-    H2Stream reset = client.open("/events");
+    NettyH2Client.Stream reset = client.open("/events");
     reset.awaitEvents(1);
     Probes.await(DEADLINE, () -> broadcaster.clientCount() == 1, () -> "clients: " + broadcaster.stats());
-    reset.channel.close().syncUninterruptibly(); // RST_STREAM (CANCEL)
+    reset.reset(); // RST_STREAM (CANCEL)
 
     Probes.await(DEADLINE, () -> broadcaster.clientCount() == 0, () -> "clients: " + broadcaster.stats());
-    H2Stream next = client.open("/events");
+    NettyH2Client.Stream next = client.open("/events");
     next.awaitEvents(1);
     broadcaster.broadcast(Data.of("after the reset"));
     assertThat(next.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("connected", "after the reset");
-    assertThat(client.connection.isActive()).isTrue();
+    assertThat(client.isOpen()).isTrue();
     assertThat(connections.get()).isOne();
   }
 
@@ -235,13 +180,13 @@ class NettyHttp2IT {
     int events = 400;
     int port = serveCleartext(greeting().slowClientGrace(Duration.ofMillis(200))
         .channel(ChannelConfig.builder().maxQueuedEvents(16).build()).build());
-    H2Client client = H2Client.connect(port);
+    NettyH2Client client = NettyH2Client.connect(port);
     cleanup.add(client);
-    H2Stream stalled = client.open("/events");
-    H2Stream reader = client.open("/events");
+    NettyH2Client.Stream stalled = client.open("/events");
+    NettyH2Client.Stream reader = client.open("/events");
     stalled.awaitEvents(1);
     reader.awaitEvents(1);
-    stalled.channel.config().setAutoRead(false); // takes nothing more, so its window is never given back
+    stalled.stopReading(); // takes nothing more, so its window is never given back
 
     String kilobyte = "x".repeat(1024);
     for (int i = 0; i < events; i++) {
@@ -252,20 +197,20 @@ class NettyHttp2IT {
     Probes.await(DEADLINE, () -> broadcaster.stats().slowClientsDisconnected() == 1,
         () -> "not cut: " + broadcaster.stats());
     assertThat(broadcaster.clientCount()).as("the reader stays").isOne();
-    assertThat(client.connection.isActive()).as("one stream's window is not the connection's").isTrue();
+    assertThat(client.isOpen()).as("one stream's window is not the connection's").isTrue();
     assertThat(connections.get()).isOne();
-    stalled.channel.config().setAutoRead(true); // takes what it held, so that the client leaks no buffer
-    Probes.await(DEADLINE, () -> !stalled.channel.isActive(), () -> "the cut stream is still open on the client");
+    stalled.resumeReading(); // takes what it held, so that the client leaks no buffer
+    Probes.await(DEADLINE, () -> !stalled.isOpen(), () -> "the cut stream is still open on the client");
   }
 
   @Test
   void aShutdownEndsEveryStreamThenClosingTheConnectionSaysGoaway() throws Exception {
     int port = serveCleartext(greeting().build());
     StreamGroup streams = StreamGroup.create().include(broadcaster);
-    H2Client client = H2Client.connect(port);
+    NettyH2Client client = NettyH2Client.connect(port);
     cleanup.add(client);
-    H2Stream one = client.open("/events");
-    H2Stream two = client.open("/events");
+    NettyH2Client.Stream one = client.open("/events");
+    NettyH2Client.Stream two = client.open("/events");
     one.awaitEvents(1);
     two.awaitEvents(1);
     broadcaster.broadcast(Data.of("last"));
@@ -276,8 +221,8 @@ class NettyHttp2IT {
     listener.close().syncUninterruptibly();
     open.close().syncUninterruptibly(); // through each pipeline, so HTTP/2 says GOAWAY before the close
 
-    Probes.await(DEADLINE, () -> client.goAway.get() != null, () -> "no GOAWAY");
-    assertThat(client.goAway.get().errorCode()).as("NO_ERROR").isZero();
+    Probes.await(DEADLINE, () -> client.goAway() >= 0, () -> "no GOAWAY");
+    assertThat(client.goAway()).as("NO_ERROR").isZero();
     assertThat(one.events()).extracting(MessageEvent::data).containsExactly("connected", "last");
     assertThat(two.events()).extracting(MessageEvent::data).containsExactly("connected", "last");
   }
@@ -285,12 +230,12 @@ class NettyHttp2IT {
   @Test
   void aConnectionThatWroteNothingForThePingIntervalIsPinged() throws Exception {
     int port = serveCleartext(greeting().build(), Http2Options.builder().pingInterval(Duration.ofSeconds(1)).build());
-    H2Client client = H2Client.connect(port);
+    NettyH2Client client = NettyH2Client.connect(port);
     cleanup.add(client);
     client.open("/events").awaitEvents(1);
 
-    Probes.await(DEADLINE, () -> client.pings.get() > 0, () -> "no PING from the server");
-    assertThat(client.connection.isActive()).isTrue();
+    Probes.await(DEADLINE, () -> client.pings() > 0, () -> "no PING from the server");
+    assertThat(client.isOpen()).isTrue();
   }
 
   @Test
@@ -310,128 +255,5 @@ class NettyHttp2IT {
       assertThat(in.readAllBytes()).isEmpty();
     }
     assertThat(broadcaster.clientCount()).isZero();
-  }
-
-  /** Netty's HTTP/2 client, by prior knowledge: one connection, and streams opened on it. */
-  private static final class H2Client implements AutoCloseable {
-    final EventLoopGroup group;
-    final Channel connection;
-    final AtomicReference<Http2GoAwayFrame> goAway;
-    final AtomicInteger pings;
-
-    private H2Client(EventLoopGroup group, Channel connection, AtomicReference<Http2GoAwayFrame> goAway,
-        AtomicInteger pings) {
-      this.group = group;
-      this.connection = connection;
-      this.goAway = goAway;
-      this.pings = pings;
-    }
-
-    /** Connects on an event loop of its own, so that stopping the server's loops leaves the client reading. */
-    static H2Client connect(int port) {
-      EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-      AtomicReference<Http2GoAwayFrame> goAway = new AtomicReference<>();
-      AtomicInteger pings = new AtomicInteger();
-      Channel connection = new Bootstrap()
-          .group(group)
-          .channel(NioSocketChannel.class)
-          .handler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(
-                  Http2FrameCodecBuilder.forClient().initialSettings(Http2Settings.defaultSettings()).build(),
-                  new Http2MultiplexHandler(new SimpleChannelInboundHandler<Object>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-                      // the server pushes nothing
-                    }
-                  }),
-                  new SimpleChannelInboundHandler<Http2GoAwayFrame>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, Http2GoAwayFrame frame) {
-                      goAway.set(frame.retainedDuplicate());
-                    }
-                  },
-                  new SimpleChannelInboundHandler<Http2PingFrame>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, Http2PingFrame frame) {
-                      if (!frame.ack()) {
-                        pings.incrementAndGet(); // the codec has answered it already
-                      }
-                    }
-                  });
-            }
-          })
-          .connect("127.0.0.1", port).syncUninterruptibly().channel();
-      // A connection window far above a stream's, as browsers open theirs (Chromium: 15 MiB against 6 MiB): the
-      // bytes a stalled stream holds then use up its own window, not the connection's that its neighbours share.
-      connection.writeAndFlush(new DefaultHttp2WindowUpdateFrame((15 << 20) - 65_535)).syncUninterruptibly();
-      return new H2Client(group, connection, goAway, pings);
-    }
-
-    H2Stream open(String path) {
-      H2Stream stream = new H2Stream();
-      Http2StreamChannel channel = new Http2StreamChannelBootstrap(connection)
-          .handler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel ch) {
-              ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), stream);
-            }
-          })
-          .open().syncUninterruptibly().getNow();
-      stream.channel = channel;
-      DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
-      request.headers().set(HttpHeaderNames.HOST, "127.0.0.1").set(HttpHeaderNames.ACCEPT, "text/event-stream");
-      channel.writeAndFlush(request).syncUninterruptibly();
-      return stream;
-    }
-
-    @Override
-    public void close() {
-      Http2GoAwayFrame frame = goAway.getAndSet(null);
-      if (frame != null) {
-        frame.release();
-      }
-      connection.close().syncUninterruptibly();
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-  }
-
-  /** One HTTP/2 stream's response, parsed as an event stream as it arrives. */
-  private static final class H2Stream extends SimpleChannelInboundHandler<HttpObject> {
-    private final EventStreamParser parser = new EventStreamParser();
-    private volatile boolean ended;
-    volatile Http2StreamChannel channel;
-
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-      if (msg instanceof HttpResponse response) {
-        assertThat(response.status().code()).isEqualTo(200);
-      }
-      if (msg instanceof HttpContent content) {
-        synchronized (parser) {
-          parser.feed(ByteBufUtil.getBytes(content.content()));
-        }
-      }
-      if (msg instanceof LastHttpContent) {
-        ended = true;
-      }
-    }
-
-    List<MessageEvent> events() {
-      synchronized (parser) {
-        return List.copyOf(parser.events());
-      }
-    }
-
-    List<MessageEvent> awaitEvents(int count) {
-      Probes.await(DEADLINE, () -> events().size() >= count, () -> "got " + events().size() + " events");
-      return events();
-    }
-
-    void awaitEnded() {
-      Probes.await(DEADLINE, () -> ended, () -> "the stream did not end; got " + events());
-    }
-
   }
 }

@@ -1,5 +1,6 @@
 package dev.herald.sse.servlet;
 
+import dev.herald.sse.testkit.TestCertificate;
 import dev.herald.sse.testkit.TestServer;
 import jakarta.servlet.http.HttpServlet;
 import java.nio.file.Files;
@@ -13,13 +14,23 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.coyote.http2.Http2Protocol;
+import org.apache.tomcat.util.net.SSLHostConfig;
+import org.apache.tomcat.util.net.SSLHostConfigCertificate;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -45,7 +56,7 @@ final class Containers {
 
   /** Starts Jetty 12 (ee10) whose accepted sockets have this send buffer (0 for the default). */
   static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, false);
+    return jetty(servlets, sendBuffer, Wire.HTTP_1_1);
   }
 
   /**
@@ -54,17 +65,38 @@ final class Containers {
    * {@code Upgrade: h2c}.
    */
   static TestServer jettyH2c(Map<String, HttpServlet> servlets) throws Exception {
-    return jetty(servlets, 0, true);
+    return jettyH2c(servlets, 0);
   }
 
-  private static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer, boolean h2c) throws Exception {
+  /** Starts Jetty 12 (ee10) speaking HTTP/1.1 and h2c, whose accepted sockets have this send buffer. */
+  static TestServer jettyH2c(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
+    return jetty(servlets, sendBuffer, Wire.H2C);
+  }
+
+  /**
+   * Starts Jetty 12 (ee10) speaking HTTPS with the test kit's certificate, h2 or HTTP/1.1 by ALPN, as its
+   * documentation configures it: TLS, then ALPN, then {@code HTTP2ServerConnectionFactory} or the HTTP/1.1 one.
+   */
+  static TestServer jettyH2(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
+    return jetty(servlets, sendBuffer, Wire.H2);
+  }
+
+  /** What a container's connector speaks beside HTTP/1.1. */
+  private enum Wire {
+    HTTP_1_1, H2C, H2
+  }
+
+  private static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(24, 24);
     threads.setName("jetty");
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
-    ServerConnector connector = h2c
-        ? new ServerConnector(server, 1, 1, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http))
-        : new ServerConnector(server, 1, 1);
+    ServerConnector connector = switch (wire) {
+      case HTTP_1_1 -> new ServerConnector(server, 1, 1);
+      case H2C ->
+          new ServerConnector(server, 1, 1, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
+      case H2 -> new ServerConnector(server, 1, 1, jettyTls(http));
+    };
     connector.setPort(0);
     connector.setHost("127.0.0.1");
     if (sendBuffer > 0) {
@@ -96,6 +128,19 @@ final class Containers {
     };
   }
 
+  private static ConnectionFactory[] jettyTls(HttpConfiguration http) {
+    http.addCustomizer(new SecureRequestCustomizer());
+    TestCertificate certificate = TestCertificate.get();
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setKeyStore(certificate.keyStore());
+    ssl.setKeyStorePassword(new String(certificate.password()));
+    ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+    ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+    alpn.setDefaultProtocol(HttpVersion.HTTP_1_1.asString());
+    return new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn,
+        new HTTP2ServerConnectionFactory(http), new HttpConnectionFactory(http)};
+  }
+
   /** Starts an embedded Tomcat 11. */
   static TestServer tomcat(Map<String, HttpServlet> servlets) throws Exception {
     return tomcat(servlets, 0);
@@ -103,7 +148,7 @@ final class Containers {
 
   /** Starts an embedded Tomcat 11 whose accepted sockets have this send buffer (0 for the default). */
   static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, false);
+    return tomcat(servlets, sendBuffer, Wire.HTTP_1_1);
   }
 
   /**
@@ -112,10 +157,23 @@ final class Containers {
    * knowledge.
    */
   static TestServer tomcatH2c(Map<String, HttpServlet> servlets) throws Exception {
-    return tomcat(servlets, 0, true);
+    return tomcatH2c(servlets, 0);
   }
 
-  private static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer, boolean h2c)
+  /** Starts an embedded Tomcat 11 speaking HTTP/1.1 and h2c, whose accepted sockets have this send buffer. */
+  static TestServer tomcatH2c(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
+    return tomcat(servlets, sendBuffer, Wire.H2C);
+  }
+
+  /**
+   * Starts an embedded Tomcat 11 speaking HTTPS with the test kit's certificate, h2 or HTTP/1.1 by ALPN: a TLS
+   * connector with {@code Http2Protocol} as its upgrade protocol.
+   */
+  static TestServer tomcatH2(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
+    return tomcat(servlets, sendBuffer, Wire.H2);
+  }
+
+  private static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire)
       throws Exception {
     Path base = Files.createTempDirectory("herald-tomcat");
     Tomcat tomcat = new Tomcat();
@@ -129,7 +187,19 @@ final class Containers {
     if (sendBuffer > 0) {
       connector.setProperty("socket.txBufSize", Integer.toString(sendBuffer));
     }
-    if (h2c) {
+    if (wire == Wire.H2) {
+      connector.setScheme("https");
+      connector.setSecure(true);
+      connector.setProperty("SSLEnabled", "true");
+      SSLHostConfig host = new SSLHostConfig();
+      SSLHostConfigCertificate certificate =
+          new SSLHostConfigCertificate(host, SSLHostConfigCertificate.Type.UNDEFINED);
+      certificate.setCertificateKeystore(TestCertificate.get().keyStore());
+      certificate.setCertificateKeystorePassword(new String(TestCertificate.get().password()));
+      host.addCertificate(certificate);
+      connector.addSslHostConfig(host);
+    }
+    if (wire != Wire.HTTP_1_1) {
       connector.addUpgradeProtocol(new Http2Protocol());
     }
     Context context = tomcat.addContext("", base.toString());

@@ -505,24 +505,28 @@ public abstract class TransportConformance extends HostedSuite {
   }
 
   /** A media type with its parameters, lower case, without spaces or quotes: {@code text/x;charset=utf-8}. */
-  private static @Nullable String normalized(@Nullable String contentType) {
+  static @Nullable String normalized(@Nullable String contentType) {
     return contentType == null ? null
         : contentType.toLowerCase(Locale.ROOT).replace(" ", "").replace("\t", "").replace("\"", "");
   }
 
-  private static @Nullable String mediaType(@Nullable String contentType) {
+  static @Nullable String mediaType(@Nullable String contentType) {
     String normalized = normalized(contentType);
     return normalized == null ? null : normalized.split(";", 2)[0];
   }
 
   private static List<String> allowed(RawSseClient client) {
-    String allow = client.response().header("Allow");
+    return methods(client.response().header("Allow"));
+  }
+
+  /** The methods an {@code Allow} header lists, upper case. */
+  static List<String> methods(@Nullable String allow) {
     assertThat(allow).as("the Allow header").isNotNull();
     return Arrays.stream(allow.split(",")).map(method -> method.trim().toUpperCase(Locale.ROOT)).toList();
   }
 
   /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
-  private static ChannelConfig queueOf(int events) {
+  static ChannelConfig queueOf(int events) {
     return ChannelConfig.builder().maxQueuedEvents(events).build();
   }
 }

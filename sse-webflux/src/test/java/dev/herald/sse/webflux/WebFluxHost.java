@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.testkit.ServerSetup;
 import dev.herald.sse.testkit.SseHost;
+import dev.herald.sse.testkit.TestCertificate;
 import dev.herald.sse.testkit.TestServer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
@@ -12,6 +13,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import org.springframework.web.reactive.function.server.RequestPredicates;
@@ -19,8 +21,11 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.Http2SslContextSpec;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
+import reactor.netty.tcp.SslProvider;
 
 /**
  * Herald on Spring WebFlux and Reactor Netty for the test kit's suites: {@link WebFluxSse#route} at
@@ -30,10 +35,38 @@ import reactor.netty.resources.LoopResources;
  */
 final class WebFluxHost implements SseHost {
   private final Function<ServerSetup, App> apps;
+  private UnaryOperator<HttpServer> protocols = UnaryOperator.identity();
 
   /** Serves the suites' routes as handler functions. */
   WebFluxHost() {
     this(WebFluxHost::routes);
+  }
+
+  /**
+   * Serves the suites' routes as handler functions over HTTP/1.1 and h2c (prior knowledge or {@code Upgrade}), as
+   * Reactor Netty does with {@code protocol(HttpProtocol.H2C, HttpProtocol.HTTP11)}.
+   *
+   * @return the host
+   */
+  static WebFluxHost overH2c() {
+    WebFluxHost host = new WebFluxHost();
+    host.protocols = server -> server.protocol(HttpProtocol.H2C, HttpProtocol.HTTP11);
+    return host;
+  }
+
+  /**
+   * Serves the suites' routes as handler functions over HTTPS with the test kit's certificate, h2 or HTTP/1.1 by
+   * ALPN, as Reactor Netty does with {@code protocol(HttpProtocol.H2, HttpProtocol.HTTP11)} and an
+   * {@code Http2SslContextSpec}.
+   *
+   * @return the host
+   */
+  static WebFluxHost overH2() {
+    WebFluxHost host = new WebFluxHost();
+    host.protocols = server -> server.protocol(HttpProtocol.H2, HttpProtocol.HTTP11)
+        .secure(spec -> spec.sslContext( // the generic overload: the protocol one is deprecated
+            (SslProvider.GenericSslContextSpec<?>) Http2SslContextSpec.forServer(TestCertificate.get().keyManagers())));
+    return host;
   }
 
   /**
@@ -69,7 +102,10 @@ final class WebFluxHost implements SseHost {
         .host("127.0.0.1")
         .port(0)
         .runOn(loops)
-        .doOnConnection(connection -> connections.add(connection.channel()))
+        // Each TCP connection as it opens: over HTTP/2, doOnConnection would give the streams, and closing them
+        // leaves their connection to the loops' shutdown, which may end before its pipeline has let go of its
+        // buffers. Closed through its pipeline, an HTTP/2 connection says GOAWAY.
+        .doOnChannelInit((observer, channel, remote) -> connections.add(channel))
         .handle(new ReactorHttpHandlerAdapter(app.handler()));
     if (setup.sendBuffer() > 0) {
       server = server.childOption(ChannelOption.SO_SNDBUF, setup.sendBuffer());
@@ -77,7 +113,7 @@ final class WebFluxHost implements SseHost {
     if (setup.smallOutputBuffer()) {
       server = server.childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1024, 2048));
     }
-    DisposableServer running = server.bindNow();
+    DisposableServer running = protocols.apply(server).bindNow();
     int port = running.port();
     return new TestServer() {
       private boolean stopped;

@@ -149,9 +149,14 @@ public final class NettyResponder {
     FullHttpResponse response;
     boolean keepAlive = r.keepAlive();
     if (answer instanceof Handshake.Refusal refusal) {
-      response = new DefaultFullHttpResponse(r.version(), status, Unpooled.wrappedBuffer(refusal.body()));
+      // A HEAD's refusal has the GET's headers and no body. HttpServerCodec would drop the body on HTTP/1.1, but an
+      // HTTP/2 stream's codec does not know the method, and a body there would be DATA after a HEAD (RFC 9113,
+      // section 8.1.1), which clients reject.
+      boolean head = r.view().method().equals("HEAD");
+      response = new DefaultFullHttpResponse(r.version(), status,
+          head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(refusal.body()));
       headers(response.headers(), answer, null);
-      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+      response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, refusal.body().length);
     } else {
       // Headers only. For HEAD, the headers a GET would get (HttpServerCodec knows a HEAD response has no body);
       // on HTTP/1.0 that response has no length, so only the connection's end can delimit it.
