@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,12 +41,10 @@ final class TopicRoutes {
    *     a cluster node; {@code 503} while shutting down
    */
   Reply publish(String rawQuery, @Nullable String body) {
-    Map<String, List<String>> query;
-    try {
-      query = query(rawQuery);
-    } catch (IllegalArgumentException e) {
-      return Reply.text(400, e.getMessage());
-    }
+    return withQuery(rawQuery, query -> publish(query, body));
+  }
+
+  private Reply publish(Map<String, List<String>> query, @Nullable String body) {
     List<String> topics = query.getOrDefault("topic", List.of());
     if (topics.size() != 1) {
       return Reply.text(400, "name one topic: /publish?topic=NAME");
@@ -79,12 +78,10 @@ final class TopicRoutes {
    * @return {@code 200} with {@code Set-Cookie}, or {@code 400} with the reason
    */
   Reply login(String rawQuery) {
-    List<String> names;
-    try {
-      names = query(rawQuery).getOrDefault("user", List.of());
-    } catch (IllegalArgumentException e) {
-      return Reply.text(400, e.getMessage());
-    }
+    return withQuery(rawQuery, query -> login(query.getOrDefault("user", List.of())));
+  }
+
+  private Reply login(List<String> names) {
     String user = names.size() == 1 ? names.get(0) : null;
     String refusal = UserCookies.refusal(user);
     if (user == null || refusal != null) {
@@ -104,12 +101,10 @@ final class TopicRoutes {
    *     {@code 400} for a bad name
    */
   Reply topicStats(String rawQuery) {
-    List<String> topics;
-    try {
-      topics = query(rawQuery).getOrDefault("topic", List.of());
-    } catch (IllegalArgumentException e) {
-      return Reply.text(400, e.getMessage());
-    }
+    return withQuery(rawQuery, query -> topicStats(query.getOrDefault("topic", List.of())));
+  }
+
+  private Reply topicStats(List<String> topics) {
     StringBuilder json = new StringBuilder();
     for (String topic : topics) {
       int subscribers;
@@ -137,6 +132,17 @@ final class TopicRoutes {
     } catch (IllegalArgumentException e) {
       return true;
     }
+  }
+
+  /** Answers from a query, or with {@code 400} and the reason if it cannot be read. */
+  private static Reply withQuery(String rawQuery, Function<Map<String, List<String>>, Reply> answer) {
+    Map<String, List<String>> query;
+    try {
+      query = query(rawQuery);
+    } catch (IllegalArgumentException e) {
+      return Reply.text(400, e.getMessage());
+    }
+    return answer.apply(query);
   }
 
   /**
