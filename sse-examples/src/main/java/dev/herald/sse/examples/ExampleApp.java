@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * topic to that user), reads the body for a route that {@linkplain Route#hasBody() has one} (at most
  * {@link #MAX_BODY_BYTES} + 1 bytes, within {@link #requestTimeout()}, without holding a thread while it waits) and
  * hands it to {@link #answer(Route, byte[])}, and writes every other answer as the {@link Reply} it is given, once
- * {@link #answer(Route)}'s stage has it. A broadcast's answer on a cluster node waits for Redis to acknowledge the event, so that {@code 200 msg sent}
- * is true when it is said.
+ * {@link #answer(Route)}'s stage has it. A broadcast's answer on a cluster node waits for Redis to acknowledge the
+ * event, so that {@code 200 msg sent} is true when it is said.
  *
  * <p><b>Threading.</b> Safe to use from any number of request threads at once.
  */
