@@ -31,19 +31,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The example's routes, written once and served by every transport: the seed tutorial's {@code /events} stream
- * and {@code /events/{msg}} broadcast, plus {@code POST /events}, {@code /stats} and a live page at {@code /}.
+ * and {@code /events/{msg}} broadcast, plus {@code POST /events}, {@code /stats} and a live page at {@code /}; and
+ * topics: {@code /events?topic=NAME}, {@code /publish?topic=NAME}, private {@code users/{name}} topics behind
+ * {@code /login?user=NAME}, and {@code /stats?topic=NAME}.
  *
  * <p>A transport asks {@link #route(String, String)} what a request is; it serves {@link Route.Kind#SUBSCRIBE}
- * with its Herald adapter and {@link #broadcaster()}, reads the body for {@link Route.Kind#BROADCAST_BODY}
- * (at most {@link #MAX_BODY_BYTES} + 1 bytes, within {@link #requestTimeout()}, without holding a thread while it
- * waits), and writes every other answer as the {@link Reply} it is given, once {@link #answer(Route)}'s stage has
- * it. A broadcast's answer on a cluster node waits for Redis to acknowledge the event, so that {@code 200 msg sent}
- * is true when it is said.
+ * with its Herald adapter, {@link #broadcaster()} and {@link #streamConfig()} (whose authorizer keeps each user's
+ * topic to that user), reads the body for a route that {@linkplain Route#hasBody() has one} (at most
+ * {@link #MAX_BODY_BYTES} + 1 bytes, within {@link #requestTimeout()}, without holding a thread while it waits) and
+ * hands it to {@link #answer(Route, byte[])}, and writes every other answer as the {@link Reply} it is given, once
+ * {@link #answer(Route)}'s stage has it. A broadcast's answer on a cluster node waits for Redis to acknowledge the
+ * event, so that {@code 200 msg sent} is true when it is said.
  *
  * <p><b>Threading.</b> Safe to use from any number of request threads at once.
  */
 public final class ExampleApp implements AutoCloseable {
-  /** The largest {@code POST /events} body accepted; a larger one gets {@code 413}. */
+  /** The largest {@code POST /events} or {@code POST /publish} body accepted; a larger one gets {@code 413}. */
   public static final int MAX_BODY_BYTES = 64 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(ExampleApp.class);
@@ -56,6 +59,7 @@ public final class ExampleApp implements AutoCloseable {
   private final boolean clustered;
   private final Duration requestTimeout;
   private final byte[] page;
+  private final TopicRoutes topics;
 
   /**
    * Makes the app and its broadcaster: a {@code connected} greeting, increasing ids, the configured heartbeat and
@@ -81,10 +85,15 @@ public final class ExampleApp implements AutoCloseable {
         .backplane(redis == null ? null : RedisBackplane.create(redis))
         .build()));
     this.streams = StreamGroup.create().include(broadcaster);
-    this.streamConfig = StreamConfig.builder().gzip(options.compress()).build();
     this.clustered = redis != null;
     this.requestTimeout = options.requestTimeout();
     this.page = resource("index.html");
+    UserCookies users = new UserCookies(options.tls() != null);
+    this.streamConfig = StreamConfig.builder()
+        .gzip(options.compress())
+        .authorizer(users.authorizer())
+        .build();
+    this.topics = new TopicRoutes(broadcaster, users);
   }
 
   /**
@@ -97,7 +106,9 @@ public final class ExampleApp implements AutoCloseable {
   }
 
   /**
-   * Returns how every transport serves a stream: gzip-compressed for clients that accept it with {@code --compress}.
+   * Returns how every transport serves a stream: gzip-compressed for clients that accept it with {@code --compress},
+   * and with the authorizer that answers a request for another user's topic with {@code 401} (not signed in) or
+   * {@code 403} (signed in as someone else), before any stream byte.
    *
    * @return the stream configuration
    */
@@ -115,8 +126,23 @@ public final class ExampleApp implements AutoCloseable {
     return requestTimeout;
   }
 
-  /** What a request asks for. */
+  /**
+   * What a request asks for.
+   *
+   * @param kind the kind of request
+   * @param argument what the kind says, or empty
+   */
   public record Route(Kind kind, String argument) {
+
+    /**
+     * Tells whether the route's answer needs the request's body, which the transport reads and hands to
+     * {@link ExampleApp#answer(Route, byte[])}.
+     *
+     * @return {@code true} for {@link Kind#BROADCAST_BODY} and {@link Kind#PUBLISH_BODY}
+     */
+    public boolean hasBody() {
+      return kind == Kind.BROADCAST_BODY || kind == Kind.PUBLISH_BODY;
+    }
 
     /** The kinds of request. */
     public enum Kind {
@@ -128,8 +154,14 @@ public final class ExampleApp implements AutoCloseable {
       BROADCAST_PATH,
       /** {@code POST /events}: broadcast the body. */
       BROADCAST_BODY,
-      /** {@code GET /stats}. */
+      /** {@code GET /stats}, with the raw query in {@link #argument} ({@code topic=NAME} asks for a topic's). */
       STATS,
+      /** {@code GET /publish?topic=NAME&msg=TEXT}: publish; the raw query is in {@link #argument}. */
+      PUBLISH_QUERY,
+      /** {@code POST /publish?topic=NAME}: publish the body; the raw query is in {@link #argument}. */
+      PUBLISH_BODY,
+      /** {@code GET /login?user=NAME}: sign in with a cookie; the raw query is in {@link #argument}. */
+      LOGIN,
       /** A path the example does not serve. */
       NOT_FOUND,
       /** A known path with a method it does not take; {@link #argument} is the {@code Allow} header. */
@@ -155,12 +187,24 @@ public final class ExampleApp implements AutoCloseable {
   public Route route(String method, String target) {
     int query = target.indexOf('?');
     String path = originForm(query < 0 ? target : target.substring(0, query));
+    String rawQuery = query < 0 ? "" : target.substring(query + 1);
     boolean get = method.equals("GET") || method.equals("HEAD");
     if (path.equals("/")) {
       return get ? new Route(Route.Kind.INDEX, "") : notAllowed("GET, HEAD");
     }
     if (path.equals("/stats")) {
-      return get ? new Route(Route.Kind.STATS, "") : notAllowed("GET, HEAD");
+      return get ? new Route(Route.Kind.STATS, rawQuery) : notAllowed("GET, HEAD");
+    }
+    if (path.equals("/publish")) {
+      // GET publishes, so HEAD (which must not) is not taken, as on /events/{msg}.
+      return switch (method) {
+        case "GET" -> new Route(Route.Kind.PUBLISH_QUERY, rawQuery);
+        case "POST" -> new Route(Route.Kind.PUBLISH_BODY, rawQuery);
+        default -> notAllowed("GET, POST");
+      };
+    }
+    if (path.equals("/login")) {
+      return get ? new Route(Route.Kind.LOGIN, rawQuery) : notAllowed("GET, HEAD");
     }
     if (path.equals("/events") || path.equals("/events/")) {
       if (get) {
@@ -200,8 +244,37 @@ public final class ExampleApp implements AutoCloseable {
    * @return a stage that completes with the answer
    */
   public CompletionStage<Reply> answer(Route route) {
-    return route.kind() == Route.Kind.BROADCAST_PATH
-        ? broadcastPath(route.argument()) : CompletableFuture.completedFuture(reply(route));
+    return switch (route.kind()) {
+      case BROADCAST_PATH -> broadcastPath(route.argument());
+      case PUBLISH_QUERY -> CompletableFuture.completedFuture(topics.publish(route.argument(), null));
+      default -> CompletableFuture.completedFuture(reply(route));
+    };
+  }
+
+  /**
+   * Answers a route that {@linkplain Route#hasBody() has a body}, once the transport has read it.
+   *
+   * @param route the route
+   * @param body the body, of which at most {@link #MAX_BODY_BYTES} are accepted
+   * @param idempotencyKey the request's {@code Idempotency-Key} header, or {@code null}; a broadcast's body is
+   *     sent once per key (see {@link #broadcastBody(byte[], String)}), a publish ignores it
+   * @return a stage with {@code 200 msg sent}, {@code 413} if too large, {@code 400} if not UTF-8 text or (for a
+   *     publish) with a bad topic, or {@code 503}
+   * @throws IllegalArgumentException for a route that has no body
+   */
+  public CompletionStage<Reply> answer(Route route, byte[] body, @Nullable String idempotencyKey) {
+    if (route.kind() == Route.Kind.BROADCAST_BODY) {
+      return broadcastBody(body, idempotencyKey);
+    }
+    if (route.kind() != Route.Kind.PUBLISH_BODY) {
+      throw new IllegalArgumentException(route.kind() + " has no body");
+    }
+    if (body.length > MAX_BODY_BYTES) {
+      return CompletableFuture.completedFuture(tooLarge());
+    }
+    String message = utf8(body);
+    return CompletableFuture.completedFuture(message == null ? Reply.text(400, "body is not UTF-8 text")
+        : topics.publish(route.argument(), message));
   }
 
   /**
@@ -215,11 +288,13 @@ public final class ExampleApp implements AutoCloseable {
   public Reply reply(Route route) {
     return switch (route.kind()) {
       case INDEX -> new Reply(200, "text/html; charset=utf-8", page, Map.of("Cache-Control", "no-cache"));
-      case STATS -> new Reply(200, "application/json", statsJson(broadcaster.stats()), Map.of());
+      case STATS -> TopicRoutes.namesTopic(route.argument()) ? topics.topicStats(route.argument())
+          : new Reply(200, "application/json", statsJson(broadcaster.stats()), Map.of());
+      case LOGIN -> topics.login(route.argument());
       case NOT_FOUND -> Reply.text(404, "not found");
       case METHOD_NOT_ALLOWED -> new Reply(405, "text/plain; charset=utf-8",
           "method not allowed\n".getBytes(StandardCharsets.UTF_8), Map.of("Allow", route.argument()));
-      case SUBSCRIBE, BROADCAST_BODY, BROADCAST_PATH ->
+      case SUBSCRIBE, BROADCAST_BODY, BROADCAST_PATH, PUBLISH_QUERY, PUBLISH_BODY ->
           throw new IllegalArgumentException(route.kind() + " is served by answer(route) or the transport");
     };
   }
@@ -269,17 +344,22 @@ public final class ExampleApp implements AutoCloseable {
     if (body.length > MAX_BODY_BYTES) {
       return CompletableFuture.completedFuture(tooLarge());
     }
-    String message;
+    String message = utf8(body);
+    return message == null ? CompletableFuture.completedFuture(Reply.text(400, "body is not UTF-8 text"))
+        : broadcast(message, idempotencyKey);
+  }
+
+  /** Decodes a body as UTF-8, strictly: {@code null} if it is not. */
+  private static @Nullable String utf8(byte[] body) {
     try {
-      message = StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(body))
           .toString();
     } catch (CharacterCodingException e) {
-      return CompletableFuture.completedFuture(Reply.text(400, "body is not UTF-8 text"));
+      return null;
     }
-    return broadcast(message, idempotencyKey);
   }
 
   /**

@@ -55,8 +55,8 @@ final class ExampleServlet extends HttpServlet {
     Route route = app.route(request.getMethod(), target);
     switch (route.kind()) {
       case SUBSCRIBE -> ServletSse.serve(request, response, app.broadcaster(), app.streamConfig());
-      case BROADCAST_BODY -> readBody(request, response);
-      case BROADCAST_PATH -> {
+      case BROADCAST_BODY, PUBLISH_BODY -> readBody(route, request, response);
+      case BROADCAST_PATH, PUBLISH_QUERY -> {
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // the stage always completes: Redis's command timeout bounds it
         answerLater(request, response, async, new AtomicBoolean(), app.answer(route));
@@ -70,7 +70,8 @@ final class ExampleServlet extends HttpServlet {
    * before the input stream is touched, because asking for the stream is what makes a container send
    * {@code 100 Continue} to a client that expects it.
    */
-  private void readBody(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  private void readBody(Route route, HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     if (request.getContentLengthLong() > ExampleApp.MAX_BODY_BYTES) {
       // The body is not read: the connection cannot be reused, and saying so spares the container draining it.
       response.setHeader("Connection", "close");
@@ -79,7 +80,7 @@ final class ExampleServlet extends HttpServlet {
     }
     AsyncContext async = request.startAsync();
     async.setTimeout(app.requestTimeout().toMillis());
-    BodyReader reader = new BodyReader(request, response, async);
+    BodyReader reader = new BodyReader(route, request, response, async);
     async.addListener(reader);
     request.getInputStream().setReadListener(reader);
   }
@@ -123,11 +124,11 @@ final class ExampleServlet extends HttpServlet {
   }
 
   /**
-   * Reads one {@code POST /events} body as it arrives, on the container's threads, up to one byte past the limit
-   * and within {@link ExampleApp#requestTimeout()} (the async timeout), then broadcasts it.
+   * Reads one {@code POST /events} or {@code POST /publish} body as it arrives, on the container's threads, up to
+   * one byte past the limit and within {@link ExampleApp#requestTimeout()} (the async timeout), then answers it.
    */
   private final class BodyReader implements ReadListener, AsyncListener {
-    private final HttpServletRequest request;
+    private final Route route;    private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final AsyncContext async;
     private final ServletInputStream in;
@@ -136,7 +137,9 @@ final class ExampleServlet extends HttpServlet {
     private final AtomicBoolean answered = new AtomicBoolean();
     private volatile boolean bodyRead;
 
-    BodyReader(HttpServletRequest request, HttpServletResponse response, AsyncContext async) throws IOException {
+    BodyReader(Route route, HttpServletRequest request, HttpServletResponse response, AsyncContext async)
+        throws IOException {
+      this.route = route;
       this.request = request;
       this.response = response;
       this.async = async;
@@ -162,7 +165,7 @@ final class ExampleServlet extends HttpServlet {
       bodyRead = true;
       if (!answered.get()) {
         answerLater(request, response, async, answered,
-            app.broadcastBody(body.toByteArray(), request.getHeader("Idempotency-Key")));
+            app.answer(route, body.toByteArray(), request.getHeader("Idempotency-Key")));
       }
     }
 

@@ -192,8 +192,8 @@ final class NettyExample implements RunningServer {
       Route route = app.route(request.method().name(), request.uri());
       switch (route.kind()) {
         case SUBSCRIBE -> NettySse.serve(ctx, request, app.broadcaster(), app.streamConfig());
-        case BROADCAST_BODY -> answer(ctx, request, app.broadcastBody(ByteBufUtil.getBytes(request.content()),
-            request.headers().get("Idempotency-Key")));
+        case BROADCAST_BODY, PUBLISH_BODY -> answer(ctx, request,
+            app.answer(route, ByteBufUtil.getBytes(request.content()), request.headers().get("Idempotency-Key")));
         default -> answer(ctx, request, app.answer(route));
       }
     }

@@ -40,6 +40,67 @@ class ExampleAppTest {
   }
 
   @Test
+  void routesTheTopicPathsWithTheirRawQuery() {
+    assertThat(app.route("GET", "/publish?topic=rooms%2F7&msg=hi")).isEqualTo(
+        new Route(Kind.PUBLISH_QUERY, "topic=rooms%2F7&msg=hi"));
+    assertThat(app.route("POST", "/publish?topic=rooms/7")).isEqualTo(new Route(Kind.PUBLISH_BODY, "topic=rooms/7"));
+    assertThat(app.route("HEAD", "/publish?topic=a&msg=b")).isEqualTo(new Route(Kind.METHOD_NOT_ALLOWED, "GET, POST"));
+    assertThat(app.route("GET", "/login?user=bob")).isEqualTo(new Route(Kind.LOGIN, "user=bob"));
+    assertThat(app.route("POST", "/login?user=bob")).isEqualTo(new Route(Kind.METHOD_NOT_ALLOWED, "GET, HEAD"));
+    assertThat(app.route("GET", "/stats?topic=rooms/7")).isEqualTo(new Route(Kind.STATS, "topic=rooms/7"));
+    assertThat(new Route(Kind.PUBLISH_BODY, "").hasBody()).isTrue();
+    assertThat(new Route(Kind.PUBLISH_QUERY, "").hasBody()).isFalse();
+  }
+
+  @Test
+  void aPublishReachesItsTopicAsNamedJsonAndABadTopicIsRefusedWithTheReason() {
+    SseChannel room = app.broadcaster().subscribe(null, java.util.List.of("rooms/7"));
+    SseChannel other = app.broadcaster().subscribe(null, java.util.List.of("rooms/8"));
+    room.poll(); // the greeting
+    room.poll(); // the position
+    other.poll();
+    other.poll();
+
+    Reply query = app.answer(app.route("GET", "/publish?topic=rooms%2F7&msg=a+%22quoted%22%0Aline"))
+        .toCompletableFuture().join();
+    Reply body = app.answer(app.route("POST", "/publish?topic=rooms/7"), "é".getBytes(StandardCharsets.UTF_8), null)
+        .toCompletableFuture().join();
+    Reply pattern = app.answer(app.route("GET", "/publish?topic=rooms/*&msg=x")).toCompletableFuture().join();
+    Reply none = app.answer(app.route("GET", "/publish?msg=x")).toCompletableFuture().join();
+    Reply noMessage = app.answer(app.route("GET", "/publish?topic=a")).toCompletableFuture().join();
+
+    assertThat(body(query)).isEqualTo("msg sent\n");
+    assertThat(body(body)).isEqualTo("msg sent\n");
+    assertThat(room.poll().toString()).matches(
+        "id: \\d+\nevent: publish\ndata: \\{\"topic\":\"rooms/7\",\"msg\":\"a \\\\\"quoted\\\\\"\\\\nline\"}\n\n");
+    assertThat(room.poll().toString()).endsWith("data: {\"topic\":\"rooms/7\",\"msg\":\"é\"}\n\n");
+    assertThat(other.poll()).isNull();
+    assertThat(pattern.status()).isEqualTo(400);
+    assertThat(body(pattern)).contains("wildcard").hasLineCount(1);
+    assertThat(none.status()).isEqualTo(400);
+    assertThat(body(none)).isEqualTo("name one topic: /publish?topic=NAME\n");
+    assertThat(noMessage.status()).isEqualTo(400);
+    room.close(CloseReason.CLIENT_GONE);
+    other.close(CloseReason.CLIENT_GONE);
+  }
+
+  @Test
+  void statsCountTopicsAndTellATopicsSubscribers() {
+    SseChannel one = app.broadcaster().subscribe(null, java.util.List.of("rooms/7", "rooms/*"));
+    SseChannel two = app.broadcaster().subscribe(null, java.util.List.of("rooms/7"));
+
+    assertThat(body(app.reply(app.route("GET", "/stats")))).contains("\"topics\":2}");
+    assertThat(body(app.reply(app.route("GET", "/stats?topic=rooms/7"))))
+        .isEqualTo("{\"topic\":\"rooms/7\",\"subscribers\":2}\n");
+    assertThat(body(app.reply(app.route("GET", "/stats?topic=rooms/8&topic=lobby"))))
+        .isEqualTo("[{\"topic\":\"rooms/8\",\"subscribers\":1},{\"topic\":\"lobby\",\"subscribers\":0}]\n");
+    Reply bad = app.reply(app.route("GET", "/stats?topic=rooms/*"));
+    assertThat(bad.status()).isEqualTo(400);
+    one.close(CloseReason.CLIENT_GONE);
+    two.close(CloseReason.CLIENT_GONE);
+  }
+
+  @Test
   void pathMessageIsPercentDecodedAsUtf8AndBroadcast() {
     SseChannel channel = app.broadcaster().subscribe(null);
     channel.poll(); // the greeting

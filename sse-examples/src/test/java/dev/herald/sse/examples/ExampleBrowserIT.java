@@ -95,6 +95,80 @@ class ExampleBrowserIT {
   }
 
   /**
+   * Three tabs on the example page: one on room red, one on room blue (both from the address), and one that starts
+   * on red and ticks blue in the room picker. A message sent to red from the first tab's form, one published to
+   * blue and a broadcast reach each tab exactly as its rooms say, each shown with the topic it came from.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void pagesOnDifferentRoomsEachSeeExactlyTheirOwnEvents(Transport transport) throws Exception {
+    Path executable = chromium();
+    ExampleOptions options = ExampleOptions.defaults().on(transport).withPort(0);
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try (ExampleServer server = ExampleServer.start(options);
+        HeadlessChromium browser = HeadlessChromium.start(executable)) {
+      String base = "http://127.0.0.1:" + server.port();
+      String open = "document.body.dataset.state === 'open' && window.heraldEvents.length >= 1";
+      browser.navigate(base + "/?room=red");
+      browser.awaitTrue(open, WAIT);
+      int blue = browser.openPage();
+      browser.navigate(base + "/?room=blue");
+      browser.awaitTrue(open, WAIT);
+      int both = browser.openPage();
+      browser.navigate(base + "/?room=red");
+      browser.awaitTrue(open, WAIT);
+      browser.evaluate("document.querySelector('#room-list input[value=blue]').click(); true");
+      browser.awaitTrue("document.body.dataset.state === 'open'"
+          + " && window.heraldEvents.filter(e => e.data === 'connected').length === 2", WAIT);
+      assertThat(browser.evaluate("location.search")).isEqualTo("?room=red&room=blue");
+      // The third tab's first stream (red alone) may still count on a servlet container until it notices that the
+      // browser closed it; the new one is subscribed to both.
+      Broadcaster broadcaster = server.app().broadcaster();
+      assertThat(broadcaster.subscriberCount("rooms/red")).isBetween(2, 3);
+      assertThat(broadcaster.subscriberCount("rooms/blue")).isEqualTo(2);
+
+      browser.usePage(0);
+      browser.evaluate("document.getElementById('to').value = 'rooms/red';"
+          + "document.getElementById('message').value = 'to red';"
+          + "document.getElementById('send').requestSubmit(); true");
+      browser.awaitTrue("window.heraldEvents.length >= 2", WAIT);
+      publish(http, base, "rooms/blue", "to blue");
+      publish(http, base, "rooms/green", "to nobody here");
+      send(http, base, "to everyone");
+
+      browser.awaitTrue("window.heraldEvents.length >= 3", WAIT);
+      assertThat(heard(browser)).containsExactly("connected", "rooms/red: to red", "to everyone");
+      browser.usePage(blue);
+      browser.awaitTrue("window.heraldEvents.length >= 3", WAIT);
+      assertThat(heard(browser)).containsExactly("connected", "rooms/blue: to blue", "to everyone");
+      browser.usePage(both);
+      browser.awaitTrue("window.heraldEvents.length >= 5", WAIT);
+      assertThat(heard(browser)).containsExactly(
+          "connected", "connected", "rooms/red: to red", "rooms/blue: to blue", "to everyone");
+      assertThat(browser.evaluate("[...document.querySelectorAll('#events .topic')].map(t => t.textContent)"))
+          .isEqualTo(List.of("everyone", "rooms/blue", "rooms/red", "everyone", "everyone"));
+
+      Path artifacts = Path.of(System.getenv().getOrDefault("HERALD_ARTIFACTS", "target/browser"));
+      Path screenshot = artifacts.resolve("rooms-" + transport.name().toLowerCase(java.util.Locale.ROOT) + ".png");
+      browser.screenshot(screenshot);
+      assertThat(screenshot).isNotEmptyFile();
+    }
+  }
+
+  /** What the current page heard: each event's data, after its topic for a publish. */
+  private static List<String> heard(HeadlessChromium browser) throws Exception {
+    return ((List<?>) browser.evaluate("window.heraldEvents")).stream().map(e -> (Map<?, ?>) e)
+        .map(e -> "".equals(e.get("topic")) ? (String) e.get("data") : e.get("topic") + ": " + e.get("data"))
+        .toList();
+  }
+
+  private static void publish(HttpClient http, String base, String topic, String message) throws Exception {
+    HttpResponse<String> reply = http.send(HttpRequest.newBuilder(URI.create(base + "/publish?topic=" + topic))
+        .POST(HttpRequest.BodyPublishers.ofString(message)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(reply.statusCode()).isEqualTo(200);
+  }
+
+  /**
    * With {@code --tls}, one page opens 100 {@code EventSource}s beside its own: over HTTP/2 all of them open on the
    * page's one connection and all receive a broadcast (over HTTP/1.1 a browser opens 6 per origin, and the rest
    * wait).

@@ -19,10 +19,16 @@ import java.nio.charset.StandardCharsets;
 record RawResponse(int status, String head, String body) {
 
   static RawResponse get(int port, String target) throws IOException {
+    return get(port, target, "");
+  }
+
+  /** The same, with more header lines, each ending with CRLF. */
+  static RawResponse get(int port, String target, String headers) throws IOException {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
+      out.write(("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n" + headers
+          + "\r\n")
           .getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();

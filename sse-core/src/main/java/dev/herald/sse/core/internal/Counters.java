@@ -22,9 +22,10 @@ public final class Counters {
    * Makes a broadcaster's stats: these counters, and the gauges of its clients and backplane now.
    *
    * @param clients the broadcaster's clients, taken under its lock
+   * @param topics how many topics and patterns its clients have, taken under the same lock
    * @param backplane its backplane, or {@code null} for a single node
    */
-  BroadcasterStats snapshot(DefaultChannel[] clients, @Nullable Backplane backplane) {
+  BroadcasterStats snapshot(DefaultChannel[] clients, int topics, @Nullable Backplane backplane) {
     long frames = 0;
     long bytes = 0;
     for (DefaultChannel channel : clients) {
@@ -46,6 +47,7 @@ public final class Counters {
         backplane != null && !backplane.isUp(),
         backplane == null ? 0 : backplane.outages(),
         publishFailures.sum(),
-        backplaneGaps.sum());
+        backplaneGaps.sum(),
+        topics);
   }
 }

@@ -328,7 +328,16 @@ public final class DefaultBroadcaster implements Broadcaster {
 
   @Override
   public BroadcasterStats stats() {
-    return counters.snapshot(snapshot(), cluster == null ? null : cluster.backplane());
+    DefaultChannel[] now;
+    int topicCount;
+    lock.lock();
+    try {
+      now = clients.snapshot();
+      topicCount = topics.topicCount();
+    } finally {
+      lock.unlock();
+    }
+    return counters.snapshot(now, topicCount, cluster == null ? null : cluster.backplane());
   }
 
   @Override

@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 final class TopicIndex {
   private final Node root = new Node(null, "");
   private long marks; // the last mark given to a match
+  private int used; // nodes with at least one subscriber: the topics and patterns in use
 
   /**
    * Adds a channel as a subscriber of a name or pattern.
@@ -31,7 +32,11 @@ final class TopicIndex {
     for (String segment : segments(topic)) {
       node = node.child(segment);
     }
-    return node.subscribers.add(channel) && node.subscribers.size() == 1;
+    boolean first = node.subscribers.add(channel) && node.subscribers.size() == 1;
+    if (first) {
+      used++;
+    }
+    return first;
   }
 
   /**
@@ -45,6 +50,9 @@ final class TopicIndex {
       return false;
     }
     boolean last = node.subscribers.isEmpty();
+    if (last) {
+      used--;
+    }
     while (node.parent != null && node.isEmpty()) {
       node.parent.children().remove(node.segment);
       node = node.parent;
@@ -69,6 +77,11 @@ final class TopicIndex {
   int subscribers(String topic) {
     Node node = find(topic);
     return node == null ? 0 : node.subscribers.size();
+  }
+
+  /** How many names and patterns have at least one subscriber. */
+  int size() {
+    return used;
   }
 
   /** Whether no channel is subscribed to anything: the index holds nothing. */

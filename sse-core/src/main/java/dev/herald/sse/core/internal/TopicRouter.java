@@ -253,6 +253,11 @@ final class TopicRouter {
     return out;
   }
 
+  /** Under the lock: how many topics and patterns have at least one subscriber. */
+  int topicCount() {
+    return index.size();
+  }
+
   /** Whether no client has a topic or an identity, so the index holds nothing; takes the lock. */
   boolean isEmpty() {
     lock.lock();

@@ -91,6 +91,26 @@ class TopicRoutingTest extends TopicTestSupport {
   }
 
   @Test
+  void statsCountTheTopicsAndPatternsInUseOnceEach() {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder());
+    assertThat(broadcaster.stats().topics()).isZero();
+    SseChannel first = broadcaster.register(dev.herald.sse.Subscription.of(null, List.of("rooms/1", "rooms/*"))
+        .withIdentity("bob", 0));
+    SseChannel second = broadcaster.subscribe(null, List.of("rooms/1", "rooms/2"));
+    broadcaster.subscribe(null); // broadcasts only: no topic
+
+    assertThat(broadcaster.stats().topics()).as("rooms/1, rooms/* and rooms/2; bob is an identity").isEqualTo(3);
+    broadcaster.join(second.sender(), List.of("lobby"));
+    assertThat(broadcaster.stats().topics()).isEqualTo(4);
+    broadcaster.leave(second.sender(), List.of("rooms/1"));
+    assertThat(broadcaster.stats().topics()).as("rooms/1 still has the first client").isEqualTo(4);
+    first.close(CloseReason.CLIENT_GONE);
+    assertThat(broadcaster.stats().topics()).as("rooms/2 and lobby").isEqualTo(2);
+    second.close(CloseReason.CLIENT_GONE);
+    assertThat(broadcaster.stats().topics()).isZero();
+  }
+
+  @Test
   void aSubscriptionOverALimitOrMalformedIsRefusedWholeWithTheReason() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().topicLimits(new TopicLimits(3, 1, 10)));
 

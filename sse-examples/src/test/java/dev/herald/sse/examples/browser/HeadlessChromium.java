@@ -36,7 +36,8 @@ public final class HeadlessChromium implements AutoCloseable {
   private final AtomicInteger ids = new AtomicInteger();
   private final Map<Integer, CompletableFuture<Map<String, Object>>> pending = new ConcurrentHashMap<>();
   private final List<Map<String, Object>> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private String sessionId;
+  private final List<String> pages = new ArrayList<>(); // each open page's session, in the order opened
+  private String sessionId; // the page that navigate, evaluate and screenshot act on
 
   private HeadlessChromium(Process process, Path profile, WebSocket socket) {
     this.process = process;
@@ -110,8 +111,29 @@ public final class HeadlessChromium implements AutoCloseable {
     Map<String, Object> attached =
         call(null, "Target.attachToTarget", Map.of("targetId", created.get("targetId"), "flatten", true));
     sessionId = (String) attached.get("sessionId");
+    pages.add(sessionId);
     call(sessionId, "Page.enable", Map.of());
     call(sessionId, "Runtime.enable", Map.of());
+  }
+
+  /**
+   * Opens another blank page (a tab) in the same browser, and acts on it from now on.
+   *
+   * @return the page's index, for {@link #usePage(int)}; the page {@link #start} opens is 0
+   * @throws Exception if it does not open
+   */
+  public int openPage() throws Exception {
+    attachToNewPage();
+    return pages.size() - 1;
+  }
+
+  /**
+   * Acts on an open page from now on.
+   *
+   * @param index the index {@link #openPage()} returned, or 0 for the first page
+   */
+  public void usePage(int index) {
+    sessionId = pages.get(index);
   }
 
   /**
