@@ -11,7 +11,7 @@ import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The example server's command line: {@code [--transport netty|jetty|tomcat] [--host H] [--port P]
+ * The example server's command line: {@code [--transport netty|jetty|tomcat|webflux] [--host H] [--port P]
  * [--heartbeat 10s] [--history N] [--redis redis://H:P] [--max-connections N] [--request-timeout 10s]
  * [--tls [--tls-cert cert.pem --tls-key key.pem]] [--compress]}.
  *
@@ -48,7 +48,9 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     /** Embedded Jetty 12, through {@code sse-servlet}. */
     JETTY,
     /** Embedded Tomcat 11, through {@code sse-servlet}. */
-    TOMCAT
+    TOMCAT,
+    /** Spring WebFlux on Reactor Netty, through {@code sse-webflux}; HTTP/1.1 only, so without {@code --tls}. */
+    WEBFLUX
   }
 
   /** How long a client may take to send a request unless {@code --request-timeout} says otherwise. */
@@ -61,7 +63,8 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
       "Runs the Herald example: an /events broadcaster with a page at / that shows the stream live.",
       "",
       "Options:",
-      "  --transport netty|jetty|tomcat  the server to run on (default netty)",
+      "  --transport netty|jetty|tomcat|webflux",
+      "                                  the server to run on (default netty)",
       "  --host ADDRESS                  the address to listen on (default 127.0.0.1)",
       "  --port PORT                     the port to listen on, 0 for any free port (default 8000)",
       "  --heartbeat DURATION            ': ping' to idle clients this often, e.g. 10s, 500ms, 0 for none"
@@ -197,6 +200,10 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     if (tls != null && (tls.cert() == null) != (tls.key() == null)) {
       throw new UsageException("--tls-cert and --tls-key go together");
     }
+    if (tls != null && options.transport() == Transport.WEBFLUX) {
+      throw new UsageException("--tls is not available with --transport webflux (it serves HTTP/1.1 only):"
+          + " use netty, jetty or tomcat for HTTPS and HTTP/2");
+    }
     return options;
   }
 
@@ -308,7 +315,7 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     try {
       return Transport.valueOf(value.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new UsageException("--transport must be netty, jetty or tomcat: " + value);
+      throw new UsageException("--transport must be netty, jetty, tomcat or webflux: " + value);
     }
   }
 

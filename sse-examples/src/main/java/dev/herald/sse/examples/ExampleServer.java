@@ -6,10 +6,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The example server's entry point: the seed tutorial's {@code /events} broadcaster on Netty, Jetty or Tomcat.
+ * The example server's entry point: the seed tutorial's {@code /events} broadcaster on Netty, Jetty, Tomcat or
+ * WebFlux.
  *
  * <pre>
- * java -jar sse-examples/target/sse-examples.jar [--transport netty|jetty|tomcat] [--port 8000]
+ * java -jar sse-examples/target/sse-examples.jar [--transport netty|jetty|tomcat|webflux] [--port 8000]
  *     [--redis redis://127.0.0.1:6379]
  * curl http://127.0.0.1:8000/events/hello
  * </pre>
@@ -49,6 +50,7 @@ public final class ExampleServer implements AutoCloseable {
         case NETTY -> NettyExample.start(app, options, tls);
         case JETTY -> JettyExample.start(app, options, tls);
         case TOMCAT -> TomcatExample.start(app, options, tls);
+        case WEBFLUX -> WebFluxExample.start(app, options, tls);
       };
       return new ExampleServer(app, server, options, tls);
     } catch (Exception | Error e) {

@@ -265,7 +265,8 @@ class ExampleAbuseIT {
       }
       awaitClients(0, Duration.ofSeconds(20));
 
-      assertThat(logs.warnings().stream().filter(line -> line.contains("WARN") || line.contains("SEVERE")))
+      assertThat(logs.warnings().stream()
+          .filter(line -> line.contains("WARN") || line.contains("ERROR") || line.contains("SEVERE")))
           .as("warnings logged for %d aborted bodies and %d reset streams", clients, clients).isEmpty();
     }
   }

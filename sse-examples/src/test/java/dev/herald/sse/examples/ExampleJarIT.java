@@ -46,7 +46,7 @@ class ExampleJarIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"netty", "jetty", "tomcat"})
+  @ValueSource(strings = {"netty", "jetty", "tomcat", "webflux"})
   void jarPrintsWhereToGoServesAndEndsStreamsCleanlyOnSigterm(String transport) throws Exception {
     assertThat(JAR).as("built by the package phase").exists();
     Process process = java("--transport", transport, "--port", "0");
@@ -83,7 +83,7 @@ class ExampleJarIT {
    * every stream ends with its last chunk (not a cut connection), and nothing is logged at WARN or above.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"netty", "jetty", "tomcat"})
+  @ValueSource(strings = {"netty", "jetty", "tomcat", "webflux"})
   void sigtermUnderLoadEndsEveryStreamCleanlyAndExitsWithinFiveSeconds(String transport) throws Exception {
     Process process = java("--transport", transport, "--port", "0");
     List<RawSseClient> clients = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.herald.sse.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.herald.sse.examples.ExampleOptions.Transport;
 import dev.herald.sse.testkit.HttpSseClient;
@@ -19,18 +20,20 @@ import java.util.Locale;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The example with {@code --tls} on each transport: HTTPS with a certificate made at start, HTTP/2 by ALPN, and
  * every stream of a client on one connection. The client trusts exactly the certificate whose fingerprint the
- * server reports, as a user comparing the printed fingerprint would.
+ * server reports, as a user comparing the printed fingerprint would. The webflux transport serves HTTP/1.1 only, and
+ * refuses {@code --tls} with a message that says so.
  */
 class ExampleTlsIT {
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
+  @EnumSource(value = Transport.class, names = "WEBFLUX", mode = EnumSource.Mode.EXCLUDE)
   void streamsShareOneHttp2ConnectionOverTls(Transport transport) throws Exception {
     ExampleOptions options = ExampleOptions.defaults().on(transport).withPort(0)
         .withTls(new ExampleOptions.Tls(null, null));
@@ -70,7 +73,7 @@ class ExampleTlsIT {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
+  @EnumSource(value = Transport.class, names = "WEBFLUX", mode = EnumSource.Mode.EXCLUDE)
   void theCleartextPortSpeaksH2cToAClientThatAsks(Transport transport) throws Exception {
     try (ExampleServer server = ExampleServer.start(ExampleOptions.defaults().on(transport).withPort(0))) {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build(); // Upgrade: h2c
@@ -94,6 +97,16 @@ class ExampleTlsIT {
         }
       }
     }
+  }
+
+  @Test
+  void webfluxRefusesTlsAndSaysWhatToUseInstead() {
+    ExampleOptions options = ExampleOptions.defaults().on(Transport.WEBFLUX).withPort(0)
+        .withTls(new ExampleOptions.Tls(null, null));
+
+    assertThatThrownBy(() -> ExampleServer.start(options)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--tls is not available with --transport webflux (it serves HTTP/1.1 only): use netty, jetty or"
+            + " tomcat for HTTPS and HTTP/2");
   }
 
   /** Trusts the one certificate with this SHA-256 fingerprint, and no other. */

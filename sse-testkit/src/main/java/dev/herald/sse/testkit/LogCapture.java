@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  * <p><b>Threading.</b> Any thread may log while it is installed.
  */
 public final class LogCapture implements AutoCloseable {
-  // slf4j-simple writes "[time ][thread] LEVEL logger - message".
-  private static final Pattern WARN_OR_ERROR = Pattern.compile("^(\\S+ )?\\[[^\\]]*\\] (WARN|ERROR) ");
+  // slf4j-simple writes "[time ][thread ]LEVEL logger - message" (the thread shown unless showThreadName=false).
+  private static final Pattern WARN_OR_ERROR = Pattern.compile("^(\\S+ )?(\\[[^\\]]*\\] )?(WARN|ERROR) ");
 
   private final List<String> warnings = new CopyOnWriteArrayList<>();
   private final PrintStream originalErr = System.err;

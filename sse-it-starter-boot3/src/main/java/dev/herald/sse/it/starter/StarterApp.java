@@ -12,7 +12,8 @@ import org.springframework.core.env.Environment;
  * A Spring Boot application as a user of the starter writes it: the dependency, a few {@code herald.sse.*}
  * properties ({@code application.properties}) and a controller that broadcasts ({@link SendController}); no
  * broadcaster, endpoint, metrics, health or shutdown code of its own. Run by the tests as a real process, on
- * Tomcat or Jetty (whichever the class path holds), with Spring Boot's defaults, graceful shutdown included.
+ * Tomcat or Jetty with Spring MVC, or on Reactor Netty with Spring WebFlux (whichever the class path holds), with
+ * Spring Boot's defaults, graceful shutdown included.
  */
 @SpringBootApplication
 public class StarterApp {

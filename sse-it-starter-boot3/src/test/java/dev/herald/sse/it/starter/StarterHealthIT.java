@@ -11,13 +11,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link StarterApp} clustered through a real {@code redis-server} ({@code herald.sse.redis.uri}), on Tomcat and on
- * Jetty: {@code /actuator/health} is UP while Redis runs, and DOWN (503) with the reason once the test kills it.
+ * {@link StarterApp} clustered through a real {@code redis-server} ({@code herald.sse.redis.uri}), on Tomcat, on
+ * Jetty and on Reactor Netty: {@code /actuator/health} is UP while Redis runs, and DOWN (503) with the reason once the test kills it.
  */
 class StarterHealthIT {
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"tomcat", "jetty"})
+  @ValueSource(strings = {"tomcat", "jetty", "netty"})
   @Timeout(180)
   void healthTurnsDownWithTheReasonWhenRedisDies(String server) throws Exception {
     try (RedisServer redis = RedisServer.start(false);

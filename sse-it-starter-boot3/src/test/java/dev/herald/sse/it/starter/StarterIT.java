@@ -21,8 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link StarterApp}, which has no Herald code but a controller that broadcasts, run as a real process on Tomcat and
- * on Jetty: {@code /events} streams with the configured greeting and heartbeat, a client that reconnects with
+ * {@link StarterApp}, which has no Herald code but a controller that broadcasts, run as a real process on Tomcat, on
+ * Jetty (Spring MVC) and on Reactor Netty (Spring WebFlux, without Spring MVC on the class path): {@code /events} streams with the configured greeting and heartbeat, a client that reconnects with
  * {@code Last-Event-ID} gets what it missed, the actuator shows the meters and the health, and SIGTERM with the
  * streams open ends each with its terminating chunk and exits within 5 s, with nothing logged at WARN.
  */
@@ -44,7 +44,7 @@ class StarterIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"tomcat", "jetty"})
+  @ValueSource(strings = {"tomcat", "jetty", "netty"})
   @Timeout(180)
   void theStarterServesMeasuresAndStopsAnApplicationWithNoHeraldCode(String server) throws Exception {
     try (AppProcess app = AppProcess.start(server, StarterApp.class.getName());
@@ -52,7 +52,11 @@ class StarterIT {
         RawSseClient resumed = RawSseClient.connect(app.awaitPort(Duration.ofSeconds(1)), 0)) {
       int port = app.awaitPort(Duration.ofSeconds(1));
       Http http = new Http(port);
-      String container = server.equals("tomcat") ? "Tomcat" : "Jetty";
+      String container = switch (server) {
+        case "tomcat" -> "Tomcat";
+        case "jetty" -> "Jetty";
+        default -> "Netty";
+      };
       assertThat(app.stdout()).as("the application runs on %s", container)
           .anyMatch(line -> line.contains(container + " started on port"));
 

@@ -12,6 +12,7 @@ import dev.herald.sse.core.StreamGroup;
 import dev.herald.sse.micrometer.BroadcasterMetrics;
 import dev.herald.sse.micrometer.DeliveryDelayRecorder;
 import dev.herald.sse.spi.SseChannel;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,21 +22,29 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.mock.web.reactive.function.server.MockServerRequest;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.support.RouterFunctionMapping;
 import org.springframework.web.servlet.handler.SimpleUrlHandlerMapping;
 
 /** What the auto-configuration makes from properties, when it backs off, and how it ends the streams. */
 class HeraldSseAutoConfigurationTest {
   private static final AutoConfigurations ALL = AutoConfigurations.of(HeraldSseAutoConfiguration.class,
-      HeraldSseWebMvcAutoConfiguration.class, HeraldSseMetricsAutoConfiguration.class,
+      HeraldSseWebMvcAutoConfiguration.class, HeraldSseWebFluxAutoConfiguration.class,
+      HeraldSseMetricsAutoConfiguration.class,
       HeraldSseHealthAutoConfiguration.class);
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(ALL).withPropertyValues("herald.sse.heartbeat=0");
   private final WebApplicationContextRunner web = new WebApplicationContextRunner()
+      .withConfiguration(ALL).withPropertyValues("herald.sse.heartbeat=0");
+  private final ReactiveWebApplicationContextRunner reactive = new ReactiveWebApplicationContextRunner()
       .withConfiguration(ALL).withPropertyValues("herald.sse.heartbeat=0");
 
   @Test
@@ -141,6 +150,32 @@ class HeraldSseAutoConfigurationTest {
     web.withPropertyValues("herald.sse.endpoint.enabled=false")
         .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("heraldSseHandlerMapping"));
     runner.run(context -> assertThat(context).as("not a web application").doesNotHaveBean("heraldSseHandlerMapping"));
+  }
+
+  @Test
+  void servesTheBroadcasterAtTheEndpointPathInAReactiveApplicationAfterItsOwnRoutes() {
+    reactive.run(context -> {
+      assertThat(context).doesNotHaveBean("heraldSseHandlerMapping");
+      RouterFunctionMapping mapping = context.getBean("heraldSseRouterFunctionMapping", RouterFunctionMapping.class);
+      assertThat(mapping.getOrder()).as("after the application's router functions and controllers").isEqualTo(1);
+      assertThat(routes(mapping, "/events")).isTrue();
+      assertThat(routes(mapping, "/other")).isFalse();
+    });
+    reactive.withPropertyValues("herald.sse.endpoint.path=/stream").run(context -> {
+      RouterFunctionMapping mapping = context.getBean("heraldSseRouterFunctionMapping", RouterFunctionMapping.class);
+      assertThat(routes(mapping, "/stream")).isTrue();
+      assertThat(routes(mapping, "/events")).isFalse();
+    });
+    reactive.withPropertyValues("herald.sse.endpoint.enabled=false")
+        .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("heraldSseRouterFunctionMapping"));
+    web.run(context -> assertThat(context).as("a servlet application")
+        .doesNotHaveBean("heraldSseRouterFunctionMapping"));
+  }
+
+  private static boolean routes(RouterFunctionMapping mapping, String path) {
+    RouterFunction<?> routes = java.util.Objects.requireNonNull(mapping.getRouterFunction());
+    return routes.route(MockServerRequest.builder().method(HttpMethod.GET).uri(URI.create("http://localhost" + path))
+        .build()).blockOptional(Duration.ofSeconds(5)).isPresent();
   }
 
   @Test

@@ -23,7 +23,7 @@ class ModuleDescriptorTest {
   void readsTheOptionalModulesStatically() {
     assertThat(descriptor().requires()).filteredOn(requires -> requires.name().startsWith("spring.")
             || requires.name().equals("micrometer.core") || requires.name().equals("dev.herald.sse.redis"))
-        .hasSize(11).allSatisfy(requires -> assertThat(requires.modifiers()).contains(Requires.Modifier.STATIC));
+        .hasSize(12).allSatisfy(requires -> assertThat(requires.modifiers()).contains(Requires.Modifier.STATIC));
   }
 
   /** Read from the compiled classes: tests run on the class path, where this module is unnamed. */

@@ -5,20 +5,24 @@ import static java.util.Objects.requireNonNull;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.core.Handshake;
 import dev.herald.sse.core.SseRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpVersion;
 import java.security.Principal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
-import reactor.netty.http.HttpInfos;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * Writes a {@link Handshake}'s answer onto a WebFlux response: the status and headers, then a refusal's body or the
@@ -78,11 +82,15 @@ public final class WebFluxResponder {
    */
   static Mono<Void> body(ServerWebExchange exchange, Handshake.Answer answer, Handshake handshake) {
     ServerHttpResponse response = exchange.getResponse();
-    if (http10(response)) {
+    Object nativeResponse = ServerHttpResponseDecorator.getNativeResponse(response);
+    if (nativeResponse instanceof HttpServerResponse reactorResponse
+        && HttpVersion.HTTP_1_0.equals(reactorResponse.version())) {
       // Reactor Netty marks every response chunked, but HTTP/1.0 has no chunked encoding (RFC 9112, section 6.1:
       // a server must not send Transfer-Encoding to it): without it, a stream is delimited by the connection's
-      // close, which Reactor Netty does after an HTTP/1.0 response, as Herald's Netty transport does.
-      response.getHeaders().remove(HttpHeaders.TRANSFER_ENCODING);
+      // close, which Reactor Netty does after an HTTP/1.0 response, as Herald's Netty transport does. Removed from
+      // Reactor Netty's headers, which Spring's are a view of: HttpHeaders.remove takes an Object in Spring 6 and a
+      // String in Spring 7, so a call compiled against one fails on the other.
+      reactorResponse.responseHeaders().remove(HttpHeaderNames.TRANSFER_ENCODING);
     }
     if (answer instanceof Handshake.Refusal refusal) {
       return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(refusal.body())));
@@ -107,12 +115,6 @@ public final class WebFluxResponder {
     }
   }
 
-  /** Tells whether the response answers an HTTP/1.0 request on Reactor Netty. */
-  private static boolean http10(ServerHttpResponse response) {
-    Object nativeResponse = ServerHttpResponseDecorator.getNativeResponse(response);
-    return nativeResponse instanceof HttpInfos request && HttpVersion.HTTP_1_0.equals(request.version());
-  }
-
   /** The Reactor Netty connection under a response, or {@code null} on another server. */
   private static @Nullable Connection connection(ServerHttpResponse response) {
     Object nativeResponse = ServerHttpResponseDecorator.getNativeResponse(response);
@@ -121,7 +123,11 @@ public final class WebFluxResponder {
 
   /**
    * The request as the handshake reads it. Reactor Netty keeps each header line as a value of its own, as the
-   * handshake wants; the query parameters are Spring's decoded ones.
+   * handshake wants, read from its own headers; the query parameters are Spring's decoded ones. Only methods of
+   * {@link HttpHeaders} whose signatures Spring 6 and 7 share are called ({@code getFirst(String)},
+   * {@code forEach}): Spring 7's {@code HttpHeaders} is no longer a {@code Map}, and its {@code get},
+   * {@code getOrEmpty} and {@code remove} take a {@code String} where Spring 6's take an {@code Object}, so a class
+   * compiled against one fails on the other.
    */
   private record RequestView(ServerHttpRequest request, @Nullable Principal principal) implements SseRequest {
 
@@ -132,7 +138,16 @@ public final class WebFluxResponder {
 
     @Override
     public List<String> headers(String name) {
-      return request.getHeaders().getOrEmpty(name);
+      if (ServerHttpRequestDecorator.getNativeRequest(request) instanceof HttpServerRequest reactorRequest) {
+        return reactorRequest.requestHeaders().getAll(name);
+      }
+      List<String> values = new ArrayList<>(1);
+      request.getHeaders().forEach((header, lines) -> {
+        if (values.isEmpty() && header.equalsIgnoreCase(name)) {
+          values.addAll(lines); // every line of the header: the first name that matches has them all
+        }
+      });
+      return values;
     }
 
     @Override
