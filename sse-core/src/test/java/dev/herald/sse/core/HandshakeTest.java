@@ -240,10 +240,12 @@ class HandshakeTest {
     java.util.concurrent.Semaphore ready = new java.util.concurrent.Semaphore(0);
     open.channel().start(ready::release);
     open.opened();
-    assertThat(open.channel().poll()).isNull(); // the transport's first drain: from now on it is woken
-
-    assertThat(ready.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("a heartbeat arrives").isTrue();
+    // The transport's first drain: from now on it is woken. A 20 ms heartbeat may already be there on a busy machine.
     dev.herald.sse.spi.Frame ping = open.channel().poll();
+    if (ping == null) {
+      assertThat(ready.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS)).as("a heartbeat arrives").isTrue();
+      ping = open.channel().poll();
+    }
     assertThat(ping).isNotNull();
     byte[] bytes = new byte[ping.length()];
     ping.buffer().get(bytes);
