@@ -31,6 +31,7 @@ public final class ChannelConfig {
   private final long maxQueuedBytes;
   private final int maxEventBytes;
   private final OverflowPolicy overflowPolicy;
+  private final int pacingWatermark;
 
   private ChannelConfig(Builder builder) {
     this.maxQueuedEvents = builder.maxQueuedEvents;
@@ -42,6 +43,13 @@ public final class ChannelConfig {
       throw new IllegalArgumentException(
           "maxEventBytes (" + maxEventBytes + ") must not exceed maxQueuedBytes (" + maxQueuedBytes + ")");
     }
+    if (builder.pacingWatermark > maxQueuedEvents) {
+      throw new IllegalArgumentException("pacingWatermark (" + builder.pacingWatermark
+          + ") must not exceed maxQueuedEvents (" + maxQueuedEvents + ")");
+    }
+    this.pacingWatermark = builder.pacingWatermark > 0
+        ? builder.pacingWatermark
+        : Math.min(Builder.DEFAULT_PACING_WATERMARK, maxQueuedEvents);
   }
 
   /**
@@ -99,20 +107,34 @@ public final class ChannelConfig {
     return overflowPolicy;
   }
 
+  /**
+   * Returns how many queued events make a paced producer wait; see {@link Builder#pacingWatermark(int)}.
+   *
+   * @return the pacing watermark, from 1 to {@link #maxQueuedEvents()}
+   */
+  public int pacingWatermark() {
+    return pacingWatermark;
+  }
+
   @Override
   public String toString() {
     return "ChannelConfig{maxQueuedEvents=" + maxQueuedEvents + ", maxQueuedBytes=" + maxQueuedBytes
-        + ", maxEventBytes=" + maxEventBytes + ", overflowPolicy=" + overflowPolicy + '}';
+        + ", maxEventBytes=" + maxEventBytes + ", overflowPolicy=" + overflowPolicy
+        + ", pacingWatermark=" + pacingWatermark + '}';
   }
 
   /**
    * Builds a {@link ChannelConfig}. Not thread-safe; use it from one thread.
    */
   public static final class Builder {
+    /** The watermark when none is set, lowered to {@code maxQueuedEvents} when that is smaller. */
+    static final int DEFAULT_PACING_WATERMARK = 4096;
+
     private int maxQueuedEvents = 4096;
     private long maxQueuedBytes = 1 << 20;
     private int maxEventBytes;
     private OverflowPolicy overflowPolicy = OverflowPolicy.DISCONNECT;
+    private int pacingWatermark;
 
     private Builder() {}
 
@@ -181,10 +203,35 @@ public final class ChannelConfig {
     }
 
     /**
+     * Sets how many queued events make a paced producer wait: how far {@code sendPaced} and
+     * {@code broadcastPaced} may run ahead of a client, as against how far a client may fall behind before its
+     * {@linkplain #overflowPolicy(OverflowPolicy) overflow policy} applies ({@link #maxQueuedEvents(int)}).
+     * Default: 4,096, or {@code maxQueuedEvents} if that is smaller.
+     *
+     * <p>A paced send waits while the client's queue holds this many events or more (or while its bytes are at
+     * {@link #maxQueuedBytes(long)}), so a producer that awaits it runs at its slowest client's pace with at most
+     * this many events queued for that client, while a burst from a plain {@code broadcast} still has the whole
+     * queue to absorb. On a clustered broadcaster it is also how many paced events a producer may have in flight
+     * ahead of the slowest live node.
+     *
+     * @param events from 1 to {@code maxQueuedEvents}, which {@link #build()} checks
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder pacingWatermark(int events) {
+      if (events < 1) {
+        throw new IllegalArgumentException("pacingWatermark must be at least 1: " + events);
+      }
+      this.pacingWatermark = events;
+      return this;
+    }
+
+    /**
      * Builds the configuration.
      *
      * @return a new immutable configuration
-     * @throws IllegalArgumentException if {@code maxEventBytes} exceeds {@code maxQueuedBytes}
+     * @throws IllegalArgumentException if {@code maxEventBytes} exceeds {@code maxQueuedBytes}, or a
+     *     {@code pacingWatermark} set exceeds {@code maxQueuedEvents}
      */
     public ChannelConfig build() {
       return new ChannelConfig(this);
