@@ -38,16 +38,23 @@ import org.slf4j.LoggerFactory;
  * <p>A transport asks {@link #route(String, String)} what a request is; it serves {@link Route.Kind#SUBSCRIBE}
  * with its Herald adapter, {@link #broadcaster()} and {@link #streamConfig()} (whose authorizer keeps each user's
  * topic to that user), reads the body for a route that {@linkplain Route#hasBody() has one} (at most
- * {@link #MAX_BODY_BYTES} + 1 bytes, within {@link #requestTimeout()}, without holding a thread while it waits) and
- * hands it to {@link #answer(Route, byte[])}, and writes every other answer as the {@link Reply} it is given, once
- * {@link #answer(Route)}'s stage has it. A broadcast's answer on a cluster node waits for Redis to acknowledge the
- * event, so that {@code 200 msg sent} is true when it is said.
+ * {@link #MAX_BODY_BYTES} kept and {@link #MAX_DISCARDED_BYTES} more dropped, within {@link #requestTimeout()},
+ * without holding a thread while it waits) and hands it to {@link #answer(Route, byte[])}, and writes every other
+ * answer as the {@link Reply} it is given, once {@link #answer(Route)}'s stage has it. A broadcast's answer on a
+ * cluster node waits for Redis to acknowledge the event, so that {@code 200 msg sent} is true when it is said.
  *
  * <p><b>Threading.</b> Safe to use from any number of request threads at once.
  */
 public final class ExampleApp implements AutoCloseable {
   /** The largest {@code POST /events} or {@code POST /publish} body accepted; a larger one gets {@code 413}. */
   public static final int MAX_BODY_BYTES = 64 * 1024;
+  /**
+   * How much of a body over {@link #MAX_BODY_BYTES} is read and dropped before its {@code 413}, so that the
+   * connection stays usable; a body longer still is answered at once and its connection closed. A connection closed
+   * with bytes unread is reset, and the reset can destroy the answer before a client that is still sending reads
+   * it; the answer to a client that expects {@code 100 Continue} needs no reading, as it has sent no body.
+   */
+  public static final int MAX_DISCARDED_BYTES = 1 << 20;
 
   private static final Logger log = LoggerFactory.getLogger(ExampleApp.class);
   /** How long a stop waits for the streams to end: the default close grace, and a second to spare. */
@@ -369,6 +376,19 @@ public final class ExampleApp implements AutoCloseable {
    */
   public static Reply tooLarge() {
     return Reply.text(413, "body too large: at most " + MAX_BODY_BYTES + " bytes");
+  }
+
+  /**
+   * Tells whether a body declared this long is refused before any of it is read: one that will not be sent until
+   * the client hears {@code 100 Continue}, or one too long to read and drop ({@link #MAX_DISCARDED_BYTES}).
+   *
+   * @param declaredLength the {@code Content-Length}, or -1 if none
+   * @param expectsContinue whether the request has {@code Expect: 100-continue}
+   * @return {@code true} to answer {@link #tooLarge()} at once and close the connection
+   */
+  public static boolean refuseUnread(long declaredLength, boolean expectsContinue) {
+    return declaredLength > MAX_BODY_BYTES
+        && (expectsContinue || declaredLength > (long) MAX_BODY_BYTES + MAX_DISCARDED_BYTES);
   }
 
   /**

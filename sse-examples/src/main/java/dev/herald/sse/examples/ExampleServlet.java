@@ -67,12 +67,14 @@ final class ExampleServlet extends HttpServlet {
 
   /**
    * Reads the body without blocking and broadcasts it. A body declared larger than the limit is refused at once,
-   * before the input stream is touched, because asking for the stream is what makes a container send
-   * {@code 100 Continue} to a client that expects it.
+   * before the input stream is touched, when the client waits for {@code 100 Continue} (asking for the stream is
+   * what makes a container send it) or the body is too long to drop ({@link ExampleApp#refuseUnread}); any other
+   * body over the limit is read and dropped, then refused, so the answer is not lost to a reset.
    */
   private void readBody(Route route, HttpServletRequest request, HttpServletResponse response)
       throws IOException {
-    if (request.getContentLengthLong() > ExampleApp.MAX_BODY_BYTES) {
+    if (ExampleApp.refuseUnread(request.getContentLengthLong(),
+        "100-continue".equalsIgnoreCase(request.getHeader("Expect")))) {
       // The body is not read: the connection cannot be reused, and saying so spares the container draining it.
       response.setHeader("Connection", "close");
       write(request, response, ExampleApp.tooLarge());
@@ -124,17 +126,20 @@ final class ExampleServlet extends HttpServlet {
   }
 
   /**
-   * Reads one {@code POST /events} or {@code POST /publish} body as it arrives, on the container's threads, up to
-   * one byte past the limit and within {@link ExampleApp#requestTimeout()} (the async timeout), then answers it.
+   * Reads one {@code POST /events} or {@code POST /publish} body as it arrives, on the container's threads, within
+   * {@link ExampleApp#requestTimeout()} (the async timeout), then answers it. A body over the limit is dropped as it
+   * is read and refused at its end, or, past {@link ExampleApp#MAX_DISCARDED_BYTES} more, at once.
    */
   private final class BodyReader implements ReadListener, AsyncListener {
-    private final Route route;    private final HttpServletRequest request;
+    private final Route route;
+    private final HttpServletRequest request;
     private final HttpServletResponse response;
     private final AsyncContext async;
     private final ServletInputStream in;
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private final byte[] buffer = new byte[8192];
     private final AtomicBoolean answered = new AtomicBoolean();
+    private volatile long length; // bytes read, kept or dropped: written by the read callbacks, one at a time
     private volatile boolean bodyRead;
 
     BodyReader(Route route, HttpServletRequest request, HttpServletResponse response, AsyncContext async)
@@ -150,9 +155,11 @@ final class ExampleServlet extends HttpServlet {
     public void onDataAvailable() throws IOException {
       int n;
       while (in.isReady() && !in.isFinished() && (n = in.read(buffer)) >= 0) {
-        body.write(buffer, 0, n);
-        if (body.size() > ExampleApp.MAX_BODY_BYTES) {
-          // A chunked body has no declared length: it is refused once it is seen to be too large.
+        length += n;
+        if (length <= ExampleApp.MAX_BODY_BYTES) {
+          body.write(buffer, 0, n);
+        } else if (length > (long) ExampleApp.MAX_BODY_BYTES + ExampleApp.MAX_DISCARDED_BYTES) {
+          // Too long even to drop (a chunked body has no declared length to refuse it by): refused now.
           response.setHeader("Connection", "close");
           finish(request, response, async, answered, ExampleApp.tooLarge());
           return;
@@ -163,7 +170,12 @@ final class ExampleServlet extends HttpServlet {
     @Override
     public void onAllDataRead() {
       bodyRead = true;
-      if (!answered.get()) {
+      if (answered.get()) {
+        return;
+      }
+      if (length > ExampleApp.MAX_BODY_BYTES) {
+        finish(request, response, async, answered, ExampleApp.tooLarge()); // read to its end: the connection is fine
+      } else {
         answerLater(request, response, async, answered,
             app.answer(route, body.toByteArray(), request.getHeader("Idempotency-Key")));
       }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -189,21 +190,28 @@ final class WebFluxExample implements RunningServer {
 
     /**
      * Reads a body of at most {@link ExampleApp#MAX_BODY_BYTES} without holding a thread, and broadcasts or
-     * publishes it: a declared length past that gets {@code 413} before a byte is read (and no
-     * {@code 100 Continue}), a longer chunked body as soon as it is longer.
+     * publishes it. A longer body is dropped as it is read and refused at its end, so the answer is not lost to a
+     * reset; it is refused before a byte is read (and with no {@code 100 Continue}) when the client waits for one or
+     * the body is too long to drop ({@link ExampleApp#refuseUnread}), and as soon as a chunked body is.
      */
     private Mono<Void> answerBody(Route route, HttpServerRequest request, HttpServerResponse response) {
-      if (declaredLength(request) > ExampleApp.MAX_BODY_BYTES) {
+      if (ExampleApp.refuseUnread(declaredLength(request),
+          "100-continue".equalsIgnoreCase(request.requestHeaders().get(HttpHeaderNames.EXPECT)))) {
         return write(request, response, ExampleApp.tooLarge(), true);
       }
       ByteArrayOutputStream body = new ByteArrayOutputStream();
+      long tooLongToDrop = (long) ExampleApp.MAX_BODY_BYTES + ExampleApp.MAX_DISCARDED_BYTES;
+      AtomicLong length = new AtomicLong();
       return request.receive().asByteArray()
           .takeUntil(chunk -> {
-            body.write(chunk, 0, Math.min(chunk.length, ExampleApp.MAX_BODY_BYTES + 1 - body.size()));
-            return body.size() > ExampleApp.MAX_BODY_BYTES;
+            long read = length.addAndGet(chunk.length);
+            if (read <= ExampleApp.MAX_BODY_BYTES) {
+              body.write(chunk, 0, chunk.length);
+            }
+            return read > tooLongToDrop;
           })
-          .then(Mono.defer(() -> body.size() > ExampleApp.MAX_BODY_BYTES
-              ? write(request, response, ExampleApp.tooLarge(), true)
+          .then(Mono.defer(() -> length.get() > ExampleApp.MAX_BODY_BYTES
+              ? write(request, response, ExampleApp.tooLarge(), length.get() > tooLongToDrop)
               : answer(request, response, Mono.fromCompletionStage(() -> app.answer(route, body.toByteArray(),
                   request.requestHeaders().get("Idempotency-Key"))))))
           .onErrorResume(failure -> {

@@ -228,6 +228,9 @@ class ExampleAbuseIT {
     // The start of a TLS ClientHello, sent to a plain-text port: refused, or closed without an answer (0).
     assertStatus("\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u01fc\u0003\u0003\r\n\r\n", 400, 0);
     assertStatus(post + "Content-Length: 100000000\r\nExpect: 100-continue\r\n\r\n", 413);
+    // Over the limit but short enough to drop: refused without a 100 Continue all the same, the body never sent.
+    assertStatus(post + "Content-Length: " + (ExampleApp.MAX_BODY_BYTES + 1) + "\r\nExpect: 100-continue\r\n\r\n",
+        413);
     assertStatus(post + "Content-Length: 100000000\r\n\r\nabc", 413);
     // HTTP/0.9 has no status line: the answer is whatever body the server sends, or nothing.
     Response http09 = exchange("GET /events/x\r\n");
