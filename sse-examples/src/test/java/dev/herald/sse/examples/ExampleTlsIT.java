@@ -134,9 +134,9 @@ class ExampleTlsIT {
 
   /**
    * On webflux the HTTP/1.1 guards (the request deadline, the answer to malformed requests) sit on HTTP/1.1
-   * connections alone: a slow HTTP/1.1 head is cut, over TLS as in cleartext, while an HTTP/2 connection, by ALPN or
-   * by prior knowledge, whose only request is a quiet stream, outlives the deadline (a deadline left on it would cut
-   * it, since no HTTP/1.1 request ever passes).
+   * connections alone: a slow HTTP/1.1 head is cut, over TLS as in cleartext, while an HTTP/2 connection (by ALPN,
+   * by prior knowledge, or by {@code Upgrade: h2c}) whose streams are quiet outlives the deadline (a deadline left on
+   * it would cut it, since no HTTP/1.1 request ever passes).
    */
   @Test
   void onWebfluxTheRequestDeadlineCutsSlowHttp11HeadsAndLeavesHttp2ConnectionsAlone() throws Exception {
@@ -150,10 +150,17 @@ class ExampleTlsIT {
       HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(trusted).build();
       OkHttpSseClient priorKnowledge = OkHttpSseClient.open(h2c, plain.url() + "events", "GET");
       HttpSseClient alpnH2 = HttpSseClient.connect(h2, URI.create(secure.url() + "events"), null);
+      HttpClient upgrading = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build(); // Upgrade: h2c
+      HttpSseClient upgraded = HttpSseClient.connect(upgrading, URI.create(plain.url() + "events"), null);
+      HttpSseClient onTheUpgraded = null;
       try {
         priorKnowledge.awaitEvents(1);
         alpnH2.awaitEvents(1);
+        upgraded.awaitEvents(1);
+        onTheUpgraded = HttpSseClient.connect(upgrading, URI.create(plain.url() + "events"), null);
+        onTheUpgraded.awaitEvents(1);
         assertThat(alpnH2.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(onTheUpgraded.version()).isEqualTo(HttpClient.Version.HTTP_2);
 
         // Each slow head is cut no sooner than the deadline, so the HTTP/2 connections stay quiet past it twice.
         assertThat(slowHeadIsClosed(new Socket("127.0.0.1", plain.port()))).as("HTTP/1.1, cleartext").isTrue();
@@ -168,9 +175,16 @@ class ExampleTlsIT {
         assertThat(priorKnowledge.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("connected",
             "still here");
         assertThat(alpnH2.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("connected", "still here");
+        assertThat(upgraded.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("connected", "still here");
+        assertThat(onTheUpgraded.awaitEvents(2)).extracting(MessageEvent::data)
+            .containsExactly("connected", "still here");
       } finally {
         priorKnowledge.close();
         alpnH2.close();
+        upgraded.close();
+        if (onTheUpgraded != null) {
+          onTheUpgraded.close();
+        }
         OkHttpSseClient.shutdown(h2c);
       }
     }
