@@ -14,6 +14,7 @@ module dev.herald.sse.testkit {
   requires static io.netty.codec.http;
   requires static io.netty.codec.http2;
   requires static io.netty.common;
+  requires static io.netty.handler;
   requires static io.netty.transport;
   requires java.logging;
   requires java.management;

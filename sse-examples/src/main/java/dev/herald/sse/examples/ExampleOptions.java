@@ -49,7 +49,7 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     JETTY,
     /** Embedded Tomcat 11, through {@code sse-servlet}. */
     TOMCAT,
-    /** Spring WebFlux on Reactor Netty, through {@code sse-webflux}; HTTP/1.1 only, so without {@code --tls}. */
+    /** Spring WebFlux on Reactor Netty, through {@code sse-webflux}. */
     WEBFLUX
   }
 
@@ -199,10 +199,6 @@ public record ExampleOptions(Transport transport, String host, int port, Duratio
     Tls tls = options.tls();
     if (tls != null && (tls.cert() == null) != (tls.key() == null)) {
       throw new UsageException("--tls-cert and --tls-key go together");
-    }
-    if (tls != null && options.transport() == Transport.WEBFLUX) {
-      throw new UsageException("--tls is not available with --transport webflux (it serves HTTP/1.1 only):"
-          + " use netty, jetty or tomcat for HTTPS and HTTP/2");
     }
     return options;
   }

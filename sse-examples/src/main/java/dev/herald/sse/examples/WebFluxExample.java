@@ -2,8 +2,6 @@ package dev.herald.sse.examples;
 
 import dev.herald.sse.examples.ExampleApp.Reply;
 import dev.herald.sse.examples.ExampleApp.Route;
-import dev.herald.sse.netty.BadRequestHandler;
-import dev.herald.sse.netty.RequestHeadTimeoutHandler;
 import dev.herald.sse.webflux.WebFluxSse;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -12,11 +10,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.NetUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import javax.net.ssl.KeyManagerFactory;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -27,17 +27,20 @@ import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
-import reactor.netty.NettyPipeline;
+import reactor.netty.http.Http2SslContextSpec;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.resources.LoopResources;
+import reactor.netty.tcp.SslProvider;
 
 /**
  * The example on Spring WebFlux and Reactor Netty, through {@code sse-webflux}: the stream is a WebFlux handler
  * that calls {@link WebFluxSse#serve(org.springframework.web.server.ServerWebExchange, dev.herald.sse.Broadcaster,
- * dev.herald.sse.core.StreamConfig)} with the app's stream configuration (its authorizer, gzip);
- * HTTP/1.1 only, with a deadline for requests, refusal of malformed ones, a connection limit and an early
+ * dev.herald.sse.core.StreamConfig)} with the app's stream configuration (its authorizer, gzip); HTTP/1.1 and
+ * cleartext HTTP/2 ({@code h2c}, by prior knowledge or {@code Upgrade}) on one port, or with {@code --tls} HTTPS
+ * with HTTP/2 by ALPN; a deadline for HTTP/1.1 requests, refusal of malformed ones, a connection limit and an early
  * {@code 413}.
  *
  * <p>Only {@code /events} goes through WebFlux. The example's other routes read the raw request target, which
@@ -48,6 +51,8 @@ import reactor.netty.resources.LoopResources;
 final class WebFluxExample implements RunningServer {
   private static final Logger log = LoggerFactory.getLogger(WebFluxExample.class);
   private static final AtomicBoolean HOOKED = new AtomicBoolean();
+  /** The streams a client may open on one HTTP/2 connection: many tabs' worth, as on the other transports. */
+  private static final long MAX_CONCURRENT_STREAMS = 1_000;
 
   private final ExampleApp app;
   private final LoopResources loops;
@@ -59,11 +64,9 @@ final class WebFluxExample implements RunningServer {
     this.server = server;
   }
 
-  static RunningServer start(ExampleApp app, ExampleOptions options, @Nullable TlsMaterial tls) {
-    if (tls != null) {
-      throw new IllegalArgumentException("--tls is not available with --transport webflux (it serves HTTP/1.1"
-          + " only): use netty, jetty or tomcat for HTTPS and HTTP/2");
-    }
+  static RunningServer start(ExampleApp app, ExampleOptions options, @Nullable TlsMaterial tls)
+      throws GeneralSecurityException {
+    KeyManagerFactory keyManagers = tls == null ? null : tls.keyManagers();
     quietDisconnects();
     LoopResources loops = LoopResources.create("herald-webflux", LoopResources.DEFAULT_IO_WORKER_COUNT, true);
     try {
@@ -72,7 +75,7 @@ final class WebFluxExample implements RunningServer {
       HttpHandler streams = WebHttpHandlerBuilder
           .webHandler(exchange -> WebFluxSse.serve(exchange, app.broadcaster(), app.streamConfig()))
           .build();
-      DisposableServer server = HttpServer.create()
+      HttpServer server = HttpServer.create()
           .host(options.host())
           .port(options.port())
           .runOn(loops)
@@ -80,16 +83,22 @@ final class WebFluxExample implements RunningServer {
           .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
           .doOnChannelInit((observer, channel, remote) -> {
             limit.opened(channel);
-            // Reactor Netty reads a request head with no deadline, and serves what its codec marked malformed (or
-            // an HTTP/3.0 request) as it serves any other: sse-netty's two handlers, right after the codec.
-            channel.pipeline()
-                .addAfter(NettyPipeline.HttpCodec, "herald.timeout", new RequestHeadTimeoutHandler(requestTimeout))
-                .addAfter("herald.timeout", "herald.badRequest", new BadRequestHandler());
+            Http1Guards.install(channel.pipeline(), requestTimeout);
           })
-          .handle(new Router(app, new ReactorHttpHandlerAdapter(streams)))
-          .bindNow();
-      limit.listen(server.channel());
-      return new WebFluxExample(app, loops, server);
+          .http2Settings(settings -> settings.maxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+          .handle(new Router(app, new ReactorHttpHandlerAdapter(streams)));
+      if (keyManagers == null) {
+        // HTTP/1.1, and HTTP/2 without TLS for a client that starts with its preface or asks with Upgrade: h2c.
+        server = server.protocol(HttpProtocol.H2C, HttpProtocol.HTTP11);
+      } else {
+        // HTTPS, and HTTP/2 for browsers by ALPN: every EventSource of a page shares one connection.
+        server = server.protocol(HttpProtocol.H2, HttpProtocol.HTTP11)
+            .secure(spec -> spec.sslContext( // the generic overload: the one for Http2SslContextSpec is deprecated
+                (SslProvider.GenericSslContextSpec<?>) Http2SslContextSpec.forServer(keyManagers)));
+      }
+      DisposableServer running = server.bindNow();
+      limit.listen(running.channel());
+      return new WebFluxExample(app, loops, running);
     } catch (RuntimeException e) {
       loops.disposeLater(Duration.ZERO, Duration.ofSeconds(1)).block(Duration.ofSeconds(3));
       throw e;

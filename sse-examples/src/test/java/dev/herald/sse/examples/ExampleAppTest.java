@@ -217,9 +217,6 @@ class ExampleAppTest {
     assertThatThrownBy(() -> ExampleOptions.parse("--max-connections", "1"))
         .hasMessage("--max-connections must be at least 2: 1");
     assertThatThrownBy(() -> ExampleOptions.parse("--bogus", "1")).hasMessage("unknown option: --bogus");
-    assertThatThrownBy(() -> ExampleOptions.parse("--transport", "webflux", "--tls"))
-        .hasMessage("--tls is not available with --transport webflux (it serves HTTP/1.1 only): use netty, jetty or"
-            + " tomcat for HTTPS and HTTP/2");
     assertThatThrownBy(() -> ExampleOptions.parse("--port")).hasMessage("--port needs a value");
     assertThatThrownBy(() -> ExampleOptions.parse("--redis", "127.0.0.1:6379"))
         .hasMessage("--redis must be a URI such as redis://127.0.0.1:6379: 127.0.0.1:6379");

@@ -171,10 +171,10 @@ class ExampleBrowserIT {
   /**
    * With {@code --tls}, one page opens 100 {@code EventSource}s beside its own: over HTTP/2 all of them open on the
    * page's one connection and all receive a broadcast (over HTTP/1.1 a browser opens 6 per origin, and the rest
-   * wait). Not on webflux, which serves HTTP/1.1 only.
+   * wait).
    */
   @ParameterizedTest
-  @EnumSource(value = Transport.class, names = "WEBFLUX", mode = EnumSource.Mode.EXCLUDE)
+  @EnumSource(Transport.class)
   void aHundredEventSourcesOfOnePageAllOpenOverHttp2(Transport transport) throws Exception {
     Path executable = chromium();
     ExampleOptions options = ExampleOptions.defaults().on(transport).withPort(0)

@@ -32,6 +32,13 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,12 +46,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An HTTP/2 client by prior knowledge (h2c) on Netty, for the tests where a client must hold one stream's
- * flow-control window: it opens streams on one connection, and can stop reading one stream (its window is then
- * never given back), reset one ({@code RST_STREAM}), and see the server's {@code GOAWAY} and {@code PING}. Its
- * windows are a browser's: HTTP/2's 64 KiB per stream, and 15 MiB for the connection (as Chromium opens it), so
- * the bytes a stalled stream holds use up its own window, not the one its neighbours share. OkHttp, by contrast,
- * opens 16 MiB for both, so a stream it stops reading can hold the whole connection's window.
+ * An HTTP/2 client on Netty, by prior knowledge (h2c) or over TLS (h2 by ALPN), for the tests where a client must
+ * hold one stream's flow-control window: it opens streams on one connection, and can stop reading one stream (its
+ * window is then never given back), reset one ({@code RST_STREAM}), and see the server's {@code GOAWAY} and
+ * {@code PING}. Its windows are a browser's: HTTP/2's 64 KiB per stream, and 15 MiB for the connection (as Chromium
+ * opens it), so the bytes a stalled stream holds use up its own window, not the one its neighbours share. OkHttp, by
+ * contrast, opens 16 MiB for both, so a stream it stops reading can hold the whole connection's window.
  *
  * <p>Needs {@code io.netty:netty-codec-http2} on the test class path (an optional dependency of the test kit).
  *
@@ -85,6 +92,32 @@ public final class NettyH2Client implements AutoCloseable {
    * @return the connected client
    */
   public static NettyH2Client connect(int port) {
+    return connect(port, null);
+  }
+
+  /**
+   * Connects to a local port over TLS, trusting this certificate alone and offering {@code h2} alone by ALPN, on an
+   * event loop of its own.
+   *
+   * @param port the server's TLS port on 127.0.0.1
+   * @param certificate the certificate the server presents
+   * @return the connected client, its TLS handshake done
+   * @throws IllegalStateException if the handshake fails or the server does not choose {@code h2}
+   */
+  public static NettyH2Client connectTls(int port, TestCertificate certificate) {
+    try {
+      return connect(port, SslContextBuilder.forClient()
+          .trustManager(certificate.trustManager())
+          .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+              ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+              ApplicationProtocolConfig.SelectedListenerFailureBehavior.FATAL_ALERT, ApplicationProtocolNames.HTTP_2))
+          .build());
+    } catch (SSLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static NettyH2Client connect(int port, @Nullable SslContext tls) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     AtomicLong goAway = new AtomicLong(NONE);
     AtomicInteger pings = new AtomicInteger();
@@ -94,6 +127,9 @@ public final class NettyH2Client implements AutoCloseable {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              ch.pipeline().addLast(tls.newHandler(ch.alloc(), "127.0.0.1", port));
+            }
             ch.pipeline().addLast(
                 Http2FrameCodecBuilder.forClient().initialSettings(Http2Settings.defaultSettings()).build(),
                 new Http2MultiplexHandler(new SimpleChannelInboundHandler<Object>() {
@@ -119,6 +155,17 @@ public final class NettyH2Client implements AutoCloseable {
           }
         })
         .connect("127.0.0.1", port).syncUninterruptibly().channel();
+    if (tls != null) {
+      SslHandler ssl = connection.pipeline().get(SslHandler.class);
+      boolean done = ssl.handshakeFuture().awaitUninterruptibly(DEADLINE.toMillis());
+      if (!done || !ssl.handshakeFuture().isSuccess()
+          || !ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+        connection.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        throw new IllegalStateException("no h2 over TLS: handshake " + (done ? "done" : "not done in " + DEADLINE)
+            + ", cause " + ssl.handshakeFuture().cause() + ", protocol " + ssl.applicationProtocol());
+      }
+    }
     connection.writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - 65_535)).syncUninterruptibly();
     return new NettyH2Client(group, connection, goAway, pings);
   }

@@ -70,6 +70,18 @@ final class WebFluxHost implements SseHost {
   }
 
   /**
+   * Configures the server further, after the protocols this host serves (an idle timeout, HTTP/2 settings).
+   *
+   * @param more what to set on the server
+   * @return this host
+   */
+  WebFluxHost with(UnaryOperator<HttpServer> more) {
+    UnaryOperator<HttpServer> before = protocols;
+    protocols = server -> more.apply(before.apply(server));
+    return this;
+  }
+
+  /**
    * Serves the suites' routes through another WebFlux application (an annotated controller's, say).
    *
    * @param apps makes the application for a setup
