@@ -94,10 +94,8 @@ class RedisClusterPacingIT extends ClusterTest {
     List<Node> nodes = twoNodes(window);
     Node a = nodes.get(0);
     Node b = nodes.get(1);
-    HttpSseClient fastOnA = HttpSseClient.connect(http, a.events(), null);
-    resources.add(fastOnA);
-    HttpSseClient fastOnB = HttpSseClient.connect(http, b.events(), null);
-    resources.add(fastOnB);
+    HttpSseClient fastOnA = client(a);
+    HttpSseClient fastOnB = client(b);
     try (SlowClient slow = SlowClient.connect(b)) {
       Probes.await(DEADLINE, () -> b.broadcaster.clientCount() == 2 && fastOnA.events().size() == 1,
           () -> "the clients did not connect");
@@ -115,10 +113,7 @@ class RedisClusterPacingIT extends ClusterTest {
       assertThat(completed.get()).isEqualTo(EVENTS);
       assertThat(data(read)).isEqualTo(expected());
     }
-    for (HttpSseClient fast : List.of(fastOnA, fastOnB)) {
-      Probes.await(DEADLINE, () -> fast.events().size() == EVENTS + 1, () -> "a fast client missed events");
-      assertThat(data(fast.events().subList(1, EVENTS + 1))).isEqualTo(expected());
-    }
+    assertEveryEventIn(fastOnA, fastOnB);
     assertThat(a.broadcaster.stats().slowClientsDisconnected()).isZero();
     assertThat(b.broadcaster.stats().slowClientsDisconnected()).isZero();
     assertThat(a.backplane.nodesExcluded()).isZero();
@@ -130,10 +125,8 @@ class RedisClusterPacingIT extends ClusterTest {
     List<Node> nodes = twoNodes(window);
     Node a = nodes.get(0);
     Node b = nodes.get(1);
-    HttpSseClient onA = HttpSseClient.connect(http, a.events(), null);
-    resources.add(onA);
-    HttpSseClient onB = HttpSseClient.connect(http, b.events(), null);
-    resources.add(onB);
+    HttpSseClient onA = client(a);
+    HttpSseClient onB = client(b);
     Probes.await(DEADLINE, () -> onA.events().size() == 1 && onB.events().size() == 1,
         () -> "the clients did not connect");
 
@@ -150,10 +143,7 @@ class RedisClusterPacingIT extends ClusterTest {
 
     b.resume();
     producing.get(60, TimeUnit.SECONDS);
-    for (HttpSseClient client : List.of(onA, onB)) {
-      Probes.await(DEADLINE, () -> client.events().size() == EVENTS + 1, () -> "a client missed events");
-      assertThat(data(client.events().subList(1, EVENTS + 1))).isEqualTo(expected());
-    }
+    assertEveryEventIn(onA, onB);
     assertThat(a.backplane.nodesExcluded()).isZero();
   }
 
@@ -176,6 +166,20 @@ class RedisClusterPacingIT extends ClusterTest {
       assertThat(a.backplane.nodesExcluded()).isEqualTo(1);
       assertThat(a.backplane.liveNodes()).isEqualTo(1);
       assertThat(slow.bytesRead()).as("the slow client never read").isZero();
+    }
+  }
+
+  private HttpSseClient client(Node node) throws Exception {
+    HttpSseClient client = HttpSseClient.connect(http, node.events(), null);
+    resources.add(client);
+    return client;
+  }
+
+  /** Waits until each client has the greeting and every event, and checks that they came in order. */
+  private static void assertEveryEventIn(HttpSseClient... clients) {
+    for (HttpSseClient client : clients) {
+      Probes.await(DEADLINE, () -> client.events().size() == EVENTS + 1, () -> "a client missed events");
+      assertThat(data(client.events().subList(1, EVENTS + 1))).isEqualTo(expected());
     }
   }
 
