@@ -78,15 +78,22 @@ for scenario in "$@"; do
         done
         urls=$urls,http://127.0.0.1:$((port + 1)),http://127.0.0.1:$((port + 2))
       fi
-      echo "== $scenario, $setup, run $run (servers ${servers[*]})" >&2
-      # A short warm-up so that the measured run finds the servers' code compiled.
+      echo "== $scenario, $setup, run $run (servers ${servers[*]}), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+      # A short warm-up so that the measured run finds the servers' code compiled, given as long as a measured run:
+      # one cut short leaves its burst running, and the measured run then gets 409.
       # shellcheck disable=SC2086
-      java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --clients 200 --events 2000 --timeout 60 > /dev/null 2>&1 \
+      java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --clients 200 --events 2000 --timeout "$timeout" > /dev/null 2>&1 \
         || echo "== the warm-up failed" >&2
+      if [[ $setup == cluster ]]; then redis-cli -p "$redis_port" config resetstat > /dev/null; fi
       # shellcheck disable=SC2086
       timeout $((timeout + 30)) java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --preset "$scenario" \
         --server-pid "${servers[0]}" --timeout "$timeout" --out "$out" 2> >(grep -v '^[0-9]* s: received' >&2 || true) \
         || echo "== $scenario, $setup, run $run: the load run failed" >&2
+      if [[ $setup == cluster ]]; then
+        # What the measured run cost Redis, per command (the progress reports are the PUBLISH calls).
+        redis-cli -p "$redis_port" info commandstats | grep -E '^cmdstat_(xadd|xread|publish|eval|evalsha):' >&2 \
+          || true
+      fi
       stop_servers
     done
   done

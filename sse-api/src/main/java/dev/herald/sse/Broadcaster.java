@@ -253,9 +253,13 @@ public interface Broadcaster extends AutoCloseable {
    * producer by at most that grace. A producer that awaits each stage before its next broadcast therefore runs
    * exactly as fast as its clients read, and no client that keeps up is ever dropped.
    *
-   * <p>On a clustered broadcaster the stage completes when every live node of the cluster has offered the event to
-   * its own clients in the same way (each client queued it, or got its overflow policy after the grace), so a
-   * producer that awaits it runs as fast as the cluster's readers, and no client that keeps up is cut on any node.
+   * <p>On a clustered broadcaster the stage completes when the log has acknowledged the event and every live node of
+   * the cluster has offered to its own clients in the same way (each client queued it, or got its overflow policy
+   * after the grace) the paced event this node published {@code pacingWatermark - 1} places before it
+   * ({@code ChannelConfig.Builder.pacingWatermark}; with 1, the event itself), and so every one before that. A
+   * producer that awaits it runs as fast as the cluster's readers, with at most {@code pacingWatermark} paced events
+   * in flight ahead of the slowest node instead of a round trip to every node per event, and no client that keeps
+   * up is cut on any node.
    * The live nodes are this one and every other one its backplane has heard from lately: a node that joins is
    * waited for once it is heard from, one that closes is not, and one that dies or is cut off is excluded after the
    * backplane's node timeout, which is also the longest one stalled node holds the producer back (see the

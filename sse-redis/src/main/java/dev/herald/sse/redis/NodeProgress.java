@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -25,7 +26,11 @@ import org.slf4j.LoggerFactory;
  * that wait for every live node to pass their entry: the cluster-wide pacing of {@code broadcastPaced}.
  *
  * <p>Each node publishes its progress on the Redis channel {@code <stream>:progress} ({@code PUBLISH}, a message
- * {@code <node> <id>}): when it has offered a paced entry, and every quarter of the node timeout as a heartbeat.
+ * {@code <node> <id>}): when it has offered paced entries, and every quarter of the node timeout as a heartbeat.
+ * Reports are batched without a timer: one {@code PUBLISH} of progress is in flight at a time, sent at once when
+ * none is, and when it is answered the newest progress made meanwhile goes out, in one message for however many
+ * entries. So an idle node reports an entry within one round trip, and a busy one sends at most one report per
+ * round trip to Redis rather than one per entry.
  * Every node subscribes to the channel and keeps what it hears. A node that comes answers the first message it hears
  * from each other node with its own progress, so the nodes learn of each other within a round trip. A node that
  * closes says so ({@code <node> -}) and is forgotten at once.
@@ -43,6 +48,8 @@ import org.slf4j.LoggerFactory;
 final class NodeProgress implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeProgress.class);
   private static final String GONE = "-";
+  /** The fewest waiters at which those that are done (their patience ran out) are removed. */
+  private static final int MIN_PURGE = 1024;
 
   private final RedisClient client;
   private final String channel;
@@ -54,7 +61,12 @@ final class NodeProgress implements AutoCloseable {
   private final Object lock = new Object();
   private @Nullable String offered; // guarded by lock: this node's progress
   private final Map<String, Peer> peers = new HashMap<>(); // guarded by lock: the other nodes heard from
-  private final List<Waiter> waiters = new ArrayList<>(); // guarded by lock
+  // guarded by lock: oldest entry first, so that a report completes the waiters it passes from the head
+  private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(
+      (a, b) -> StreamIds.ORDER.compare(a.id, b.id));
+  private int purgeAt = MIN_PURGE; // guarded by lock: the waiter count at which those done are removed
+  private boolean reporting; // guarded by lock: a progress report is in flight
+  private boolean reportAgain; // guarded by lock: progress was made since the report in flight was sent
   private long excluded; // guarded by lock
   private volatile boolean silent; // for tests: stops reporting, as a node cut off from Redis would
   private volatile boolean closed;
@@ -89,13 +101,51 @@ final class NodeProgress implements AutoCloseable {
     timer.scheduleWithFixedDelay(this::tick, 0, period, TimeUnit.NANOSECONDS);
   }
 
-  /** This node has offered every entry up to this one: tell the others, and the local waiters. */
+  /** This node has offered every entry up to this one: tell the others (batched), and the local waiters. */
   void offered(String id) {
+    boolean sendNow;
     synchronized (lock) {
       offered = newer(offered, id);
+      sendNow = !reporting;
+      if (sendNow) {
+        reporting = true;
+      } else {
+        reportAgain = true;
+      }
     }
-    send(id);
+    if (sendNow) {
+      report();
+    }
     check();
+  }
+
+  /**
+   * Sends this node's progress as the one report in flight, and once Redis answers, the progress made meanwhile if
+   * any; a report lost to an outage is made up by the heartbeat.
+   */
+  private void report() {
+    String mine;
+    synchronized (lock) {
+      mine = offered;
+      reportAgain = false;
+    }
+    CompletableFuture<Long> sent = mine == null ? null : send(mine);
+    if (sent == null) {
+      synchronized (lock) {
+        reporting = false;
+      }
+      return;
+    }
+    sent.whenComplete((receivers, failure) -> {
+      boolean again;
+      synchronized (lock) {
+        again = reportAgain && failure == null;
+        reporting = again;
+      }
+      if (again) {
+        report();
+      }
+    });
   }
 
   /**
@@ -105,6 +155,12 @@ final class NodeProgress implements AutoCloseable {
   CompletableFuture<Void> await(String id) {
     Waiter waiter = new Waiter(id, new CompletableFuture<>());
     synchronized (lock) {
+      if (waiters.size() >= purgeAt) {
+        // A node that is heard from but passes nothing leaves the waiters its producers gave up on (patience)
+        // behind the oldest: removed in bulk, so they cost no more than a constant per wait.
+        waiters.removeIf(w -> w.done.isDone());
+        purgeAt = Math.max(MIN_PURGE, 2 * waiters.size());
+      }
       waiters.add(waiter);
     }
     check();
@@ -169,16 +225,21 @@ final class NodeProgress implements AutoCloseable {
     }
   }
 
-  /** Publishes this node's progress, without waiting; a message lost to an outage is made up by the heartbeat. */
-  private void send(String id) {
+  /**
+   * Publishes this node's progress, without waiting; a message lost to an outage is made up by the heartbeat.
+   *
+   * @return Redis's answer to come, or {@code null} if nothing was sent
+   */
+  private @Nullable CompletableFuture<Long> send(String id) {
     StatefulRedisConnection<String, String> connection = commands.get();
     if (silent || connection == null || !connection.isOpen()) {
-      return;
+      return null;
     }
     try {
-      connection.async().publish(channel, node + " " + id);
+      return connection.async().publish(channel, node + " " + id).toCompletableFuture();
     } catch (RuntimeException e) {
       log.debug("could not publish this node's progress", e);
+      return null;
     }
   }
 
@@ -223,38 +284,52 @@ final class NodeProgress implements AutoCloseable {
     check();
   }
 
-  /** Completes the waiters whose entry every live node has passed, or whose time is up. */
+  /**
+   * Completes the waiters whose entry every live node has passed, oldest first, and drops those done already (their
+   * patience ran out) that reach the head.
+   */
   private void check() {
-    List<Waiter> done = new ArrayList<>();
+    List<Waiter> done = null;
     synchronized (lock) {
       expire(System.nanoTime());
       if (waiters.isEmpty()) {
         return;
       }
-      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-        Waiter waiter = it.next();
-        if (waiter.done.isDone() || passed(waiter.id)) {
-          it.remove();
-          done.add(waiter);
+      String passed = passed();
+      while (!waiters.isEmpty()) {
+        Waiter head = waiters.peek();
+        if (head.done.isDone()) {
+          waiters.poll();
+        } else if (passed != null && StreamIds.ORDER.compare(head.id, passed) <= 0) {
+          waiters.poll();
+          if (done == null) {
+            done = new ArrayList<>();
+          }
+          done.add(head);
+        } else {
+          break;
         }
       }
     }
-    for (Waiter waiter : done) {
-      waiter.done.complete(null);
+    if (done != null) {
+      for (Waiter waiter : done) {
+        waiter.done.complete(null);
+      }
     }
   }
 
-  /** Under the lock: whether this node and every live one have offered the entry with this id. */
-  private boolean passed(String id) {
-    if (offered == null || StreamIds.ORDER.compare(offered, id) < 0) {
-      return false;
+  /** Under the lock: the newest entry that this node and every live one have offered, if any. */
+  private @Nullable String passed() {
+    String least = offered;
+    if (least == null) {
+      return null;
     }
     for (Peer peer : peers.values()) {
-      if (StreamIds.ORDER.compare(peer.offered, id) < 0) {
-        return false;
+      if (StreamIds.ORDER.compare(peer.offered, least) < 0) {
+        least = peer.offered;
       }
     }
-    return true;
+    return least;
   }
 
   /** Under the lock: excludes the nodes not heard from within the timeout. */

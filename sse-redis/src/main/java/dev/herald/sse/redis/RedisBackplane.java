@@ -289,10 +289,23 @@ public final class RedisBackplane implements Backplane {
    */
   @Override
   public CompletionStage<String> publish(Event event, String idempotencyKey) {
-    requireNonNull(event, "event");
+    return appendOnce(StreamEntries.fields(requireNonNull(event, "event")), idempotencyKey);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The same Lua script as {@link #publish(Event, String)}'s, appending an entry with a {@code paced} field.
+   */
+  @Override
+  public CompletionStage<String> publishPaced(Event event, String idempotencyKey) {
+    return appendOnce(StreamEntries.pacedFields(requireNonNull(event, "event")), idempotencyKey);
+  }
+
+  /** Appends an entry with these fields unless one was appended under the key (see {@link OncePublish}). */
+  private CompletionStage<String> appendOnce(Map<String, String> fields, String idempotencyKey) {
     requireNonNull(idempotencyKey, "idempotencyKey");
-    return append(redis -> OncePublish.append(redis, stream, trim, onceWindow, idempotencyKey,
-        StreamEntries.fields(event)));
+    return append(redis -> OncePublish.append(redis, stream, trim, onceWindow, idempotencyKey, fields));
   }
 
   /** Appends an entry with these fields, trimming the stream; fails fast while Redis is known to be away. */

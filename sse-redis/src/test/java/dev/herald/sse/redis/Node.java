@@ -233,6 +233,16 @@ final class Node implements AutoCloseable {
     }
 
     @Override
+    public CompletionStage<String> publish(Event event, String idempotencyKey) {
+      return backplane.publish(event, idempotencyKey);
+    }
+
+    @Override
+    public CompletionStage<String> publishPaced(Event event, String idempotencyKey) {
+      return backplane.publishPaced(event, idempotencyKey);
+    }
+
+    @Override
     public void offered(String id) {
       backplane.offered(id);
     }

@@ -21,10 +21,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Cluster-wide pacing on a real {@code redis-server}: a producer that awaits each {@code broadcastPaced} on one node
- * runs as fast as the slowest reader of every node, no client that keeps up is cut anywhere, and a node that stops
+ * Cluster-wide pacing on a real {@code redis-server}: a producer that awaits each {@code broadcastPaced} (or
+ * {@code broadcastOnce}) on one node runs as fast as the slowest reader of every node, with at most its window of
+ * paced events in flight ahead of the slowest node, no client that keeps up is cut anywhere, and a node that stops
  * reporting is excluded after the node timeout.
  */
 class RedisClusterPacingIT extends ClusterTest {
@@ -37,50 +40,68 @@ class RedisClusterPacingIT extends ClusterTest {
    */
   private static final int EVENTS = 200;
 
-  /** A node with small queues and a long slow-client grace: only the producer's pace can save a slow client. */
-  private Node pacedNode(String name) throws Exception {
+  /**
+   * A node with small queues and a long slow-client grace: only the producer's pace can save a slow client. Its
+   * producers may have {@code window} paced events in flight ahead of the slowest node.
+   */
+  private Node pacedNode(String name, int window) throws Exception {
     Node node = Node.start(name, group, RedisBackplane.builder(redis.uri()).nodeTimeout(Duration.ofSeconds(1)),
         config -> config.history(10).slowClientGrace(Duration.ofSeconds(60))
-            .channel(ChannelConfig.builder().maxQueuedEvents(8).build()));
+            .channel(ChannelConfig.builder().maxQueuedEvents(8).pacingWatermark(window).build()));
     resources.add(node);
     return node;
   }
 
   /** Runs a producer on a node that awaits each paced broadcast before the next, counting those completed. */
   private static CompletableFuture<Void> producer(Node node, AtomicInteger completed) {
+    return producer(node, completed, false);
+  }
+
+  /**
+   * Runs a producer on a node that awaits each paced broadcast before the next, counting those completed; with
+   * {@code once}, each is a {@code broadcastOnce} under a key of its own.
+   */
+  private static CompletableFuture<Void> producer(Node node, AtomicInteger completed, boolean once) {
     return CompletableFuture.runAsync(() -> {
       for (int i = 1; i <= EVENTS; i++) {
-        node.broadcaster.broadcastPaced(Data.of("e" + i + " " + PADDING)).toCompletableFuture().join();
+        Data event = Data.of("e" + i + " " + PADDING);
+        (once ? node.broadcaster.broadcastOnce("key-" + i, event) : node.broadcaster.broadcastPaced(event))
+            .toCompletableFuture().join();
         completed.incrementAndGet();
       }
     });
   }
 
-  /** Starts Redis and two paced nodes, a and b, and waits until a knows of b. */
+  /** Starts Redis and two paced nodes, a and b, with a window of 4, and waits until a knows of b. */
   private List<Node> twoNodes() throws Exception {
+    return twoNodes(4);
+  }
+
+  /** Starts Redis and two paced nodes, a and b, and waits until a knows of b. */
+  private List<Node> twoNodes(int window) throws Exception {
     startRedis(false);
-    Node a = pacedNode("a");
-    Node b = pacedNode("b");
+    Node a = pacedNode("a", window);
+    Node b = pacedNode("b", window);
     Probes.await(DEADLINE, () -> a.backplane.liveNodes() == 2,
         () -> "a knows of " + a.backplane.liveNodes() + " nodes, not 2");
     return List.of(a, b);
   }
 
-  @Test
-  void aPacedProducerOnOneNodeIsHeldBackByASlowReaderOnAnotherAndNoClientIsCut() throws Exception {
-    List<Node> nodes = twoNodes();
+  @ParameterizedTest(name = "window {0}, broadcastOnce {1}")
+  @CsvSource({"1, false", "4, false", "4, true"})
+  void aPacedProducerOnOneNodeIsHeldBackByASlowReaderOnAnotherAndNoClientIsCut(int window, boolean once)
+      throws Exception {
+    List<Node> nodes = twoNodes(window);
     Node a = nodes.get(0);
     Node b = nodes.get(1);
-    HttpSseClient fastOnA = HttpSseClient.connect(http, a.events(), null);
-    resources.add(fastOnA);
-    HttpSseClient fastOnB = HttpSseClient.connect(http, b.events(), null);
-    resources.add(fastOnB);
+    HttpSseClient fastOnA = client(a);
+    HttpSseClient fastOnB = client(b);
     try (SlowClient slow = SlowClient.connect(b)) {
       Probes.await(DEADLINE, () -> b.broadcaster.clientCount() == 2 && fastOnA.events().size() == 1,
           () -> "the clients did not connect");
 
       AtomicInteger completed = new AtomicInteger();
-      CompletableFuture<Void> producing = producer(a, completed);
+      CompletableFuture<Void> producing = producer(a, completed, once);
       // The slow client reads nothing yet: b's queue for it fills, and the producer waits for b.
       Probes.await(DEADLINE, () -> b.broadcaster.stats().framesPending() > 0, () -> "b queued nothing");
       assertThat(producing).as("held back by b's slow reader").isNotDone();
@@ -92,12 +113,37 @@ class RedisClusterPacingIT extends ClusterTest {
       assertThat(completed.get()).isEqualTo(EVENTS);
       assertThat(data(read)).isEqualTo(expected());
     }
-    for (HttpSseClient fast : List.of(fastOnA, fastOnB)) {
-      Probes.await(DEADLINE, () -> fast.events().size() == EVENTS + 1, () -> "a fast client missed events");
-      assertThat(data(fast.events().subList(1, EVENTS + 1))).isEqualTo(expected());
-    }
+    assertEveryEventIn(fastOnA, fastOnB);
     assertThat(a.broadcaster.stats().slowClientsDisconnected()).isZero();
     assertThat(b.broadcaster.stats().slowClientsDisconnected()).isZero();
+    assertThat(a.backplane.nodesExcluded()).isZero();
+  }
+
+  @Test
+  void aProducerRunsTheWindowAheadOfAStalledNodeAndNoFurther() throws Exception {
+    int window = 4;
+    List<Node> nodes = twoNodes(window);
+    Node a = nodes.get(0);
+    Node b = nodes.get(1);
+    HttpSseClient onA = client(a);
+    HttpSseClient onB = client(b);
+    Probes.await(DEADLINE, () -> onA.events().size() == 1 && onB.events().size() == 1,
+        () -> "the clients did not connect");
+
+    b.pause(); // b's reader stops at the next entry, as in a GC pause: b offers nothing, but is heard from
+    AtomicInteger completed = new AtomicInteger();
+    CompletableFuture<Void> producing = producer(a, completed);
+    // The producer does not wait for each event to go round: the first window - 1 complete once Redis has them.
+    // The next waits for b to offer the first, though a has offered it (and the ones after it) already.
+    Probes.await(DEADLINE, () -> completed.get() == window - 1, () -> completed.get() + " completed");
+    Probes.await(DEADLINE, () -> onA.events().size() == window + 1, () -> "a delivered " + onA.events().size());
+    Probes.await(DEADLINE, () -> b.heldAt() != null, () -> "b's reader did not stop");
+    assertThat(completed).as("held back by b alone").hasValue(window - 1);
+    assertThat(producing).isNotDone();
+
+    b.resume();
+    producing.get(60, TimeUnit.SECONDS);
+    assertEveryEventIn(onA, onB);
     assertThat(a.backplane.nodesExcluded()).isZero();
   }
 
@@ -120,6 +166,20 @@ class RedisClusterPacingIT extends ClusterTest {
       assertThat(a.backplane.nodesExcluded()).isEqualTo(1);
       assertThat(a.backplane.liveNodes()).isEqualTo(1);
       assertThat(slow.bytesRead()).as("the slow client never read").isZero();
+    }
+  }
+
+  private HttpSseClient client(Node node) throws Exception {
+    HttpSseClient client = HttpSseClient.connect(http, node.events(), null);
+    resources.add(client);
+    return client;
+  }
+
+  /** Waits until each client has the greeting and every event, and checks that they came in order. */
+  private static void assertEveryEventIn(HttpSseClient... clients) {
+    for (HttpSseClient client : clients) {
+      Probes.await(DEADLINE, () -> client.events().size() == EVENTS + 1, () -> "a client missed events");
+      assertThat(data(client.events().subList(1, EVENTS + 1))).isEqualTo(expected());
     }
   }
 

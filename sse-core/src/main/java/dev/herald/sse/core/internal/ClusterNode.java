@@ -19,7 +19,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -72,6 +71,7 @@ final class ClusterNode {
   private @Nullable String gapBefore; // guarded by the lock: the entry after a gap, from its report to its delivery
   private final ClusterReplays replays;
   private final ClusterPacing pacing;
+  private final PacingWindow window;
 
   ClusterNode(DefaultBroadcaster broadcaster, Backplane backplane, BroadcasterConfig config) {
     this.broadcaster = broadcaster;
@@ -80,6 +80,8 @@ final class ClusterNode {
     this.idOrder = requireNonNull(backplane.idOrder(), "idOrder");
     this.replays = new ClusterReplays(broadcaster, backplane, config, idOrder);
     this.pacing = new ClusterPacing(backplane);
+    this.window = new PacingWindow(backplane, config.channel().pacingWatermark(),
+        2 * config.slowClientGrace().toNanos());
   }
 
   /** Starts delivery from the log; after this, {@link #deliver} may be called at any time. */
@@ -121,11 +123,11 @@ final class ClusterNode {
   }
 
   /**
-   * Publishes as a broadcast, once per idempotency key across the cluster (the backplane checks); completes when the
-   * log has acknowledged it, not paced by the other nodes.
+   * Publishes as a paced broadcast, once per idempotency key across the cluster (the backplane checks), through the
+   * window as {@link #broadcastPaced} does: a repeat completes once the first call's entry is as far along.
    */
   CompletableFuture<String> publishOnce(String idempotencyKey, Event event) {
-    return publish(event, checked -> backplane.publish(checked, idempotencyKey));
+    return window.pace(() -> publish(event, checked -> backplane.publishPaced(checked, idempotencyKey)));
   }
 
   private CompletableFuture<String> publish(Event event, Function<Event, CompletionStage<String>> append) {
@@ -151,16 +153,16 @@ final class ClusterNode {
   }
 
   /**
-   * A paced broadcast on a cluster: publishes the event for every node to offer paced, and completes once every live
-   * node has offered it to its clients (as the backplane knows of them), so that a producer that awaits it runs as
-   * fast as the cluster's readers. Fails as {@link #broadcast} does if it is not published. A node gets twice the
-   * slow-client grace to report: the grace for its clients, and as much again for its own delivery, after which a
-   * node that is alive but stalled no longer holds the producer back.
+   * A paced broadcast on a cluster: publishes the event for every node to offer paced, and completes once the log
+   * has acknowledged it and the window lets the producer go on: the paced event {@code pacingWatermark - 1} places
+   * before it, from this node, has been offered by every live node to its clients (as the backplane knows of them;
+   * see {@link PacingWindow}). So a producer that awaits it runs as fast as the cluster's readers, with at most
+   * {@code pacingWatermark} paced events ahead of the slowest live node. Fails as {@link #broadcast} does if it is
+   * not published. A node gets twice the slow-client grace to report an event: the grace for its clients, and as
+   * much again for its own delivery, after which a node that is alive but stalled no longer holds the producer back.
    */
   CompletableFuture<Void> broadcastPaced(Event event) {
-    long patience = 2 * config.slowClientGrace().toNanos();
-    return publish(event, null, true).thenCompose(id -> backplane.awaitOffered(id).toCompletableFuture()
-        .completeOnTimeout(null, patience, TimeUnit.NANOSECONDS));
+    return window.pace(() -> publish(event, null, true)).thenApply(id -> null);
   }
 
   /** Publishes an event addressed to topics, or to an identity: the backplane carries the address in the entry. */

@@ -124,6 +124,22 @@ public interface Backplane extends AutoCloseable {
   }
 
   /**
+   * Appends a paced broadcast once per idempotency key: {@link #publish(Event, String)}'s check and append, of an
+   * entry that every node offers paced as {@link #publishPaced(Event)}'s. This is {@code Broadcaster.broadcastOnce}
+   * on a cluster. Returns at once.
+   *
+   * <p>The default appends it as {@link #publish(Event, String)} does, not paced, so the nodes do not report it: a
+   * backplane whose {@link #awaitOffered} waits for them overrides this too.
+   *
+   * @param event the event, without an id
+   * @param idempotencyKey 1 to 200 characters, none a control character (the broadcaster checked it)
+   * @return a stage as {@link #publish(Event, String)}'s
+   */
+  default CompletionStage<String> publishPaced(Event event, String idempotencyKey) {
+    return publish(event, idempotencyKey);
+  }
+
+  /**
    * Tells the backplane that this node has offered every entry up to this one to its clients (each queued it, or
    * got its overflow policy), so that it can tell the node that {@linkplain #awaitOffered waits} for it. The
    * broadcaster calls it once each {@linkplain BackplaneEntry#paced() paced} entry is offered, in log order. Must
