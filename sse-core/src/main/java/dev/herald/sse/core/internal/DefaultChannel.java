@@ -13,6 +13,8 @@ import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,7 +25,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -48,6 +49,15 @@ public final class DefaultChannel implements SseChannel, Sender {
   private static final CompletionStage<Void> DONE = CompletableFuture.completedStage(null);
   /** The ending of every stream that ended before anyone waited for it: shared and completed, seen by the engine only. */
   private static final CompletableFuture<Void> DONE_ENDING = CompletableFuture.completedFuture(null);
+  private static final VarHandle ENDED;
+
+  static {
+    try {
+      ENDED = MethodHandles.lookup().findVarHandle(DefaultChannel.class, "ended", CompletableFuture.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /** What {@link #offer} did with a frame. */
   public enum Offer {
@@ -71,11 +81,13 @@ public final class DefaultChannel implements SseChannel, Sender {
   private final DeliveryDelays.@Nullable Sampler delays;
   private final AtomicReference<@Nullable CloseReason> closeReason = new AtomicReference<>();
   /** Completed when the transport is done with the stream; made by the first to wait for it or to end it. */
-  private final AtomicReference<@Nullable CompletableFuture<Void>> ended = new AtomicReference<>();
+  private volatile @Nullable CompletableFuture<Void> ended; // set once, through ENDED
   private volatile @Nullable Runnable onReady;
 
-  private final ReentrantLock lock = new ReentrantLock(); // guards onReady's setting and the listeners
-  private @Nullable List<Consumer<CloseReason>> listeners = new ArrayList<>(2); // guarded by lock; null once closed
+  // The close listeners: almost every channel has exactly one (its broadcaster's), kept in a field of its own; a
+  // list is made for more. Both are guarded by the parked sends' monitor (see lock()), and emptied when it closes.
+  private @Nullable Consumer<CloseReason> listener;
+  private @Nullable List<Consumer<CloseReason>> moreListeners;
 
   /** When a producer last queued something for this client alone; the heartbeat reads it. */
   volatile long lastSendNanos = System.nanoTime();
@@ -120,7 +132,7 @@ public final class DefaultChannel implements SseChannel, Sender {
     this.lastEventId = lastEventId;
     this.counters = requireNonNull(counters, "counters");
     this.queue = new FrameQueue(config.maxQueuedEvents(), config.maxQueuedBytes());
-    this.parked = new ParkedSends(config.maxQueuedEvents(), counters, closeReason, this::enqueue, this::dropOne);
+    this.parked = new ParkedSends(config.maxQueuedEvents(), counters, closeReason, this);
   }
 
   // ---- Sender: the application's side ----
@@ -153,15 +165,20 @@ public final class DefaultChannel implements SseChannel, Sender {
   @Override
   public void onClose(Consumer<CloseReason> listener) {
     requireNonNull(listener, "listener");
-    lock.lock();
-    try {
-      List<Consumer<CloseReason>> list = listeners;
-      if (list != null) {
-        list.add(listener);
+    synchronized (lock()) {
+      // closeOnce sets the reason before it takes the listeners under this lock: one added while the reason is
+      // unset is taken and told there, one that finds it set is told here.
+      if (closeReason.get() == null) {
+        if (this.listener == null) {
+          this.listener = listener;
+        } else {
+          if (moreListeners == null) {
+            moreListeners = new ArrayList<>(2);
+          }
+          requireNonNull(moreListeners).add(listener);
+        }
         return;
       }
-    } finally {
-      lock.unlock();
     }
     notify(listener, requireNonNull(closeReason.get()));
   }
@@ -181,14 +198,11 @@ public final class DefaultChannel implements SseChannel, Sender {
   @Override
   public void start(Runnable onReady) {
     requireNonNull(onReady, "onReady");
-    lock.lock();
-    try {
+    synchronized (lock()) {
       if (this.onReady != null) {
         throw new IllegalStateException("channel already started");
       }
       this.onReady = onReady;
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -242,10 +256,10 @@ public final class DefaultChannel implements SseChannel, Sender {
 
   @Override
   public void ended() {
-    CompletableFuture<Void> stage = ended.get();
+    CompletableFuture<Void> stage = ended;
     if (stage == null) {
-      ended.compareAndSet(null, DONE_ENDING);
-      stage = requireNonNull(ended.get());
+      ENDED.compareAndSet(this, null, DONE_ENDING);
+      stage = requireNonNull(ended);
     }
     stage.complete(null);
   }
@@ -256,12 +270,12 @@ public final class DefaultChannel implements SseChannel, Sender {
    * @return the stage; completed already if the stream has ended
    */
   public CompletableFuture<Void> whenEnded() {
-    CompletableFuture<Void> stage = ended.get();
+    CompletableFuture<Void> stage = ended;
     if (stage != null) {
       return stage;
     }
-    ended.compareAndSet(null, new CompletableFuture<>());
-    return requireNonNull(ended.get());
+    ENDED.compareAndSet(this, null, new CompletableFuture<Void>());
+    return requireNonNull(ended);
   }
 
   private void closeOnce(CloseReason reason) {
@@ -274,19 +288,22 @@ public final class DefaultChannel implements SseChannel, Sender {
     if (reason != CloseReason.SERVER_CLOSED) {
       queue.clear();
     }
-    List<Consumer<CloseReason>> toNotify;
-    lock.lock();
-    try {
-      toNotify = listeners;
-      listeners = null;
-    } finally {
-      lock.unlock();
+    Consumer<CloseReason> first;
+    List<Consumer<CloseReason>> more;
+    synchronized (lock()) {
+      first = listener;
+      more = moreListeners;
+      listener = null;
+      moreListeners = null;
     }
     log.debug("client stream closed: {}", reason);
     parked.abandon(reason);
-    if (toNotify != null) {
-      for (Consumer<CloseReason> listener : toNotify) {
-        notify(listener, reason);
+    if (first != null) {
+      notify(first, reason);
+    }
+    if (more != null) {
+      for (Consumer<CloseReason> each : more) {
+        notify(each, reason);
       }
     }
     Runnable ready = onReady;
@@ -333,7 +350,7 @@ public final class DefaultChannel implements SseChannel, Sender {
   }
 
   /** Queues a frame if the channel is open and there is room, without waking the transport. */
-  private boolean enqueue(Frame frame) {
+  boolean enqueue(Frame frame) {
     return closeReason.get() == null && queue.offer(frame);
   }
 
@@ -406,7 +423,8 @@ public final class DefaultChannel implements SseChannel, Sender {
     }
   }
 
-  private boolean dropOne() {
+  /** Drops and counts the oldest queued frame; returns whether there was one. */
+  boolean dropOne() {
     if (!queue.dropOldest()) {
       return false;
     }
@@ -468,9 +486,18 @@ public final class DefaultChannel implements SseChannel, Sender {
     }
   }
 
-  /** For tests: whether the calling thread holds one of this channel's locks. */
+  /**
+   * The monitor that guards the transport's callback being set and the close listeners: the parked sends' own, so
+   * that a channel carries one lock (an idle stream's memory is mostly such objects). Neither is held while the
+   * other's work calls out, so sharing it orders nothing new.
+   */
+  private Object lock() {
+    return parked;
+  }
+
+  /** For tests: whether the calling thread holds this channel's lock. */
   boolean lockHeldByCurrentThread() {
-    return lock.isHeldByCurrentThread() || parked.lockHeldByCurrentThread();
+    return parked.lockHeldByCurrentThread();
   }
 
   private static void notify(Consumer<CloseReason> listener, CloseReason reason) {

@@ -3,10 +3,10 @@ package dev.herald.sse.core.internal;
 import dev.herald.sse.spi.Frame;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -21,18 +21,35 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Threading.</b> Any number of producers, one consumer ({@link #poll}); no locks. It never calls out: waking
  * the consumer is the caller's job, after it has released whatever locks it holds.
+ *
+ * <p><b>Memory.</b> Every client has one, idle or not, so its counters and flag are plain fields updated through
+ * {@link VarHandle}s rather than atomic objects of their own.
  */
 final class FrameQueue {
   private static final int BYTE_BITS = 40;
   private static final long BYTE_MASK = (1L << BYTE_BITS) - 1;
   private static final long ONE_EVENT = 1L << BYTE_BITS;
+  private static final VarHandle BOUNDED;
+  private static final VarHandle UNBOUNDED;
+  private static final VarHandle IDLE;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      BOUNDED = lookup.findVarHandle(FrameQueue.class, "bounded", long.class);
+      UNBOUNDED = lookup.findVarHandle(FrameQueue.class, "unbounded", long.class);
+      IDLE = lookup.findVarHandle(FrameQueue.class, "idle", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final int maxEvents;
   private final long maxBytes;
   private final ConcurrentLinkedQueue<Frame> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicLong bounded = new AtomicLong(); // events << BYTE_BITS | bytes
-  private final AtomicLong unbounded = new AtomicLong(); // the same, for replayed frames outside the bounds
-  private final AtomicBoolean idle = new AtomicBoolean();
+  private volatile long bounded; // events << BYTE_BITS | bytes
+  private volatile long unbounded; // the same, for replayed frames outside the bounds
+  private volatile boolean idle;
 
   /**
    * Makes an empty queue.
@@ -50,18 +67,18 @@ final class FrameQueue {
     int length = frame.length();
     long s;
     do {
-      s = bounded.get();
+      s = bounded;
       if ((s >>> BYTE_BITS) >= maxEvents || (s & BYTE_MASK) + length > maxBytes) {
         return false;
       }
-    } while (!bounded.compareAndSet(s, s + ONE_EVENT + length));
+    } while (!BOUNDED.compareAndSet(this, s, s + ONE_EVENT + length));
     queue.offer(frame);
     return true;
   }
 
   /** Appends a replayed frame outside the bounds. */
   void offerUnbounded(Frame frame) {
-    unbounded.addAndGet(ONE_EVENT + frame.length());
+    UNBOUNDED.getAndAdd(this, ONE_EVENT + frame.length());
     queue.offer(new ReplayFrame(frame));
   }
 
@@ -71,7 +88,7 @@ final class FrameQueue {
    * @return {@code true} if this caller claimed the wake-up
    */
   boolean claimWake() {
-    return idle.get() && idle.compareAndSet(true, false);
+    return idle && IDLE.compareAndSet(this, true, false);
   }
 
   /**
@@ -82,12 +99,12 @@ final class FrameQueue {
   @Nullable Frame poll() {
     Frame frame = queue.poll();
     if (frame == null) {
-      idle.set(true);
+      idle = true;
       frame = queue.poll(); // a producer may have appended before it could see the flag
       if (frame == null) {
         return null;
       }
-      idle.set(false);
+      idle = false;
     }
     release(frame);
     return frame instanceof ReplayFrame replay ? replay.frame : frame;
@@ -116,16 +133,16 @@ final class FrameQueue {
 
   /** Frames queued now, replayed ones included. */
   long frames() {
-    return (bounded.get() >>> BYTE_BITS) + (unbounded.get() >>> BYTE_BITS);
+    return (bounded >>> BYTE_BITS) + (unbounded >>> BYTE_BITS);
   }
 
   /** Bytes queued now, replayed ones included. */
   long bytes() {
-    return (bounded.get() & BYTE_MASK) + (unbounded.get() & BYTE_MASK);
+    return (bounded & BYTE_MASK) + (unbounded & BYTE_MASK);
   }
 
   private void release(Frame frame) {
-    (frame instanceof ReplayFrame ? unbounded : bounded).addAndGet(-(ONE_EVENT + frame.length()));
+    (frame instanceof ReplayFrame ? UNBOUNDED : BOUNDED).getAndAdd(this, -(ONE_EVENT + frame.length()));
   }
 
   /** A replayed frame, queued outside the bounds. */

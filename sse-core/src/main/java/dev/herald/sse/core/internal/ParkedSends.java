@@ -9,9 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,20 +16,25 @@ import org.jspecify.annotations.Nullable;
  * awaits, moved into the queue as the transport takes frames out. This is how a producer that awaits each send is
  * paced by its reader without a thread ever blocking.
  *
- * <p><b>Threading.</b> Thread-safe; its lock guards the parked frames and orders them against each other, and is
- * never held while a future completes or while anything outside the engine runs. Moving a frame into the queue does
- * not wake the transport: the channel does that once this class has released its lock.
+ * <p><b>Threading.</b> Thread-safe; its lock (this object's monitor: the class is internal, so no one else
+ * synchronizes on it) guards the parked frames and orders them against each other, and is never held while a future
+ * completes or while anything outside the engine runs. Moving a frame into the queue does not wake the transport:
+ * the channel does that once this class has released its lock.
+ *
+ * <p><b>Memory.</b> Every client's channel has one, and most never park a send (a broadcast's client, an idle
+ * stream): the deque of waiters is made by the first send that parks, and the lock is a monitor, not a
+ * {@code ReentrantLock}, so an unused instance is a few fields.
  */
 final class ParkedSends {
+  private static final ArrayDeque<Waiter> NO_WAITERS = new ArrayDeque<>(0); // never added to: see #waiters()
+
   private final int max;
   private final Counters counters;
   private final AtomicReference<@Nullable CloseReason> closeReason;
-  private final Predicate<Frame> enqueue;
-  private final BooleanSupplier dropOldest;
+  private final DefaultChannel channel;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(); // guarded by lock
-  private volatile int count; // written under lock, read without
+  private @Nullable ArrayDeque<Waiter> waiters; // guarded by this; made by the first send that parks
+  private volatile int count; // written under the lock, read without
 
   /**
    * Makes an empty set of parked sends for one channel.
@@ -40,16 +42,31 @@ final class ParkedSends {
    * @param max the most sends that may wait at once
    * @param counters where to count dropped frames
    * @param closeReason the channel's close reason, {@code null} while open
-   * @param enqueue queues a frame if it fits and the channel is open, without waking the transport
-   * @param dropOldest drops and counts the oldest queued frame; {@code false} if there was none
+   * @param channel the channel whose queue takes the frames ({@link DefaultChannel#enqueue}, which does not wake
+   *     the transport) and drops the oldest one ({@link DefaultChannel#dropOne})
    */
   ParkedSends(int max, Counters counters, AtomicReference<@Nullable CloseReason> closeReason,
-      Predicate<Frame> enqueue, BooleanSupplier dropOldest) {
+      DefaultChannel channel) {
     this.max = max;
     this.counters = counters;
     this.closeReason = closeReason;
-    this.enqueue = enqueue;
-    this.dropOldest = dropOldest;
+    this.channel = channel;
+  }
+
+  /** The waiters, read-only: an empty deque when no send ever parked. Call it holding the lock. */
+  private ArrayDeque<Waiter> waiters() {
+    ArrayDeque<Waiter> deque = waiters;
+    return deque == null ? NO_WAITERS : deque;
+  }
+
+  /** The waiters, to add to. Call it holding the lock. */
+  private ArrayDeque<Waiter> waitersToAdd() {
+    ArrayDeque<Waiter> deque = waiters;
+    if (deque == null) {
+      deque = new ArrayDeque<>();
+      waiters = deque;
+    }
+    return deque;
   }
 
   /** Whether no send is waiting; read without the lock, so a send may be parking meanwhile. */
@@ -71,20 +88,17 @@ final class ParkedSends {
   CompletableFuture<Void> park(Frame frame) {
     Waiter waiter = new Waiter(frame);
     List<Waiter> ready;
-    lock.lock();
-    try {
+    synchronized (this) {
       CloseReason reason = closeReason.get();
       if (reason != null) {
         return CompletableFuture.failedFuture(new ClientGoneException(reason));
       }
-      if (waiters.size() >= max) {
+      if (waiters().size() >= max) {
         return CompletableFuture.failedFuture(new IllegalStateException(
             "too many sends are waiting for this client (" + max + "); await each send's stage"));
       }
-      waiters.addLast(waiter);
+      waitersToAdd().addLast(waiter);
       ready = pumpLocked(null);
-    } finally {
-      lock.unlock();
     }
     completeAll(ready);
     return waiter.done;
@@ -97,11 +111,8 @@ final class ParkedSends {
    */
   boolean pump() {
     List<Waiter> ready;
-    lock.lock();
-    try {
+    synchronized (this) {
       ready = pumpLocked(null);
-    } finally {
-      lock.unlock();
     }
     completeAll(ready);
     return ready != null;
@@ -126,9 +137,9 @@ final class ParkedSends {
    */
   boolean expire(CompletableFuture<Void> parked, OverflowPolicy policy) {
     Waiter waiter = null;
-    lock.lock();
-    try {
-      for (Waiter w : waiters) {
+    synchronized (this) {
+      ArrayDeque<Waiter> deque = waiters();
+      for (Waiter w : deque) {
         if (w.done == parked) {
           waiter = w;
           break;
@@ -138,12 +149,10 @@ final class ParkedSends {
         return false; // queued or failed meanwhile
       }
       if (policy == OverflowPolicy.DROP_NEWEST) {
-        waiters.remove(waiter);
-        count = waiters.size();
+        deque.remove(waiter);
+        count = deque.size();
         counters.framesDropped.increment();
       }
-    } finally {
-      lock.unlock();
     }
     switch (policy) {
       case DROP_NEWEST -> waiter.done.complete(null);
@@ -157,19 +166,20 @@ final class ParkedSends {
 
   /** For tests: whether the calling thread holds this class's lock. */
   boolean lockHeldByCurrentThread() {
-    return lock.isHeldByCurrentThread();
+    return Thread.holdsLock(this);
   }
 
   /** Fails every parked send: the channel closed for this reason. */
   void abandon(CloseReason reason) {
     List<Waiter> abandoned;
-    lock.lock();
-    try {
-      abandoned = new ArrayList<>(waiters);
-      waiters.clear();
+    synchronized (this) {
+      ArrayDeque<Waiter> deque = waiters;
+      if (deque == null || deque.isEmpty()) {
+        return; // the usual close: nothing ever parked, or nothing is parked now
+      }
+      abandoned = new ArrayList<>(deque);
+      deque.clear();
       count = 0;
-    } finally {
-      lock.unlock();
     }
     ClientGoneException gone = new ClientGoneException(reason);
     for (Waiter waiter : abandoned) {
@@ -180,25 +190,25 @@ final class ParkedSends {
   private boolean dropOldestFor(Frame frame, @Nullable Waiter parked) {
     List<Waiter> ready = null;
     boolean dropped = false;
-    lock.lock();
-    try {
+    synchronized (this) {
       if (closeReason.get() != null) {
         return false;
       }
+      ArrayDeque<Waiter> deque = waiters();
       if (parked != null) {
-        waiters.remove(parked);
+        deque.remove(parked);
       }
-      if (parked == null && !waiters.isEmpty()) {
+      if (parked == null && !deque.isEmpty()) {
         // Stay behind the frames already waiting: take the oldest queued frame's place for the first of them.
-        if (waiters.size() >= max) {
+        if (deque.size() >= max) {
           counters.framesDropped.increment();
-          ready = add(ready, waiters.pollFirst());
+          ready = add(ready, deque.pollFirst());
         }
-        waiters.addLast(new Waiter(frame));
-        dropped = dropOldest.getAsBoolean();
+        deque.addLast(new Waiter(frame));
+        dropped = channel.dropOne();
       } else {
-        while (!enqueue.test(frame)) {
-          if (!dropOldest.getAsBoolean()) {
+        while (!channel.enqueue(frame)) {
+          if (!channel.dropOne()) {
             break; // nothing left to drop: the channel closed
           }
           dropped = true;
@@ -208,8 +218,6 @@ final class ParkedSends {
         }
       }
       ready = pumpLocked(ready);
-    } finally {
-      lock.unlock();
     }
     completeAll(ready);
     return dropped;
@@ -217,11 +225,15 @@ final class ParkedSends {
 
   /** Moves parked frames into the queue while they fit; adds those whose futures to complete to {@code ready}. */
   private @Nullable List<Waiter> pumpLocked(@Nullable List<Waiter> ready) {
-    Waiter head;
-    while ((head = waiters.peekFirst()) != null && enqueue.test(head.frame)) {
-      ready = add(ready, waiters.pollFirst());
+    ArrayDeque<Waiter> deque = waiters;
+    if (deque == null) {
+      return ready;
     }
-    count = waiters.size();
+    Waiter head;
+    while ((head = deque.peekFirst()) != null && channel.enqueue(head.frame)) {
+      ready = add(ready, deque.pollFirst());
+    }
+    count = deque.size();
     return ready;
   }
 

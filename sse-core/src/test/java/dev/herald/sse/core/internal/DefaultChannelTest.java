@@ -296,6 +296,40 @@ class DefaultChannelTest {
   }
 
   @Test
+  void everyCloseListenerRunsOnceInTheOrderAdded() {
+    SseChannel channel = open(1);
+    List<String> seen = new ArrayList<>();
+    channel.sender().onClose(reason -> seen.add("first " + reason));
+    channel.sender().onClose(reason -> seen.add("second " + reason));
+    channel.sender().onClose(reason -> seen.add("third " + reason));
+
+    channel.close(CloseReason.CLIENT_GONE);
+    channel.close(CloseReason.ERROR);
+
+    assertThat(seen).containsExactly("first CLIENT_GONE", "second CLIENT_GONE", "third CLIENT_GONE");
+  }
+
+  @RepeatedTest(20)
+  void listenersAddedWhileTheChannelClosesRunExactlyOnce() throws Exception {
+    SseChannel channel = open(1);
+    int listeners = 200;
+    AtomicInteger[] runs = new AtomicInteger[listeners];
+    CompletableFuture<Void> adding = CompletableFuture.runAsync(() -> {
+      for (int i = 0; i < listeners; i++) {
+        AtomicInteger count = new AtomicInteger();
+        runs[i] = count;
+        channel.sender().onClose(reason -> count.incrementAndGet());
+      }
+    });
+    channel.close(CloseReason.CLIENT_GONE);
+    adding.get(10, TimeUnit.SECONDS);
+
+    for (AtomicInteger count : runs) {
+      assertThat(count).hasValue(1);
+    }
+  }
+
+  @Test
   void closeWakesTheTransportEvenWhenItIsNotIdle() {
     SseChannel channel = open(10);
     AtomicInteger wakeups = new AtomicInteger();

@@ -140,10 +140,10 @@ public final class NettyResponder {
     if (answer instanceof Handshake.Open open) {
       HttpResponse response = new DefaultHttpResponse(r.version(), status);
       headers(response.headers(), answer, r);
-      NettyStream handler = new NettyStream(open, r.keepAlive() && r.chunked(), r.complete(),
+      NettyStream handler = new NettyStream(open.channel(), r.keepAlive() && r.chunked(), r.complete(),
           handshake.config().closeGrace());
       ctx.pipeline().addBefore(ctx.name(), null, handler);
-      handler.start(response);
+      handler.start(response, open);
       return;
     }
     FullHttpResponse response;

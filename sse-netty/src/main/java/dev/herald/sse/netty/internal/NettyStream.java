@@ -23,7 +23,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +40,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> Everything runs on the connection's event loop except the engine's wake-up callback, which
  * only schedules a drain there.
+ *
+ * <p><b>Memory.</b> One of these lives as long as each idle stream, so it keeps only what a drain needs: the
+ * handshake's answer is used once at {@link #start} and not kept, the drain flag is a field rather than an atomic
+ * object, the scheduled drain is this handler itself ({@link #run}), and the one listener of the headers' write is
+ * made for that write.
  */
-final class NettyStream extends ChannelInboundHandlerAdapter {
+final class NettyStream extends ChannelInboundHandlerAdapter implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(NettyStream.class);
   /**
    * A drain stops adding queued frames to a chunk once it holds this many bytes: a quarter of Netty's default high
@@ -51,13 +56,14 @@ final class NettyStream extends ChannelInboundHandlerAdapter {
   /** The most frames in one chunk, whatever their size: the composite's component count. */
   private static final int BATCH_FRAMES = 256;
 
+  private static final AtomicIntegerFieldUpdater<NettyStream> DRAIN_SCHEDULED =
+      AtomicIntegerFieldUpdater.newUpdater(NettyStream.class, "drainScheduled");
+
   private final @Nullable SseChannel stream;
-  private final Handshake.@Nullable Open open;
   private final boolean keepAlive;
   private final Duration closeGrace;
-  private final AtomicBoolean drainScheduled = new AtomicBoolean();
-  private final Runnable drainTask = this::scheduledDrain;
-  private final ChannelFutureListener onWritten = this::written;
+  /** 1 while a drain is scheduled on the event loop and has not started: wake-ups in between schedule nothing. */
+  private volatile int drainScheduled;
 
   private @Nullable ChannelHandlerContext ctx;
   private boolean bodyDone;
@@ -71,7 +77,6 @@ final class NettyStream extends ChannelInboundHandlerAdapter {
   /** Makes a handler that only swallows the rest of a request's body, then removes itself. */
   NettyStream() {
     this.stream = null;
-    this.open = null;
     this.keepAlive = true;
     this.bodyDone = false;
     this.closeGrace = Duration.ZERO;
@@ -80,14 +85,13 @@ final class NettyStream extends ChannelInboundHandlerAdapter {
   /**
    * Makes a handler that serves a stream.
    *
-   * @param open the handshake's answer: the client's channel, not started, and whom to tell once it is
+   * @param channel the client's channel, registered and not started
    * @param keepAlive whether the connection may serve another request after a clean end
    * @param bodyDone whether the request's body was read already
    * @param closeGrace how long the end of a server-closed stream may take to write
    */
-  NettyStream(Handshake.Open open, boolean keepAlive, boolean bodyDone, Duration closeGrace) {
-    this.open = requireNonNull(open, "open");
-    this.stream = open.channel();
+  NettyStream(SseChannel channel, boolean keepAlive, boolean bodyDone, Duration closeGrace) {
+    this.stream = requireNonNull(channel, "channel");
     this.keepAlive = keepAlive;
     this.bodyDone = bodyDone;
     this.closeGrace = requireNonNull(closeGrace, "closeGrace");
@@ -101,14 +105,17 @@ final class NettyStream extends ChannelInboundHandlerAdapter {
   /**
    * Sends the response headers, starts the channel, tells the application, and drains what is queued; on the event
    * loop, right after this handler joined the pipeline.
+   *
+   * @param response the response's status and headers
+   * @param open the handshake's answer that made this stream's channel, told once the channel is started
    */
-  void start(HttpResponse response) {
+  void start(HttpResponse response, Handshake.Open open) {
     ChannelHandlerContext ctx = requireNonNull(this.ctx, "not in a pipeline");
     SseChannel stream = requireNonNull(this.stream);
     // Flushed at once, so the client sees the stream open even before the first event.
-    ctx.writeAndFlush(response).addListener(onWritten);
+    ctx.writeAndFlush(response).addListener((ChannelFutureListener) this::written);
     stream.start(this::wake);
-    requireNonNull(open).opened();
+    open.opened();
     drain();
   }
 
@@ -116,13 +123,15 @@ final class NettyStream extends ChannelInboundHandlerAdapter {
 
   /** The engine's callback, from any thread: schedules one drain on the event loop, never drains in place. */
   private void wake() {
-    if (drainScheduled.compareAndSet(false, true)) {
-      requireNonNull(ctx).executor().execute(drainTask);
+    if (drainScheduled == 0 && DRAIN_SCHEDULED.compareAndSet(this, 0, 1)) {
+      requireNonNull(ctx).executor().execute(this);
     }
   }
 
-  private void scheduledDrain() {
-    drainScheduled.set(false);
+  /** The drain a wake-up scheduled, on the event loop. */
+  @Override
+  public void run() {
+    drainScheduled = 0;
     drain();
   }
 
