@@ -58,6 +58,8 @@ public final class ServerCommand {
       "  --history N             replay history (default: as long as the queue, as the example's)",
       "  --queue-events N        each client's queue in events (default 4096, Herald's default); a client",
       "                          that falls further behind is disconnected as a slow consumer",
+      "  --pacing-watermark N    queued events that make the paced burst wait for a client (default:",
+      "                          Herald's, ChannelConfig.pacingWatermark, at most the queue)",
       "  --redis URL             a cluster node: the broadcaster gets a RedisBackplane on URL",
       "                          (redis://127.0.0.1:6379), as the example's --redis does; ids are Redis's",
       "  --metrics on|off        on: the broadcaster's sse-micrometer meters, delivery delay timer included,",
@@ -82,6 +84,7 @@ public final class ServerCommand {
     int threads = Runtime.getRuntime().availableProcessors();
     int history = -1; // as long as the queue: a client cut as slow can resume
     int queueEvents = ChannelConfig.defaults().maxQueuedEvents();
+    int watermark = -1; // Herald's default
     String redis = null;
     boolean metrics = false;
     boolean h2c = false;
@@ -104,6 +107,7 @@ public final class ServerCommand {
         case "--threads" -> threads = Integer.parseInt(value);
         case "--history" -> history = Integer.parseInt(value);
         case "--queue-events" -> queueEvents = Integer.parseInt(value);
+        case "--pacing-watermark" -> watermark = Integer.parseInt(value);
         case "--redis" -> redis = value;
         case "--metrics" -> metrics = value.equals("on");
         case "--h2c" -> h2c = value.equals("on");
@@ -135,15 +139,18 @@ public final class ServerCommand {
     ExampleApp app = new ExampleApp(ExampleOptions.defaults());
     DeliveryDelayRecorder delays = metrics ? new DeliveryDelayRecorder() : null;
     // The example's broadcaster (greeting, ids, heartbeat, history), with the chosen queue.
+    ChannelConfig.Builder channel = ChannelConfig.builder()
+        .maxQueuedEvents(queueEvents)
+        .maxQueuedBytes(Math.max(1L << 20, queueEvents * 256L));
+    if (watermark > 0) {
+      channel.pacingWatermark(watermark);
+    }
     Broadcaster broadcaster = Broadcasters.create(BroadcasterConfig.builder()
         .greeting(Data.of("connected"))
         .heartbeat(Duration.ofSeconds(10))
         .assignIds(true)
         .history(history < 0 ? queueEvents : history)
-        .channel(ChannelConfig.builder()
-            .maxQueuedEvents(queueEvents)
-            .maxQueuedBytes(Math.max(1L << 20, queueEvents * 256L))
-            .build())
+        .channel(channel.build())
         .backplane(redis == null ? null : RedisBackplane.create(redis))
         .deliveryObserver(delays)
         .build());
@@ -153,6 +160,7 @@ public final class ServerCommand {
     String label = transport
         + (transport.endsWith("-idle") || transport.endsWith("-sink") || transport.equals("raw")
             || queueEvents == ChannelConfig.defaults().maxQueuedEvents() ? "" : "-q" + queueEvents)
+        + (watermark > 0 && !transport.equals("raw") ? "-w" + watermark : "")
         + (redis == null ? "" : "-redis")
         + (metrics ? "-metrics" : "")
         + (h2c ? "-h2c" : "")

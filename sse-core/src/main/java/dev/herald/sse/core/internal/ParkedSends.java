@@ -1,5 +1,7 @@
 package dev.herald.sse.core.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.herald.sse.ClientGoneException;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.core.OverflowPolicy;
@@ -11,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -18,6 +21,14 @@ import org.jspecify.annotations.Nullable;
  * The sends waiting for room in one client's queue: frames parked in order, each with the future its producer
  * awaits, moved into the queue as the transport takes frames out. This is how a producer that awaits each send is
  * paced by its reader without a thread ever blocking.
+ *
+ * <p>A paced send waits for the queue to fall below the pacing watermark, which may be well below the queue's
+ * capacity ({@link dev.herald.sse.core.ChannelConfig#pacingWatermark()}): its frame is queued at once if there is
+ * room (so a plain broadcast after it never overtakes it), and its producer is held as a <em>draining</em> waiter,
+ * with no frame, until the transport has taken the queue down to the watermark. Frames park only when the queue is
+ * full. A client that held a paced producer past the slow-client grace {@linkplain #lapse lapses}: it paces no one
+ * until its queue is below the watermark again, so one stalled client holds a paced producer for one grace, then
+ * fills its queue and meets its overflow policy.
  *
  * <p><b>Threading.</b> Thread-safe; its lock guards the parked frames and orders them against each other, and is
  * never held while a future completes or while anything outside the engine runs. Moving a frame into the queue does
@@ -29,10 +40,16 @@ final class ParkedSends {
   private final AtomicReference<@Nullable CloseReason> closeReason;
   private final Predicate<Frame> enqueue;
   private final BooleanSupplier dropOldest;
+  private final LongSupplier queued;
+  private final int watermark;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(); // guarded by lock
   private volatile int count; // written under lock, read without
+  /** Paced sends whose frames are queued, waiting for the queue to fall to the watermark; guarded by lock. */
+  private @Nullable ArrayDeque<Waiter> draining;
+  private volatile int drainingCount; // written under lock, read without
+  private volatile boolean lapsed;
 
   /**
    * Makes an empty set of parked sends for one channel.
@@ -42,19 +59,71 @@ final class ParkedSends {
    * @param closeReason the channel's close reason, {@code null} while open
    * @param enqueue queues a frame if it fits and the channel is open, without waking the transport
    * @param dropOldest drops and counts the oldest queued frame; {@code false} if there was none
+   * @param queued how many frames the queue holds within its bounds now
+   * @param watermark how many queued frames hold a paced send back
    */
   ParkedSends(int max, Counters counters, AtomicReference<@Nullable CloseReason> closeReason,
-      Predicate<Frame> enqueue, BooleanSupplier dropOldest) {
+      Predicate<Frame> enqueue, BooleanSupplier dropOldest, LongSupplier queued, int watermark) {
     this.max = max;
     this.counters = counters;
     this.closeReason = closeReason;
     this.enqueue = enqueue;
     this.dropOldest = dropOldest;
+    this.queued = queued;
+    this.watermark = watermark;
   }
 
-  /** Whether no send is waiting; read without the lock, so a send may be parking meanwhile. */
+  /** Whether no frame is parked; read without the lock, so a send may be parking meanwhile. */
   boolean isEmpty() {
     return count == 0;
+  }
+
+  /**
+   * After the transport took a frame: whether a {@link #pump} may move a parked frame or release a draining send.
+   * Reads no lock, so that a transport polling a queue no one waits on pays two volatile reads.
+   */
+  boolean needsPump() {
+    return count != 0 || drainingCount != 0 && queued.getAsLong() <= watermark;
+  }
+
+  /**
+   * Whether a paced send to this client is to wait for it: {@code false} while the client is {@linkplain #lapse
+   * lapsed} and its queue still at or above the watermark (the send then meets the overflow policy as a plain
+   * broadcast does). A lapsed client whose queue is below the watermark paces again.
+   */
+  boolean paces() {
+    if (!lapsed) {
+      return true;
+    }
+    if (queued.getAsLong() < watermark) {
+      lapsed = false;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Holds a paced send whose frame was just queued beyond the watermark until the queue is down to it.
+   *
+   * @return {@code null} if the queue is down to the watermark already (or the channel closed); otherwise a future
+   *     that completes once it is, or once the channel closes (the frame was queued), or on {@link #expire}
+   */
+  @Nullable CompletableFuture<Void> awaitDrain() {
+    Waiter waiter = new Waiter(null, true);
+    List<Waiter> ready;
+    lock.lock();
+    try {
+      if (closeReason.get() != null) {
+        return null;
+      }
+      drainingQueue().addLast(waiter);
+      // The transport may have taken the queue down to the watermark before this waiter was seen: look again.
+      ready = pumpLocked(null);
+    } finally {
+      lock.unlock();
+    }
+    completeAll(ready);
+    return waiter.done.isDone() ? null : waiter.done;
   }
 
   int count() {
@@ -69,7 +138,15 @@ final class ParkedSends {
    *     channel closes first, or with {@link IllegalStateException} if too many sends wait already
    */
   CompletableFuture<Void> park(Frame frame) {
-    Waiter waiter = new Waiter(frame);
+    return park(frame, false);
+  }
+
+  /**
+   * Parks a frame as {@link #park(Frame)} does; a paced one's future, once its frame is queued, also waits for the
+   * queue to fall to the watermark.
+   */
+  CompletableFuture<Void> park(Frame frame, boolean paced) {
+    Waiter waiter = new Waiter(frame, paced);
     List<Waiter> ready;
     lock.lock();
     try {
@@ -126,6 +203,7 @@ final class ParkedSends {
    */
   boolean expire(CompletableFuture<Void> parked, OverflowPolicy policy) {
     Waiter waiter = null;
+    Waiter drained = null;
     lock.lock();
     try {
       for (Waiter w : waiters) {
@@ -135,9 +213,11 @@ final class ParkedSends {
         }
       }
       if (waiter == null) {
-        return false; // queued or failed meanwhile
+        drained = lapse(parked);
+      } else {
+        lapsed = true; // it held a paced producer for the grace: the next paced send meets the policy at once
       }
-      if (policy == OverflowPolicy.DROP_NEWEST) {
+      if (waiter != null && policy == OverflowPolicy.DROP_NEWEST) {
         waiters.remove(waiter);
         count = waiters.size();
         counters.framesDropped.increment();
@@ -145,14 +225,46 @@ final class ParkedSends {
     } finally {
       lock.unlock();
     }
+    if (waiter == null) {
+      if (drained != null) {
+        drained.done.complete(null); // its frame is queued: the producer goes on, and this client paces no one
+      }
+      return false; // queued (with the queue down to the watermark) or failed meanwhile
+    }
     switch (policy) {
       case DROP_NEWEST -> waiter.done.complete(null);
-      case DROP_OLDEST -> dropOldestFor(waiter.frame, waiter);
+      case DROP_OLDEST -> dropOldestFor(requireNonNull(waiter.frame), waiter);
       default -> {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Under the lock: if this future is a draining send's, takes it out and marks the client lapsed: it held a paced
+   * producer for the grace with a queue that still had room, so it keeps that room to catch up in (its overflow
+   * policy applies once the queue is full) but paces no one until it is below the watermark again.
+   */
+  private @Nullable Waiter lapse(CompletableFuture<Void> future) {
+    ArrayDeque<Waiter> list = draining;
+    if (list == null) {
+      return null;
+    }
+    for (Waiter w : list) {
+      if (w.done == future) {
+        list.remove(w);
+        drainingCount = list.size();
+        lapsed = true;
+        return w;
+      }
+    }
+    return null;
+  }
+
+  /** Whether the client held a paced producer past the grace and has not yet come below the watermark. */
+  boolean isLapsed() {
+    return lapsed;
   }
 
   /** For tests: whether the calling thread holds this class's lock. */
@@ -163,11 +275,18 @@ final class ParkedSends {
   /** Fails every parked send: the channel closed for this reason. */
   void abandon(CloseReason reason) {
     List<Waiter> abandoned;
+    List<Waiter> queuedAlready = null;
     lock.lock();
     try {
       abandoned = new ArrayList<>(waiters);
       waiters.clear();
       count = 0;
+      ArrayDeque<Waiter> list = draining;
+      if (list != null && !list.isEmpty()) {
+        queuedAlready = new ArrayList<>(list);
+        list.clear();
+        drainingCount = 0;
+      }
     } finally {
       lock.unlock();
     }
@@ -175,6 +294,7 @@ final class ParkedSends {
     for (Waiter waiter : abandoned) {
       waiter.done.completeExceptionally(gone);
     }
+    completeAll(queuedAlready); // their frames were queued, as a send's that completed before the close
   }
 
   private boolean dropOldestFor(Frame frame, @Nullable Waiter parked) {
@@ -194,7 +314,7 @@ final class ParkedSends {
           counters.framesDropped.increment();
           ready = add(ready, waiters.pollFirst());
         }
-        waiters.addLast(new Waiter(frame));
+        waiters.addLast(new Waiter(frame, false));
         dropped = dropOldest.getAsBoolean();
       } else {
         while (!enqueue.test(frame)) {
@@ -218,11 +338,32 @@ final class ParkedSends {
   /** Moves parked frames into the queue while they fit; adds those whose futures to complete to {@code ready}. */
   private @Nullable List<Waiter> pumpLocked(@Nullable List<Waiter> ready) {
     Waiter head;
-    while ((head = waiters.peekFirst()) != null && enqueue.test(head.frame)) {
-      ready = add(ready, waiters.pollFirst());
+    while ((head = waiters.peekFirst()) != null && enqueue.test(requireNonNull(head.frame))) {
+      waiters.pollFirst();
+      if (head.paced && queued.getAsLong() > watermark) {
+        drainingQueue().addLast(head);
+      } else {
+        ready = add(ready, head);
+      }
     }
     count = waiters.size();
+    ArrayDeque<Waiter> list = draining;
+    if (list != null && !list.isEmpty()) {
+      while (!list.isEmpty() && queued.getAsLong() <= watermark) {
+        ready = add(ready, list.pollFirst());
+      }
+      drainingCount = list.size();
+    }
     return ready;
+  }
+
+  private ArrayDeque<Waiter> drainingQueue() {
+    ArrayDeque<Waiter> list = draining;
+    if (list == null) {
+      list = new ArrayDeque<>();
+      draining = list;
+    }
+    return list;
   }
 
   private static List<Waiter> add(@Nullable List<Waiter> list, Waiter waiter) {
@@ -241,11 +382,15 @@ final class ParkedSends {
 
   /** A send waiting for room. */
   private static final class Waiter {
-    final Frame frame;
+    /** The parked frame; {@code null} for a draining send, whose frame is queued. */
+    final @Nullable Frame frame;
+    /** Whether its producer also waits for the queue to fall to the watermark. */
+    final boolean paced;
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
-    Waiter(Frame frame) {
+    Waiter(@Nullable Frame frame, boolean paced) {
       this.frame = frame;
+      this.paced = paced;
     }
   }
 }
