@@ -116,7 +116,9 @@ final class ParkedSends {
       if (closeReason.get() != null) {
         return null;
       }
-      drainingQueue().addLast(waiter);
+      ArrayDeque<Waiter> list = drainingQueue();
+      list.addLast(waiter);
+      drainingCount = list.size(); // before looking at the queue, as the transport takes a frame before looking here
       // The transport may have taken the queue down to the watermark before this waiter was seen: look again.
       ready = pumpLocked(null);
     } finally {
