@@ -331,7 +331,7 @@ public class HeraldSseProperties {
     /**
      * Sets how many queued events make a paced producer ({@code broadcastPaced}, a sender's {@code send}) wait for
      * a client, at most {@code max-events}: how far a paced producer runs ahead, where {@code max-events} is how
-     * far a client may fall behind before its overflow policy. Default: Herald's
+     * far a client may fall behind before its overflow policy. Default 64
      * ({@code ChannelConfig.Builder.pacingWatermark}), lowered to {@code max-events} when that is smaller.
      *
      * @param pacingWatermark the number of events
