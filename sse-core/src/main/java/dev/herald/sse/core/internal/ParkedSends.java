@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * awaits, moved into the queue as the transport takes frames out. This is how a producer that awaits each send is
  * paced by its reader without a thread ever blocking.
  *
- * <p>A paced send waits for the queue to fall below the pacing watermark, which may be well below the queue's
+ * <p>A paced send waits for the queue to fall to the pacing watermark, which may be well below the queue's
  * capacity ({@link dev.herald.sse.core.ChannelConfig#pacingWatermark()}): its frame is queued at once if there is
  * room (so a plain broadcast after it never overtakes it), and its producer is held as a <em>draining</em> waiter,
  * with no frame, until the transport has taken the queue down to the watermark. Frames park only when the queue is
