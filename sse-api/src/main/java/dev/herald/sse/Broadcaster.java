@@ -248,10 +248,16 @@ public interface Broadcaster extends AutoCloseable {
   /**
    * Sends an event to every client, paced by the slowest one.
    *
-   * <p>The stage completes when every client has queued the event. A client whose queue stays full for longer
-   * than the configured slow-client grace gets its overflow policy then, so one stalled client delays the
-   * producer by at most that grace. A producer that awaits each stage before its next broadcast therefore runs
-   * exactly as fast as its clients read, and no client that keeps up is ever dropped.
+   * <p>The stage completes when every client has queued the event with no more than its pacing watermark queued
+   * (a setting of the broadcaster's channels, {@code ChannelConfig.pacingWatermark}, well below the queue's
+   * capacity by default): a client that holds the watermark or more gets the event queued if it has room, and the
+   * stage waits for that client to read down to the watermark. A producer that awaits each stage before its next
+   * broadcast therefore runs exactly as fast as its clients read, each client carrying a short queue, while a
+   * burst from {@link #broadcast(Event)} still has the whole queue; no client that keeps up is ever dropped. A
+   * client that holds the stage for longer than the configured slow-client grace lets it complete: one whose queue
+   * is full gets its overflow policy then, and one with room left keeps the event and paces no paced broadcast
+   * until it is back under the watermark (its overflow policy applies if its queue fills meanwhile). So one
+   * stalled client delays the producer by at most that grace, not by a grace per event.
    *
    * <p>On a clustered broadcaster the stage completes when the log has acknowledged the event and every live node of
    * the cluster has offered to its own clients in the same way (each client queued it, or got its overflow policy

@@ -9,8 +9,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Events go into the client's bounded queue and a transport writes them to the socket as fast as the client
  * reads. {@link #send(Event)} paces a producer by its reader without blocking a thread: its stage completes when
- * the event is queued, which is later when the queue is full. {@link #trySend(Event)} is for callers that would
- * rather drop an event than wait.
+ * the event is queued with at most a few dozen events ahead of it, which is later when the client is behind.
+ * {@link #trySend(Event)} is for callers that would rather drop an event than wait.
  *
  * <pre>{@code
  * sender.send(Data.of("connected"));
@@ -34,14 +34,19 @@ public interface Sender extends AutoCloseable {
   /**
    * Queues an event for this client.
    *
-   * <p>The stage completes when the event is queued. When the queue is full it completes later, once the client
-   * has read enough to make room, so a producer that awaits each stage never runs ahead of its reader and never
-   * loses an event. Once the stream has ended it completes exceptionally with {@link ClientGoneException}.
-   * Sends that have not yet been queued are bounded by the queue's event capacity; a send beyond that bound
-   * completes exceptionally with {@link IllegalStateException}: await the stages rather than firing unboundedly.
+   * <p>The stage completes when the event is queued with no more than the channel's pacing watermark queued (by
+   * default 64 events, or the queue's capacity if smaller; {@code ChannelConfig.pacingWatermark}). When the client
+   * holds the watermark or more the event is queued if there is room, and the stage completes later, once the
+   * client has read down to the watermark (or, if the queue was full, once it has room and then has read down to
+   * it), so a producer that awaits each stage never runs far ahead of its reader and never loses an event.
+   * {@link #trySend(Event)} still has the whole queue. There is no grace here: a producer awaiting a stalled
+   * client waits until it reads or goes. Once the stream has ended it completes exceptionally with
+   * {@link ClientGoneException}. Sends that have not yet been queued are bounded by the queue's event capacity; a
+   * send beyond that bound completes exceptionally with {@link IllegalStateException}: await the stages rather than
+   * firing unboundedly.
    *
    * @param event the event to send
-   * @return a stage that completes when the event is queued
+   * @return a stage that completes when the event is queued and the client is down to the pacing watermark
    * @throws IllegalArgumentException if the event is larger than the configured maximum event size
    */
   CompletionStage<Void> send(Event event);

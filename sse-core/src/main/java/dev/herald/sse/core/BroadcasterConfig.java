@@ -155,7 +155,8 @@ public final class BroadcasterConfig {
   }
 
   /**
-   * Returns how long a paced broadcast waits for a full client; see {@link Builder#slowClientGrace(Duration)}.
+   * Returns how long a paced broadcast waits for a client at its pacing watermark; see
+   * {@link Builder#slowClientGrace(Duration)}.
    *
    * @return the grace, positive
    */
@@ -393,8 +394,10 @@ public final class BroadcasterConfig {
     }
 
     /**
-     * Sets how long a paced broadcast ({@link dev.herald.sse.Broadcaster#broadcastPaced}) waits for a full client
-     * before applying its overflow policy. Default 5 s.
+     * Sets how long a paced broadcast ({@link dev.herald.sse.Broadcaster#broadcastPaced}) waits for a client at its
+     * {@linkplain ChannelConfig.Builder#pacingWatermark(int) pacing watermark}. Default 5 s. After it, a client
+     * whose queue is full gets its overflow policy, and one whose queue still has room keeps the event and paces no
+     * paced broadcast until it is back under the watermark (its policy applies if its queue fills meanwhile).
      *
      * @param slowClientGrace positive
      * @return this builder

@@ -3,11 +3,23 @@ package dev.herald.sse.core;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The limits of one client's queue and what happens when it is full.
+ * The limits of one client's queue, what happens when it is full, and how far a paced producer runs ahead of it.
  *
  * <p>Every client gets its own queue, bounded both in events and in bytes, so a client that stops reading holds
  * at most that much memory. The defaults (4,096 events, 1 MiB, {@link OverflowPolicy#DISCONNECT}) suit a browser
  * audience; raise them for bursty producers with clients on slow links.
+ *
+ * <p><b>Two depths.</b> {@link Builder#maxQueuedEvents(int) maxQueuedEvents} (with {@code maxQueuedBytes}) is how
+ * far a client may fall behind before its overflow policy applies: the room a burst from a plain
+ * {@code broadcast} has, and what protects a client with a hiccup from being cut. {@link
+ * Builder#pacingWatermark(int) pacingWatermark} (default 64 events) is how far a paced producer
+ * ({@code Broadcaster.broadcastPaced}, {@code Sender.send}) runs ahead of a client: it waits while the client
+ * holds that many events, as a Netty producer waits for a channel to be writable again, so at saturation each
+ * client carries a short queue and sees events soon after they are sent, while a burst still has the whole
+ * queue. A client that holds a paced broadcast for longer than the broadcaster's slow-client grace lets the
+ * producer go on without it: its event stays queued, it paces no one until it is back under the watermark, and
+ * its overflow policy applies only once its queue is full. So one stalled client costs a paced producer one grace,
+ * and a client is cut at {@code maxQueuedEvents}, never at the watermark.
  *
  * <pre>{@code
  * ChannelConfig limits = ChannelConfig.builder()
@@ -128,7 +140,7 @@ public final class ChannelConfig {
    */
   public static final class Builder {
     /** The watermark when none is set, lowered to {@code maxQueuedEvents} when that is smaller. */
-    static final int DEFAULT_PACING_WATERMARK = 4096;
+    static final int DEFAULT_PACING_WATERMARK = 64;
 
     private int maxQueuedEvents = 4096;
     private long maxQueuedBytes = 1 << 20;
@@ -203,16 +215,18 @@ public final class ChannelConfig {
     }
 
     /**
-     * Sets how many queued events make a paced producer wait: how far {@code sendPaced} and
+     * Sets how many queued events make a paced producer wait: how far {@code Sender.send} and
      * {@code broadcastPaced} may run ahead of a client, as against how far a client may fall behind before its
      * {@linkplain #overflowPolicy(OverflowPolicy) overflow policy} applies ({@link #maxQueuedEvents(int)}).
-     * Default: 4,096, or {@code maxQueuedEvents} if that is smaller.
+     * Default: 64, or {@code maxQueuedEvents} if that is smaller; chosen from {@code sse-bench}'s fan-out runs
+     * against a plain Netty floor, whose producer waits for a window of 64 events and for socket writability.
      *
      * <p>A paced send waits while the client's queue holds this many events or more (or while its bytes are at
-     * {@link #maxQueuedBytes(long)}), so a producer that awaits it runs at its slowest client's pace with at most
-     * this many events queued for that client, while a burst from a plain {@code broadcast} still has the whole
-     * queue to absorb. On a clustered broadcaster it is also how many paced events a producer may have in flight
-     * ahead of the slowest live node.
+     * {@link #maxQueuedBytes(long)}): its event is queued at once if the queue has room, so a later broadcast never
+     * overtakes it, and its stage completes once the transport has taken the queue down to the watermark. A
+     * producer that awaits it runs at its slowest client's pace with about this many events queued for that client,
+     * while a burst from a plain {@code broadcast} still has the whole queue to absorb. On a clustered broadcaster
+     * it is also how many paced events a producer may have in flight ahead of the slowest live node.
      *
      * @param events from 1 to {@code maxQueuedEvents}, which {@link #build()} checks
      * @return this builder

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The hot path takes no lock: a broadcast's {@link #offer} reserves room in the queue with one CAS and wakes the
  * transport only if it had gone idle. A full queue is the broadcast's overflow policy's business; a full queue
- * under {@link #send} parks the frame until the transport makes room.
+ * under {@link #send} parks the frame until the transport makes room. A paced send ({@link #send}, a paced
+ * broadcast) also holds its producer while the queue is at or above the pacing watermark ({@link #offerPaced}).
  *
  * <p><b>Threading.</b> Thread-safe. The transport's callback ({@code onReady}) never runs while any engine lock is
  * held (this channel's, its parked sends', or a broadcaster's): a wake-up schedules work with the host
@@ -72,6 +73,7 @@ public final class DefaultChannel implements SseChannel, Sender {
   }
 
   private final int maxEventBytes;
+  private final int watermark;
   private final OverflowPolicy policy;
   private final @Nullable String lastEventId;
   private final Counters counters;
@@ -128,6 +130,7 @@ public final class DefaultChannel implements SseChannel, Sender {
       DeliveryDelays.@Nullable Sampler delays) {
     this.delays = delays;
     this.maxEventBytes = config.maxEventBytes();
+    this.watermark = config.pacingWatermark();
     this.policy = config.overflowPolicy();
     this.lastEventId = lastEventId;
     this.counters = requireNonNull(counters, "counters");
@@ -141,7 +144,7 @@ public final class DefaultChannel implements SseChannel, Sender {
   public CompletionStage<Void> send(Event event) {
     Frame frame = encode(event);
     lastSendNanos = System.nanoTime();
-    CompletableFuture<Void> waiting = offerOrPark(frame, null);
+    CompletableFuture<Void> waiting = offerPaced(frame, null);
     return waiting == null ? DONE : waiting;
   }
 
@@ -218,7 +221,7 @@ public final class DefaultChannel implements SseChannel, Sender {
       if (delays != null) {
         delays.polled(frame);
       }
-      if (!parked.isEmpty() && parked.pump()) {
+      if (parked.needsPump() && parked.pump()) {
         wakeIfPending(null);
       }
     }
@@ -354,6 +357,21 @@ public final class DefaultChannel implements SseChannel, Sender {
     return closeReason.get() == null && queue.offer(frame);
   }
 
+  /** How many queued frames hold a paced send back: {@link ChannelConfig#pacingWatermark()}. */
+  int watermark() {
+    return watermark;
+  }
+
+  /** Frames queued now within the bounds, replayed ones not included. */
+  long boundedFrames() {
+    return queue.boundedFrames();
+  }
+
+  /** Queues a frame if the channel is open and the queue is below the pacing watermark, without waking anyone. */
+  private boolean enqueueBelowWatermark(Frame frame) {
+    return closeReason.get() == null && queue.offer(frame, watermark);
+  }
+
   /**
    * Queues a frame for a broadcast, applying the overflow policy when the queue is full. If the transport was idle,
    * its wake-up goes to {@code fanout}, for the broadcaster to run once it has released its lock.
@@ -411,9 +429,50 @@ public final class DefaultChannel implements SseChannel, Sender {
   }
 
   /**
-   * Gives up waiting for room for a parked frame and applies the overflow policy to it.
+   * Queues a paced send's frame and holds its producer while the queue holds the pacing watermark or more: queued
+   * now and done if the queue is below it; queued now (if there is room) but held until the transport has taken
+   * the queue down to it; or, if the queue is full, parked behind earlier parked frames and held likewise. So a
+   * producer that awaits each paced send keeps at most about the watermark queued for this client, and a plain
+   * broadcast still finds the rest of the queue. If the transport was idle, its wake-up goes to {@code fanout}
+   * when given.
    *
-   * @param waiting the future {@link #offerOrPark} returned
+   * @param frame the frame
+   * @param fanout where to defer the wake-up to, or {@code null} to wake at once (holding no engine lock)
+   * @return {@code null} if queued now below the watermark; otherwise a future that completes once the frame is
+   *     queued and the queue down to the watermark (or the client {@linkplain #expire lapsed}, or closed after the
+   *     frame was queued), or fails with {@link ClientGoneException} if the channel closes before it is queued
+   */
+  @Nullable CompletableFuture<Void> offerPaced(Frame frame, @Nullable Fanout fanout) {
+    if (parked.isEmpty()) {
+      if (enqueueBelowWatermark(frame)) {
+        wake(fanout);
+        return null;
+      }
+      if (enqueue(frame)) {
+        wake(fanout);
+        return parked.awaitDrain();
+      }
+    }
+    CompletableFuture<Void> waiting = parked.park(frame, true);
+    wakeIfPending(fanout);
+    return waiting;
+  }
+
+  /**
+   * Whether a paced broadcast is to wait for this client; {@code false} for one that held a paced producer past the
+   * slow-client grace and has not yet come below the pacing watermark, which gets the broadcast as a plain one
+   * (queued while there is room, its overflow policy once its queue is full).
+   */
+  boolean pacesProducer() {
+    return parked.paces();
+  }
+
+  /**
+   * Gives up waiting for room for a parked frame, or for the queue to fall below the pacing watermark: the former
+   * meets the overflow policy; the latter, already queued, releases its producer. Either way the client paces no
+   * paced broadcast until its queue is below the watermark again.
+   *
+   * @param waiting the future {@link #offerOrPark} or {@link #offerPaced} returned
    */
   void expire(CompletableFuture<Void> waiting) {
     if (parked.expire(waiting, policy)) {

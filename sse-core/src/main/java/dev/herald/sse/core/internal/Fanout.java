@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * delivered from a cluster's log all take. Under the broadcaster's lock, {@link #offerTo} offers the shared frame
  * to every client a route admits; once the lock is released, {@link #wakeIdle} wakes the transports it found idle
  * and {@link #finish} counts and disconnects the clients the overflow policy gave up on. A paced fan-out parks the
- * frame for clients that are full, and {@link #pacing} waits for them.
+ * frame for clients at their pacing watermark, and {@link #pacing} waits for them; a client that lapsed (it held a
+ * paced producer past the grace) gets it as a plain broadcast's.
  *
  * <p>The route decides who hears the frame; it may also take a client aside (a cluster's client whose replay is
  * still being read holds the frame instead), using {@link #disconnect} if that client is to go.
@@ -91,8 +92,8 @@ final class Fanout {
   }
 
   private void offer(DefaultChannel channel, Frame frame) {
-    if (paced) {
-      CompletableFuture<Void> wait = channel.offerOrPark(frame, this);
+    if (paced && channel.pacesProducer()) {
+      CompletableFuture<Void> wait = channel.offerPaced(frame, this);
       if (wait == null) {
         queued++;
       } else {
@@ -162,8 +163,10 @@ final class Fanout {
   }
 
   /**
-   * After the lock, for a paced fan-out: a stage that completes once every client the frame was parked for has
-   * queued it, dropped it or gone; a client still full after {@code grace} gets its overflow policy.
+   * After the lock, for a paced fan-out: a stage that completes once every client the frame waited for has queued
+   * it below its pacing watermark, dropped it or gone. After {@code grace}, a client still full gets its overflow
+   * policy, and one that queued the frame but is still at or above the watermark releases the producer; either
+   * lapses, pacing no paced broadcast until it is below the watermark again.
    */
   CompletionStage<Void> pacing(ScheduledExecutorService scheduler, Duration grace) {
     List<CompletableFuture<Void>> waits = parked;

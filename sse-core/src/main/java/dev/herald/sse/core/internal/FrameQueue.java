@@ -64,11 +64,19 @@ final class FrameQueue {
 
   /** Appends a frame if it fits the bounds; the caller then {@linkplain #claimWake claims the wake-up}. */
   boolean offer(Frame frame) {
+    return offer(frame, maxEvents);
+  }
+
+  /**
+   * Appends a frame if it fits the byte bound and fewer than {@code events} frames are queued within the bounds (a
+   * paced producer's watermark, at most the event bound); the caller then claims the wake-up.
+   */
+  boolean offer(Frame frame, int events) {
     int length = frame.length();
     long s;
     do {
       s = bounded;
-      if ((s >>> BYTE_BITS) >= maxEvents || (s & BYTE_MASK) + length > maxBytes) {
+      if ((s >>> BYTE_BITS) >= events || (s & BYTE_MASK) + length > maxBytes) {
         return false;
       }
     } while (!BOUNDED.compareAndSet(this, s, s + ONE_EVENT + length));
@@ -129,6 +137,11 @@ final class FrameQueue {
 
   boolean isEmpty() {
     return queue.isEmpty();
+  }
+
+  /** Frames queued now within the bounds, replayed ones not included. */
+  long boundedFrames() {
+    return bounded >>> BYTE_BITS;
   }
 
   /** Frames queued now, replayed ones included. */

@@ -1,5 +1,7 @@
 package dev.herald.sse.core.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.herald.sse.ClientGoneException;
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.core.OverflowPolicy;
@@ -16,13 +18,21 @@ import org.jspecify.annotations.Nullable;
  * awaits, moved into the queue as the transport takes frames out. This is how a producer that awaits each send is
  * paced by its reader without a thread ever blocking.
  *
+ * <p>A paced send waits for the queue to fall to the pacing watermark, which may be well below the queue's
+ * capacity ({@link dev.herald.sse.core.ChannelConfig#pacingWatermark()}): its frame is queued at once if there is
+ * room (so a plain broadcast after it never overtakes it), and its producer is held as a <em>draining</em> waiter,
+ * with no frame, until the transport has taken the queue down to the watermark. Frames park only when the queue is
+ * full. A client that held a paced producer past the slow-client grace {@linkplain #lapse lapses}: it paces no one
+ * until its queue is below the watermark again, so one stalled client holds a paced producer for one grace, then
+ * fills its queue and meets its overflow policy.
+ *
  * <p><b>Threading.</b> Thread-safe; its lock (this object's monitor: the class is internal, so no one else
  * synchronizes on it) guards the parked frames and orders them against each other, and is never held while a future
  * completes or while anything outside the engine runs. Moving a frame into the queue does not wake the transport:
  * the channel does that once this class has released its lock.
  *
  * <p><b>Memory.</b> Every client's channel has one, and most never park a send (a broadcast's client, an idle
- * stream): the deque of waiters is made by the first send that parks, and the lock is a monitor, not a
+ * stream): the deques of waiters are made by the first send that needs one, and the lock is a monitor, not a
  * {@code ReentrantLock}, so an unused instance is a few fields.
  */
 final class ParkedSends {
@@ -35,6 +45,10 @@ final class ParkedSends {
 
   private @Nullable ArrayDeque<Waiter> waiters; // guarded by this; made by the first send that parks
   private volatile int count; // written under the lock, read without
+  /** Paced sends whose frames are queued, waiting for the queue to fall to the watermark; guarded by this. */
+  private @Nullable ArrayDeque<Waiter> draining;
+  private volatile int drainingCount; // written under the lock, read without
+  private volatile boolean lapsed;
 
   /**
    * Makes an empty set of parked sends for one channel.
@@ -43,7 +57,7 @@ final class ParkedSends {
    * @param counters where to count dropped frames
    * @param closeReason the channel's close reason, {@code null} while open
    * @param channel the channel whose queue takes the frames ({@link DefaultChannel#enqueue}, which does not wake
-   *     the transport) and drops the oldest one ({@link DefaultChannel#dropOne})
+   *     the transport), drops the oldest one ({@link DefaultChannel#dropOne}) and has the pacing watermark
    */
   ParkedSends(int max, Counters counters, AtomicReference<@Nullable CloseReason> closeReason,
       DefaultChannel channel) {
@@ -69,9 +83,56 @@ final class ParkedSends {
     return deque;
   }
 
-  /** Whether no send is waiting; read without the lock, so a send may be parking meanwhile. */
+  /** Whether no frame is parked; read without the lock, so a send may be parking meanwhile. */
   boolean isEmpty() {
     return count == 0;
+  }
+
+  /**
+   * After the transport took a frame: whether a {@link #pump} may move a parked frame or release a draining send.
+   * Reads no lock, so that a transport polling a queue no one waits on pays two volatile reads.
+   */
+  boolean needsPump() {
+    return count != 0 || drainingCount != 0 && channel.boundedFrames() <= channel.watermark();
+  }
+
+  /**
+   * Whether a paced send to this client is to wait for it: {@code false} while the client is {@linkplain #lapse
+   * lapsed} and its queue still at or above the watermark (the send then meets the overflow policy as a plain
+   * broadcast does). A lapsed client whose queue is below the watermark paces again.
+   */
+  boolean paces() {
+    if (!lapsed) {
+      return true;
+    }
+    if (channel.boundedFrames() < channel.watermark()) {
+      lapsed = false;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Holds a paced send whose frame was just queued beyond the watermark until the queue is down to it.
+   *
+   * @return {@code null} if the queue is down to the watermark already (or the channel closed); otherwise a future
+   *     that completes once it is, or once the channel closes (the frame was queued), or on {@link #expire}
+   */
+  @Nullable CompletableFuture<Void> awaitDrain() {
+    Waiter waiter = new Waiter(null, true);
+    List<Waiter> ready;
+    synchronized (this) {
+      if (closeReason.get() != null) {
+        return null;
+      }
+      ArrayDeque<Waiter> list = drainingQueue();
+      list.addLast(waiter);
+      drainingCount = list.size(); // before looking at the queue, as the transport takes a frame before looking here
+      // The transport may have taken the queue down to the watermark before this waiter was seen: look again.
+      ready = pumpLocked(null);
+    }
+    completeAll(ready);
+    return waiter.done.isDone() ? null : waiter.done;
   }
 
   int count() {
@@ -86,7 +147,15 @@ final class ParkedSends {
    *     channel closes first, or with {@link IllegalStateException} if too many sends wait already
    */
   CompletableFuture<Void> park(Frame frame) {
-    Waiter waiter = new Waiter(frame);
+    return park(frame, false);
+  }
+
+  /**
+   * Parks a frame as {@link #park(Frame)} does; a paced one's future, once its frame is queued, also waits for the
+   * queue to fall to the watermark.
+   */
+  CompletableFuture<Void> park(Frame frame, boolean paced) {
+    Waiter waiter = new Waiter(frame, paced);
     List<Waiter> ready;
     synchronized (this) {
       CloseReason reason = closeReason.get();
@@ -137,6 +206,7 @@ final class ParkedSends {
    */
   boolean expire(CompletableFuture<Void> parked, OverflowPolicy policy) {
     Waiter waiter = null;
+    Waiter drained = null;
     synchronized (this) {
       ArrayDeque<Waiter> deque = waiters();
       for (Waiter w : deque) {
@@ -146,22 +216,56 @@ final class ParkedSends {
         }
       }
       if (waiter == null) {
-        return false; // queued or failed meanwhile
+        drained = lapse(parked);
+      } else {
+        lapsed = true; // it held a paced producer for the grace: the next paced send meets the policy at once
       }
-      if (policy == OverflowPolicy.DROP_NEWEST) {
+      if (waiter != null && policy == OverflowPolicy.DROP_NEWEST) {
         deque.remove(waiter);
         count = deque.size();
         counters.framesDropped.increment();
       }
     }
+    if (waiter == null) {
+      if (drained != null) {
+        drained.done.complete(null); // its frame is queued: the producer goes on, and this client paces no one
+      }
+      return false; // queued (with the queue down to the watermark) or failed meanwhile
+    }
     switch (policy) {
       case DROP_NEWEST -> waiter.done.complete(null);
-      case DROP_OLDEST -> dropOldestFor(waiter.frame, waiter);
+      case DROP_OLDEST -> dropOldestFor(requireNonNull(waiter.frame), waiter);
       default -> {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Under the lock: if this future is a draining send's, takes it out and marks the client lapsed: it held a paced
+   * producer for the grace with a queue that still had room, so it keeps that room to catch up in (its overflow
+   * policy applies once the queue is full) but paces no one until it is below the watermark again.
+   */
+  private @Nullable Waiter lapse(CompletableFuture<Void> future) {
+    ArrayDeque<Waiter> list = draining;
+    if (list == null) {
+      return null;
+    }
+    for (Waiter w : list) {
+      if (w.done == future) {
+        list.remove(w);
+        drainingCount = list.size();
+        lapsed = true;
+        return w;
+      }
+    }
+    return null;
+  }
+
+  /** Whether the client held a paced producer past the grace and has not yet come below the watermark. */
+  boolean isLapsed() {
+    return lapsed;
   }
 
   /** For tests: whether the calling thread holds this class's lock. */
@@ -172,19 +276,31 @@ final class ParkedSends {
   /** Fails every parked send: the channel closed for this reason. */
   void abandon(CloseReason reason) {
     List<Waiter> abandoned;
+    List<Waiter> queuedAlready = null;
     synchronized (this) {
       ArrayDeque<Waiter> deque = waiters;
-      if (deque == null || deque.isEmpty()) {
+      ArrayDeque<Waiter> list = draining;
+      boolean parked = deque != null && !deque.isEmpty();
+      boolean held = list != null && !list.isEmpty();
+      if (!parked && !held) {
         return; // the usual close: nothing ever parked, or nothing is parked now
       }
-      abandoned = new ArrayList<>(deque);
-      deque.clear();
-      count = 0;
+      abandoned = parked ? new ArrayList<>(deque) : List.of();
+      if (parked) {
+        deque.clear();
+        count = 0;
+      }
+      if (held) {
+        queuedAlready = new ArrayList<>(list);
+        list.clear();
+        drainingCount = 0;
+      }
     }
     ClientGoneException gone = new ClientGoneException(reason);
     for (Waiter waiter : abandoned) {
       waiter.done.completeExceptionally(gone);
     }
+    completeAll(queuedAlready); // their frames were queued, as a send's that completed before the close
   }
 
   private boolean dropOldestFor(Frame frame, @Nullable Waiter parked) {
@@ -204,7 +320,7 @@ final class ParkedSends {
           counters.framesDropped.increment();
           ready = add(ready, deque.pollFirst());
         }
-        deque.addLast(new Waiter(frame));
+        deque.addLast(new Waiter(frame, false));
         dropped = channel.dropOne();
       } else {
         while (!channel.enqueue(frame)) {
@@ -226,15 +342,36 @@ final class ParkedSends {
   /** Moves parked frames into the queue while they fit; adds those whose futures to complete to {@code ready}. */
   private @Nullable List<Waiter> pumpLocked(@Nullable List<Waiter> ready) {
     ArrayDeque<Waiter> deque = waiters;
-    if (deque == null) {
-      return ready;
+    if (deque != null) {
+      Waiter head;
+      while ((head = deque.peekFirst()) != null && channel.enqueue(requireNonNull(head.frame))) {
+        deque.pollFirst();
+        if (head.paced && channel.boundedFrames() > channel.watermark()) {
+          drainingQueue().addLast(head);
+        } else {
+          ready = add(ready, head);
+        }
+      }
+      count = deque.size();
     }
-    Waiter head;
-    while ((head = deque.peekFirst()) != null && channel.enqueue(head.frame)) {
-      ready = add(ready, deque.pollFirst());
+    ArrayDeque<Waiter> list = draining;
+    if (list != null && !list.isEmpty()) {
+      long watermark = channel.watermark();
+      while (!list.isEmpty() && channel.boundedFrames() <= watermark) {
+        ready = add(ready, list.pollFirst());
+      }
+      drainingCount = list.size();
     }
-    count = deque.size();
     return ready;
+  }
+
+  private ArrayDeque<Waiter> drainingQueue() {
+    ArrayDeque<Waiter> list = draining;
+    if (list == null) {
+      list = new ArrayDeque<>();
+      draining = list;
+    }
+    return list;
   }
 
   private static List<Waiter> add(@Nullable List<Waiter> list, Waiter waiter) {
@@ -253,11 +390,15 @@ final class ParkedSends {
 
   /** A send waiting for room. */
   private static final class Waiter {
-    final Frame frame;
+    /** The parked frame; {@code null} for a draining send, whose frame is queued. */
+    final @Nullable Frame frame;
+    /** Whether its producer also waits for the queue to fall to the watermark. */
+    final boolean paced;
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
-    Waiter(Frame frame) {
+    Waiter(@Nullable Frame frame, boolean paced) {
       this.frame = frame;
+      this.paced = paced;
     }
   }
 }

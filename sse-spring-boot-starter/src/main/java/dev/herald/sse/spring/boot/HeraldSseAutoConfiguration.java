@@ -117,6 +117,9 @@ public class HeraldSseAutoConfiguration {
     if (queue.getOverflowPolicy() != null) {
       channel.overflowPolicy(queue.getOverflowPolicy());
     }
+    if (queue.getPacingWatermark() != null) {
+      channel.pacingWatermark(queue.getPacingWatermark());
+    }
     return channel.build();
   }
 

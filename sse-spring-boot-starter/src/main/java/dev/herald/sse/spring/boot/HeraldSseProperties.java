@@ -178,8 +178,9 @@ public class HeraldSseProperties {
   }
 
   /**
-   * Sets how long a paced broadcast waits for a client whose queue is full before its overflow policy applies.
-   * Default 5 s.
+   * Sets how long a paced broadcast waits for a client at its pacing watermark: after it, a client whose queue is
+   * full meets its overflow policy, and one whose queue still has room stops pacing the producer until it has
+   * caught up. Default 5 s.
    *
    * @param slowClientGrace the grace
    */
@@ -239,6 +240,7 @@ public class HeraldSseProperties {
     private @Nullable Long maxBytes;
     private @Nullable Integer maxEventBytes;
     private @Nullable OverflowPolicy overflowPolicy;
+    private @Nullable Integer pacingWatermark;
 
     /** Makes the settings with their defaults; Spring binds them. */
     public Queue() {}
@@ -315,6 +317,27 @@ public class HeraldSseProperties {
      */
     public void setOverflowPolicy(@Nullable OverflowPolicy overflowPolicy) {
       this.overflowPolicy = overflowPolicy;
+    }
+
+    /**
+     * Returns how many queued events make a paced producer wait.
+     *
+     * @return the number, or {@code null} for Herald's default
+     */
+    public @Nullable Integer getPacingWatermark() {
+      return pacingWatermark;
+    }
+
+    /**
+     * Sets how many queued events make a paced producer ({@code broadcastPaced}, a sender's {@code send}) wait for
+     * a client, at most {@code max-events}: how far a paced producer runs ahead, where {@code max-events} is how
+     * far a client may fall behind before its overflow policy. Default 64
+     * ({@code ChannelConfig.Builder.pacingWatermark}), lowered to {@code max-events} when that is smaller.
+     *
+     * @param pacingWatermark the number of events
+     */
+    public void setPacingWatermark(@Nullable Integer pacingWatermark) {
+      this.pacingWatermark = pacingWatermark;
     }
   }
 

@@ -15,6 +15,7 @@ import dev.herald.sse.spi.SseChannel;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -74,6 +75,24 @@ class HeraldSseAutoConfigurationTest {
           assertThat(channel.poll()).hasToString("data: event 0\n\n"); // no id, no position mark
           assertThat(broadcaster.stats().framesDropped()).as("queue of 2, drop-newest").isOne();
           assertThat(channel.isClosed()).isFalse();
+          channel.close(CloseReason.CLIENT_GONE); // no transport ends it
+        });
+  }
+
+  @Test
+  void mapsThePacingWatermark() {
+    runner.withPropertyValues("herald.sse.assign-ids=false", "herald.sse.queue.max-events=4",
+        "herald.sse.queue.pacing-watermark=1").run(context -> {
+          Broadcaster broadcaster = context.getBean(Broadcaster.class);
+          SseChannel channel = broadcaster.subscribe(null);
+          assertThat(broadcaster.broadcastPaced(Data.of("a")).toCompletableFuture()).isDone();
+          CompletableFuture<Void> second = broadcaster.broadcastPaced(Data.of("b")).toCompletableFuture();
+          assertThat(second).as("one queued: the watermark").isNotDone();
+          assertThat(broadcaster.broadcast(Data.of("c"))).as("a plain broadcast has the queue").isOne();
+          assertThat(channel.poll()).hasToString("data: a\n\n");
+          assertThat(second).isNotDone();
+          assertThat(channel.poll()).hasToString("data: b\n\n");
+          assertThat(second).isDone();
           channel.close(CloseReason.CLIENT_GONE); // no transport ends it
         });
   }
