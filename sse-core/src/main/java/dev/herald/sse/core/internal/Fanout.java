@@ -7,7 +7,9 @@ import dev.herald.sse.spi.Frame;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -96,21 +98,40 @@ final class Fanout {
       CompletableFuture<Void> wait = channel.offerPaced(frame, this);
       if (wait == null) {
         queued++;
-      } else {
+        return;
+      }
+      if (!refused(wait)) {
         if (parked == null) {
           parked = new ArrayList<>();
           parkedOn = new ArrayList<>();
         }
         parked.add(wait);
         parkedOn.add(channel);
+        return;
       }
-      return;
+      // As many sends as the queue holds wait for this client already (paced producers on several nodes, say):
+      // the frame meets the overflow policy as a plain broadcast's would, rather than vanish.
     }
     DefaultChannel.Offer offer = channel.offer(frame, this);
     if (offer == DefaultChannel.Offer.QUEUED) {
       queued++;
     } else if (offer == DefaultChannel.Offer.FULL) {
       disconnect(channel);
+    }
+  }
+
+  /** Whether a paced offer was refused outright because too many sends wait for the client already. */
+  private static boolean refused(CompletableFuture<Void> wait) {
+    if (!wait.isCompletedExceptionally()) {
+      return false;
+    }
+    try {
+      wait.getNow(null);
+      return false;
+    } catch (CompletionException e) {
+      return e.getCause() instanceof IllegalStateException;
+    } catch (CancellationException e) {
+      return false;
     }
   }
 

@@ -206,4 +206,27 @@ class PacingWatermarkTest {
     assertThat(third).as("its event is queued, and written before the stream ends").isCompleted();
     assertThat(List.of(poll(channel), poll(channel), poll(channel))).containsExactly("1", "2", "3");
   }
+
+  /**
+   * Paced broadcasts nobody awaits (as from paced producers on several cluster nodes) fill a client's queue and as
+   * many parked sends as the queue holds; the next one meets the overflow policy rather than vanishing for that
+   * client while the others get it.
+   */
+  @Test
+  void aPacedBroadcastPastAsManyParkedAsTheQueueHoldsMeetsTheOverflowPolicy() {
+    Broadcaster broadcaster = broadcaster(ChannelConfig.builder().maxQueuedEvents(2).pacingWatermark(1).build(),
+        Duration.ofMinutes(1));
+    SseChannel client = polledByHand(broadcaster);
+
+    List<CompletableFuture<Void>> stages = new ArrayList<>();
+    for (int i = 1; i <= 4; i++) {
+      stages.add(paced(broadcaster, Integer.toString(i))); // two queued, two parked: as many as the queue holds
+    }
+    assertThat(client.closeReason()).as("four fit: the queue's two and two parked").isNull();
+    paced(broadcaster, "5");
+
+    assertThat(client.closeReason()).as("the fifth has no place: disconnected as slow")
+        .isEqualTo(CloseReason.SLOW_CONSUMER);
+    assertThat(stages).allSatisfy(stage -> assertThat(stage).isDone());
+  }
 }
