@@ -124,6 +124,27 @@ abstract class AbstractServletSseIT {
   }
 
   @Test
+  void queuedBurstOfSmallAndLargeEventsArrivesWholeAndInOrder() {
+    // A drain writes the frames queued behind the first as one batch; events as large as a batch, and ones that
+    // do not fit the rest of it, are written whole too, in their place.
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .heartbeat(Duration.ZERO).channel(queueOf(1_000)).build());
+    Recorder events = connect(serve(broadcaster), null);
+    events.awaitOpen();
+    await(() -> broadcaster.clientCount() == 1, "the client to subscribe");
+
+    List<String> sent = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      int size = i % 101 == 50 ? 20_000 : i % 37 == 5 ? 6_000 : 40 + i % 23;
+      String data = i + ":" + "abcdefghijklmnopqrstuvwxyz".repeat(size / 26 + 1).substring(0, size);
+      sent.add(data);
+      assertThat(broadcaster.broadcast(Data.of(data))).isEqualTo(1);
+    }
+
+    assertThat(events.next(sent.size())).extracting(Received::data).containsExactlyElementsOf(sent);
+  }
+
+  @Test
   void lastEventIdReplaysWhatTheClientMissedThenLiveEvents() {
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
         .heartbeat(Duration.ZERO).assignIds(true).firstId(1).history(100).channel(queueOf(100)).build());

@@ -70,7 +70,9 @@ public final class ServerCommand {
       "                          herald: Herald's gzip, each event compressed once for every client",
       "                          (StreamConfig.gzip, netty and the servlet containers); connection: Netty's",
       "                          HttpContentCompressor, a compressor per connection (netty); for clients",
-      "                          that send Accept-Encoding: gzip (load --gzip); default off");
+      "                          that send Accept-Encoding: gzip (load --gzip); default off",
+      "  --send-buffer BYTES     each accepted socket's SO_SNDBUF (netty, raw, jetty, tomcat), which turns off",
+      "                          the kernel's autotuning of it; 0: the kernel's default, autotuned (default 0)");
 
   static final List<String> TRANSPORTS = List.of("netty", "raw", "jetty", "tomcat", "jetty-idle", "tomcat-idle",
       "webflux", "webflux-sink");
@@ -89,6 +91,7 @@ public final class ServerCommand {
     boolean metrics = false;
     boolean h2c = false;
     String gzip = "off";
+    int sendBuffer = 0;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
@@ -112,6 +115,7 @@ public final class ServerCommand {
         case "--metrics" -> metrics = value.equals("on");
         case "--h2c" -> h2c = value.equals("on");
         case "--gzip" -> gzip = value;
+        case "--send-buffer" -> sendBuffer = Integer.parseInt(value);
         default -> {
           System.err.println("unknown option: " + flag + "\n\n" + USAGE);
           return 2;
@@ -164,13 +168,14 @@ public final class ServerCommand {
         + (redis == null ? "" : "-redis")
         + (metrics ? "-metrics" : "")
         + (h2c ? "-h2c" : "")
-        + (gzip.equals("off") ? "" : "-gzip-" + gzip);
+        + (gzip.equals("off") ? "" : "-gzip-" + gzip)
+        + (sendBuffer > 0 ? "-sndbuf" + sendBuffer / 1024 + "k" : "");
     StreamConfig streams = StreamConfig.builder().gzip(gzip.equals("herald")).build();
     if (transport.startsWith("webflux")) {
       return WebFluxBench.serve(transport, label, host, port, app, broadcaster);
     }
     if (!transport.equals("netty") && !transport.equals("raw")) {
-      return serveServlet(transport, label, host, port, app, broadcaster, streams);
+      return serveServlet(transport, label, host, port, app, broadcaster, streams, sendBuffer);
     }
     BenchHandler handler = new BenchHandler(label, app, broadcaster,
         transport.equals("raw") ? new RawFanout() : null, streams);
@@ -200,6 +205,7 @@ public final class ServerCommand {
           .channel(Io.serverChannel())
           .option(ChannelOption.SO_BACKLOG, 8192)
           .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.SO_SNDBUF, sendBuffer > 0 ? sendBuffer : null)
           .childHandler(connection)
           .bind(host, port).sync().channel();
       InetSocketAddress address = (InetSocketAddress) server.localAddress();
@@ -223,14 +229,14 @@ public final class ServerCommand {
   }
 
   private static int serveServlet(String transport, String label, String host, int port, ExampleApp app,
-      Broadcaster broadcaster, StreamConfig streams) throws Exception {
+      Broadcaster broadcaster, StreamConfig streams, int sendBuffer) throws Exception {
     boolean idle = transport.endsWith("-idle");
     if (idle) {
       broadcaster.close(); // the floor holds streams itself
     }
     String container = idle ? transport.substring(0, transport.length() - "-idle".length()) : transport;
     ServletContainer server = ServletContainer.start(container,
-        new BenchServlet(label, app, idle ? null : broadcaster, streams), host, port);
+        new BenchServlet(label, app, idle ? null : broadcaster, streams), host, port, sendBuffer);
     System.out.printf("sse-bench server: transport %s, pid %d, on http://%s:%d/events%n",
         label, ProcessHandle.current().pid(), host, server.port());
     System.out.flush();

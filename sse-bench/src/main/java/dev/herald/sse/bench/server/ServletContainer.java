@@ -45,16 +45,30 @@ final class ServletContainer implements AutoCloseable {
   }
 
   static ServletContainer start(String container, HttpServlet servlet, String host, int port) throws Exception {
-    return container.equals("jetty") ? jetty(servlet, host, port) : tomcat(servlet, host, port);
+    return start(container, servlet, host, port, 0);
   }
 
-  private static ServletContainer jetty(HttpServlet servlet, String host, int port) throws Exception {
+  /**
+   * Starts the container; {@code sendBuffer} above 0 sets each accepted socket's {@code SO_SNDBUF} (Jetty's
+   * {@code acceptedSendBufferSize}, Tomcat's {@code socket.txBufSize}), which also turns off the kernel's
+   * autotuning of that buffer; 0 leaves the kernel's default.
+   */
+  static ServletContainer start(String container, HttpServlet servlet, String host, int port, int sendBuffer)
+      throws Exception {
+    return container.equals("jetty") ? jetty(servlet, host, port, sendBuffer) : tomcat(servlet, host, port, sendBuffer);
+  }
+
+  private static ServletContainer jetty(HttpServlet servlet, String host, int port, int sendBuffer)
+      throws Exception {
     Server server = new Server(new QueuedThreadPool());
     ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(new HttpConfiguration()));
     connector.setHost(host);
     connector.setPort(port);
     connector.setAcceptQueueSize(ACCEPT_QUEUE);
     connector.setIdleTimeout(JETTY_IDLE_TIMEOUT_MS);
+    if (sendBuffer > 0) {
+      connector.setAcceptedSendBufferSize(sendBuffer);
+    }
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
@@ -67,7 +81,8 @@ final class ServletContainer implements AutoCloseable {
     return new ServletContainer(server::stop, connector.getLocalPort());
   }
 
-  private static ServletContainer tomcat(HttpServlet servlet, String host, int port) throws Exception {
+  private static ServletContainer tomcat(HttpServlet servlet, String host, int port, int sendBuffer)
+      throws Exception {
     TOMCAT_LOG.setLevel(Level.WARNING);
     Path baseDir = Files.createTempDirectory("herald-bench-tomcat");
     Tomcat tomcat = new Tomcat();
@@ -77,6 +92,9 @@ final class ServletContainer implements AutoCloseable {
     connector.setProperty("address", host);
     connector.setProperty("maxConnections", Integer.toString(TOMCAT_MAX_CONNECTIONS));
     connector.setProperty("acceptCount", Integer.toString(ACCEPT_QUEUE));
+    if (sendBuffer > 0) {
+      connector.setProperty("socket.txBufSize", Integer.toString(sendBuffer));
+    }
     tomcat.setConnector(connector);
     Context context = tomcat.addContext("", baseDir.toString());
     Wrapper wrapper = Tomcat.addServlet(context, "bench", servlet);

@@ -91,17 +91,36 @@ class ServletStreamTest {
     serve(Duration.ofSeconds(5));
     out.listener.onWritePossible();
     out.readyForWrites = 1;
+    // Events as large as a batch are written one per write, so one ready write takes exactly one.
+    String one = "1".repeat(5_000);
+    String two = "2".repeat(5_000);
+    String three = "3".repeat(5_000);
+
+    channel.sender().send(Data.of(one));
+    channel.sender().send(Data.of(two));
+    channel.sender().send(Data.of(three));
+    async.runStarted();
+    assertThat(out.written()).isEqualTo("data: " + one + "\n\n");
+    assertThat(channel.hasPending()).isTrue();
+
+    out.readyForWrites = Integer.MAX_VALUE;
+    out.listener.onWritePossible();
+    assertThat(out.written()).isEqualTo("data: " + one + "\n\ndata: " + two + "\n\ndata: " + three + "\n\n");
+  }
+
+  @Test
+  void smallEventsQueuedBehindTheFirstGoOutInOneWrite() throws IOException {
+    serve(Duration.ofSeconds(5));
+    out.listener.onWritePossible();
+    out.readyForWrites = 1; // one write, then not ready: the three events must fit in it
 
     channel.sender().send(Data.of("1"));
     channel.sender().send(Data.of("2"));
     channel.sender().send(Data.of("3"));
     async.runStarted();
-    assertThat(out.written()).isEqualTo("data: 1\n\n");
-    assertThat(channel.hasPending()).isTrue();
 
-    out.readyForWrites = Integer.MAX_VALUE;
-    out.listener.onWritePossible();
     assertThat(out.written()).isEqualTo("data: 1\n\ndata: 2\n\ndata: 3\n\n");
+    assertThat(channel.hasPending()).isFalse();
   }
 
   @Test
