@@ -55,6 +55,8 @@ public final class ExampleApp implements AutoCloseable {
    * it; the answer to a client that expects {@code 100 Continue} needs no reading, as it has sent no body.
    */
   public static final int MAX_DISCARDED_BYTES = 1 << 20;
+  /** The most bytes of one body read, kept or dropped: {@link #MAX_BODY_BYTES} + {@link #MAX_DISCARDED_BYTES}. */
+  public static final long MAX_READ_BYTES = (long) MAX_BODY_BYTES + MAX_DISCARDED_BYTES;
 
   private static final Logger log = LoggerFactory.getLogger(ExampleApp.class);
   /** How long a stop waits for the streams to end: the default close grace, and a second to spare. */
@@ -388,7 +390,7 @@ public final class ExampleApp implements AutoCloseable {
    */
   public static boolean refuseUnread(long declaredLength, boolean expectsContinue) {
     return declaredLength > MAX_BODY_BYTES
-        && (expectsContinue || declaredLength > (long) MAX_BODY_BYTES + MAX_DISCARDED_BYTES);
+        && (expectsContinue || declaredLength > MAX_READ_BYTES);
   }
 
   /**

@@ -158,7 +158,7 @@ final class ExampleServlet extends HttpServlet {
         length += n;
         if (length <= ExampleApp.MAX_BODY_BYTES) {
           body.write(buffer, 0, n);
-        } else if (length > (long) ExampleApp.MAX_BODY_BYTES + ExampleApp.MAX_DISCARDED_BYTES) {
+        } else if (length > ExampleApp.MAX_READ_BYTES) {
           // Too long even to drop (a chunked body has no declared length to refuse it by): refused now.
           response.setHeader("Connection", "close");
           finish(request, response, async, answered, ExampleApp.tooLarge());

@@ -209,7 +209,6 @@ final class WebFluxExample implements RunningServer {
         return write(request, response, ExampleApp.tooLarge(), true);
       }
       ByteArrayOutputStream body = new ByteArrayOutputStream();
-      long tooLongToDrop = (long) ExampleApp.MAX_BODY_BYTES + ExampleApp.MAX_DISCARDED_BYTES;
       AtomicLong length = new AtomicLong();
       return request.receive().asByteArray()
           .takeUntil(chunk -> {
@@ -217,10 +216,10 @@ final class WebFluxExample implements RunningServer {
             if (read <= ExampleApp.MAX_BODY_BYTES) {
               body.write(chunk, 0, chunk.length);
             }
-            return read > tooLongToDrop;
+            return read > ExampleApp.MAX_READ_BYTES;
           })
           .then(Mono.defer(() -> length.get() > ExampleApp.MAX_BODY_BYTES
-              ? write(request, response, ExampleApp.tooLarge(), length.get() > tooLongToDrop)
+              ? write(request, response, ExampleApp.tooLarge(), length.get() > ExampleApp.MAX_READ_BYTES)
               : answer(request, response, Mono.fromCompletionStage(() -> app.answer(route, body.toByteArray(),
                   request.requestHeaders().get("Idempotency-Key"))))))
           .onErrorResume(failure -> {
