@@ -560,6 +560,8 @@ class DefaultBroadcasterTest {
 
     FakeTransport client = serve(broadcaster.subscribe(null));
     client.awaitEvents(1);
+    // The id-only block dispatches no event: wait for its bytes, which a later drain may write.
+    Await.until(() -> client.wire().contains("id: "), () -> "no id block yet: " + client.wire());
 
     // An id-only block: the client's last event id is 2 before any event reaches it, so a client cut now
     // reconnects with Last-Event-ID: 2.
