@@ -16,6 +16,7 @@ import dev.herald.sse.core.OverflowPolicy;
 import dev.herald.sse.core.ReplayMissHandler;
 import dev.herald.sse.core.testing.FakeBackplane;
 import dev.herald.sse.core.testing.FakeTransport;
+import dev.herald.sse.core.testing.FakeTransport.Await;
 import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.time.Duration;
@@ -141,6 +142,7 @@ class ClusteredBroadcasterTest {
 
     data(early, 4);
     data(late, 1);
+    Await.until(() -> late.wire().contains("id: "), () -> "no id block yet: " + late.wire());
     assertThat(early.wire()).startsWith("data: connected\n\nid: 1\n"); // nothing delivered yet: no position
     assertThat(late.wire()).isEqualTo("data: connected\n\nid: 3\n\n");
 

@@ -590,6 +590,7 @@ class DefaultBroadcasterTest {
 
     FakeTransport client = serve(broadcaster.subscribe("41"));
     client.awaitEvents(1);
+    Await.until(() -> client.wire().contains("id: 1"), () -> "no id block yet: " + client.wire());
 
     // The reset's empty id clears the client's last event id; the position after it gives it a new one.
     assertThat(client.wire()).isEqualTo("id:\nevent: reset\ndata:\n\nid: 1\n\n");
