@@ -104,6 +104,7 @@ public final class WebFluxResponder {
         throw new IllegalStateException("Herald's WebFlux transport serves streams on Reactor Netty; this server's"
             + " response is a " + ServerHttpResponseDecorator.getNativeResponse(response).getClass().getName());
       }
+      ReactorNettyVersion.warnIfAffected();
       // writeWith, not writeAndFlushWith: Reactor Netty's send flushes once it has written the elements it holds
       // (and at once for an element larger than the connection takes), so each batch reaches the client as it is
       // written; one element is already one batch, and a publisher per batch would add nothing but objects.
