@@ -2,6 +2,7 @@ package dev.herald.sse.core.internal;
 
 import dev.herald.sse.core.spi.Backplane;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -11,31 +12,40 @@ import org.jspecify.annotations.Nullable;
  * cluster runs as fast as the cluster's readers without paying the log's round trips once per event.
  *
  * <p>The node numbers its paced publishes in the order it hands them to the log. The stage of publish {@code n}
- * completes once the log has acknowledged it and publish {@code n - W + 1} has been offered by every live node
- * ({@link Backplane#awaitOffered}), {@code W} being the channel's {@code pacingWatermark}. So a producer that awaits
- * each stage has at most {@code W} paced events ahead of the slowest live node when it publishes the next, and with
- * {@code W = 1} each stage waits for its own event to be offered everywhere. The window is the node's, shared by
- * all its producers: concurrent producers on one node together have at most {@code W} events in flight. Each
- * event's wait for the other nodes ends after the patience, counted from its acknowledgement, so that a node that
- * is heard from but stalls holds a producer back that long at most; an event that was not published holds no later
- * one back.
+ * completes once publish {@code n} has been handed to the log and publish {@code n - W + 1} has been appended to
+ * the log and offered by every live node ({@link Backplane#awaitOffered}), {@code W} being the channel's
+ * {@code pacingWatermark}. So a producer that awaits each stage has at most {@code W} paced events in flight
+ * (handed to the log but not yet appended, or appended but not yet offered everywhere) when it publishes the next,
+ * and with {@code W = 1} each stage waits for its own event to be appended and offered everywhere. The window is
+ * the node's, shared by all its producers: concurrent producers on one node together have at most {@code W} events
+ * in flight. Each event's wait for the other nodes ends after the patience, counted from its append, so that a node
+ * that is heard from but stalls holds a producer back that long at most.
  *
- * <p><b>Threading.</b> Thread-safe: one lock numbers the publishes and keeps the last {@code W} waits; the publish
- * itself is handed to the log under it (it does not block), so the log orders this node's paced entries as they
- * were numbered.
+ * <p>Handing an event over is enough for a stage only because the backplane {@linkplain
+ * Backplane#retriesPacedPublishes() retries} a paced append until it lands; with a backplane that does not, each
+ * stage also waits for its own append's acknowledgement. A publish that is refused when it is handed (the log known
+ * to be unreachable) fails its own stage at once and takes no place in the window. One that fails later fails
+ * exactly one stage, the first that waits for it: with a backplane that retries (it gave up on the event), the
+ * stage {@code W - 1} places after it, whose own event was handed all the same (with {@code W = 1}, its own);
+ * otherwise its own. A failure that no stage reports (no paced publish followed it) is the backplane's to log.
+ *
+ * <p><b>Threading.</b> Thread-safe: one lock numbers the publishes and keeps the last {@code W} of them; the
+ * publish itself is handed to the log under it (it does not block), so the log orders this node's paced entries as
+ * they were numbered.
  */
 final class PacingWindow {
   private final Backplane backplane;
   private final long patienceNanos;
-  private final @Nullable CompletableFuture<?>[] offered; // guarded by this: publish n's wait at n % size
+  private final boolean handOff;
+  private final @Nullable Slot[] slots; // guarded by this: publish n at n % size
   private long next; // guarded by this: the number of the next publish
 
   /**
    * Makes a node's window.
    *
-   * @param backplane tells when every live node has offered an entry
+   * @param backplane appends the events, and tells when every live node has offered an entry
    * @param size {@code W}, at least 1
-   * @param patienceNanos how long each event's wait for the other nodes may last after its acknowledgement
+   * @param patienceNanos how long each event's wait for the other nodes may last after its append
    */
   PacingWindow(Backplane backplane, int size, long patienceNanos) {
     if (size < 1) {
@@ -43,30 +53,45 @@ final class PacingWindow {
     }
     this.backplane = backplane;
     this.patienceNanos = patienceNanos;
-    this.offered = new CompletableFuture<?>[size];
+    this.handOff = backplane.retriesPacedPublishes();
+    this.slots = new Slot[size];
   }
 
   /**
    * Publishes one paced event through the window.
    *
-   * @param publish hands the event to the log, without waiting; may throw if the event is refused, and then nothing
-   *     is counted
-   * @return a stage that fails as the publish does, or completes once it is acknowledged and the window lets the
-   *     producer go on
+   * @param publish hands the event to the log, without waiting, and returns the stage of its append; may throw if
+   *     the event is refused, and then nothing is counted
+   * @return a stage that completes once the window lets the producer go on, or fails with the failure of the
+   *     publish it reports (see the class's documentation)
    */
-  CompletableFuture<String> pace(Supplier<CompletableFuture<String>> publish) {
-    CompletableFuture<String> published;
-    CompletableFuture<?> gate;
+  CompletableFuture<Void> pace(Supplier<CompletableFuture<String>> publish) {
+    Slot own;
+    Slot gate;
     synchronized (this) {
-      published = publish.get();
-      int size = offered.length;
-      offered[(int) (next % size)] = offeredEverywhere(published);
+      CompletableFuture<String> published = publish.get();
+      if (published.isCompletedExceptionally()) {
+        return published.thenApply(id -> null); // refused as it was handed: it takes no place
+      }
+      own = new Slot(published, offeredEverywhere(published));
+      int size = slots.length;
+      slots[(int) (next % size)] = own;
       long gateNumber = next - size + 1;
-      CompletableFuture<?> earlier = gateNumber < 0 ? null : offered[(int) (gateNumber % size)];
-      gate = earlier == null ? CompletableFuture.completedFuture(null) : earlier;
+      gate = gateNumber < 0 ? null : slots[(int) (gateNumber % size)];
       next++;
     }
-    return gate.isDone() ? published : published.thenCombine(gate, (id, ignored) -> id);
+    CompletableFuture<?> wait = gate == null ? CompletableFuture.completedFuture(null) : gate.passed;
+    if (!handOff) {
+      wait = wait.isDone() ? own.published : CompletableFuture.allOf(own.published, wait);
+    }
+    // The one stage that reports a failure: the first that waits for the failed publish.
+    Slot reports = handOff ? gate : own;
+    return wait.handle((ignored, failure) -> {
+      if (reports != null) {
+        reports.report();
+      }
+      return null;
+    });
   }
 
   /** The wait for every live node to offer a published entry: done at once if it was not published. */
@@ -84,5 +109,24 @@ final class PacingWindow {
       // The backplane drops its wait once the stage is completed here, by the patience running out.
       return everywhere.completeOnTimeout(null, patienceNanos, TimeUnit.NANOSECONDS);
     });
+  }
+
+  /** One paced publish in the window: its append, and the wait that passes it. */
+  private static final class Slot {
+    final CompletableFuture<String> published;
+    /** Completes, never exceptionally, once the event failed, or was appended and offered everywhere. */
+    final CompletableFuture<Void> passed;
+
+    Slot(CompletableFuture<String> published, CompletableFuture<Void> passed) {
+      this.published = published;
+      this.passed = passed;
+    }
+
+    /** Throws this publish's failure, if it failed: called by the one stage that reports it. */
+    void report() {
+      if (published.isCompletedExceptionally()) {
+        throw new CompletionException(ClusterNode.unwrap(published));
+      }
+    }
   }
 }

@@ -124,6 +124,22 @@ public interface Backplane extends AutoCloseable {
   }
 
   /**
+   * Tells whether this backplane keeps retrying a paced append ({@link #publishPaced(Event)} and
+   * {@link #publishPaced(Event, String)}) that was handed over (its stage not already failed) until the log has it
+   * exactly once, failing its stage only when it gives up on it, and logs each one it gives up on. The broadcaster
+   * then lets a paced producer go on once its event is handed over, with the acknowledgements of its last
+   * {@code pacingWatermark} events outstanding, instead of waiting for each event's own; a failure is reported on a
+   * later paced broadcast's stage.
+   *
+   * <p>The default is {@code false}: each paced broadcast waits for its own append's acknowledgement.
+   *
+   * @return {@code true} if a paced append, once handed over, is retried until it lands exactly once
+   */
+  default boolean retriesPacedPublishes() {
+    return false;
+  }
+
+  /**
    * Appends a paced broadcast once per idempotency key: {@link #publish(Event, String)}'s check and append, of an
    * entry that every node offers paced as {@link #publishPaced(Event)}'s. This is {@code Broadcaster.broadcastOnce}
    * on a cluster. Returns at once.
