@@ -127,6 +127,7 @@ public final class RedisBackplane implements Backplane {
   private volatile @Nullable StatefulRedisConnection<String, String> reading;
   private volatile State state = State.STARTING;
   private final AtomicLong outages = new AtomicLong();
+  private volatile CompletableFuture<Void> nextOutage = new CompletableFuture<>(); // completed by down()
   private long trim; // MAXLEN, fixed at start
   private @Nullable String lastId; // the reader thread's: the newest entry delivered
   private boolean verifyNext; // the reader thread's: ask Redis about a gap before the next batch (after an outage)
@@ -251,6 +252,11 @@ public final class RedisBackplane implements Backplane {
   @Override
   public boolean retriesPacedPublishes() {
     return true;
+  }
+
+  @Override
+  public CompletionStage<Void> nextOutage() {
+    return state == State.UP ? nextOutage : CompletableFuture.completedFuture(null);
   }
 
   @Override
@@ -495,6 +501,9 @@ public final class RedisBackplane implements Backplane {
     // The paced appends that did not land go first, before any new publish is accepted, so Redis keeps their order.
     paced.resend(requireNonNull(commands).async(), true);
     if (state != State.UP) {
+      if (nextOutage.isDone()) {
+        nextOutage = new CompletableFuture<>();
+      }
       if (state == State.DOWN) {
         log.info("Redis at {} is reachable again; reading {} after {}", address(), stream, lastId);
       }
@@ -631,6 +640,7 @@ public final class RedisBackplane implements Backplane {
   private void down(RuntimeException cause) {
     if (state != State.DOWN) {
       state = State.DOWN;
+      nextOutage.complete(null);
       outages.incrementAndGet();
       log.warn("Redis at {} is unreachable; broadcasts fail until it is back, clients stay connected ({})",
           address(), String.valueOf(cause));

@@ -23,7 +23,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Handing an event over is enough for a stage only because the backplane {@linkplain
  * Backplane#retriesPacedPublishes() retries} a paced append until it lands; with a backplane that does not, each
- * stage also waits for its own append's acknowledgement. A publish that is refused when it is handed (the log known
+ * stage also waits for its own append's acknowledgement. When such a backplane finds the log unreachable
+ * ({@link Backplane#nextOutage()}), every event in the window counts as passed: the producers waiting for appends
+ * that have not landed go on, their next publishes are refused at once while the log is away, and those appends land
+ * once it is back, before any new one. A publish that is refused when it is handed (the log known
  * to be unreachable) fails its own stage at once and takes no place in the window. One that fails later fails
  * exactly one stage, the first that waits for it: with a backplane that retries (it gave up on the event), the
  * stage {@code W - 1} places after it, whose own event was handed all the same (with {@code W = 1}, its own);
@@ -39,6 +42,7 @@ final class PacingWindow {
   private final boolean handOff;
   private final @Nullable Slot[] slots; // guarded by this: publish n at n % size
   private long next; // guarded by this: the number of the next publish
+  private @Nullable CompletableFuture<?> outage; // guarded by this: the log's next outage, which passes every slot
 
   /**
    * Makes a node's window.
@@ -68,17 +72,26 @@ final class PacingWindow {
   CompletableFuture<Void> pace(Supplier<CompletableFuture<String>> publish) {
     Slot own;
     Slot gate;
+    CompletableFuture<?> listen = null;
     synchronized (this) {
+      if (handOff && (outage == null || outage.isDone())) {
+        listen = backplane.nextOutage().toCompletableFuture();
+        outage = listen;
+      }
       CompletableFuture<String> published = publish.get();
       if (published.isCompletedExceptionally()) {
         return published.thenApply(id -> null); // refused as it was handed: it takes no place
       }
-      own = new Slot(published, offeredEverywhere(published));
+      own = new Slot(published);
+      offeredEverywhere(published).thenRun(own::pass);
       int size = slots.length;
       slots[(int) (next % size)] = own;
       long gateNumber = next - size + 1;
       gate = gateNumber < 0 ? null : slots[(int) (gateNumber % size)];
       next++;
+    }
+    if (listen != null) {
+      listen.thenRun(this::passAll); // one listener per outage, outside the lock: it may run at once
     }
     CompletableFuture<?> wait = gate == null ? CompletableFuture.completedFuture(null) : gate.passed;
     if (!handOff) {
@@ -92,6 +105,22 @@ final class PacingWindow {
       }
       return null;
     });
+  }
+
+  /**
+   * Passes every slot in the window: the log became unreachable, so the producers waiting for appends that have not
+   * landed go on (their next publishes fail at once while it is away, and those appends land once it is back).
+   */
+  private void passAll() {
+    Slot[] passing;
+    synchronized (this) {
+      passing = slots.clone();
+    }
+    for (Slot slot : passing) {
+      if (slot != null) {
+        slot.pass();
+      }
+    }
   }
 
   /** The wait for every live node to offer a published entry: done at once if it was not published. */
@@ -114,12 +143,18 @@ final class PacingWindow {
   /** One paced publish in the window: its append, and the wait that passes it. */
   private static final class Slot {
     final CompletableFuture<String> published;
-    /** Completes, never exceptionally, once the event failed, or was appended and offered everywhere. */
-    final CompletableFuture<Void> passed;
+    /**
+     * Completes, never exceptionally, once the event failed, or was appended and offered everywhere, or the log
+     * became unreachable.
+     */
+    final CompletableFuture<Void> passed = new CompletableFuture<>();
 
-    Slot(CompletableFuture<String> published, CompletableFuture<Void> passed) {
+    Slot(CompletableFuture<String> published) {
       this.published = published;
-      this.passed = passed;
+    }
+
+    void pass() {
+      passed.complete(null);
     }
 
     /** Throws this publish's failure, if it failed: called by the one stage that reports it. */

@@ -140,6 +140,20 @@ public interface Backplane extends AutoCloseable {
   }
 
   /**
+   * Returns a stage that completes when the log next becomes unreachable, or at once if it is unreachable now. A
+   * backplane that {@linkplain #retriesPacedPublishes() retries paced appends} returns the same stage for as long
+   * as the log stays reachable: the broadcaster then lets the producers that wait for appends not landed yet go on,
+   * as their next paced broadcasts fail at once while the log is away, and the appends land once it is back.
+   *
+   * <p>The default never completes.
+   *
+   * @return a stage that completes with the next outage
+   */
+  default CompletionStage<Void> nextOutage() {
+    return new CompletableFuture<>();
+  }
+
+  /**
    * Appends a paced broadcast once per idempotency key: {@link #publish(Event, String)}'s check and append, of an
    * entry that every node offers paced as {@link #publishPaced(Event)}'s. This is {@code Broadcaster.broadcastOnce}
    * on a cluster. Returns at once.

@@ -216,6 +216,28 @@ class PacingWindowTest {
     assertThat(secondStage).as("event 1 failed: it holds no one back, and was reported").isCompletedWithValue(null);
   }
 
+  @Test
+  void withRetriedAppendsAnOutageLetsTheProducerGoOnAndTheAppendsLandLater() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 2, PATIENCE);
+    CompletableFuture<String> first = new CompletableFuture<>();
+    window.pace(() -> first);
+    CompletableFuture<Void> waiting = window.pace(CompletableFuture::new);
+    assertThat(waiting).as("waits for event 1").isNotDone();
+
+    nodes.outage.complete(null); // the log became unreachable: event 1 will be sent again when it is back
+    assertThat(waiting).as("its next publish is refused at once while the log is away").isCompletedWithValue(null);
+    first.complete("1");
+
+    nodes.outage = new CompletableFuture<>(); // back
+    CompletableFuture<String> third = new CompletableFuture<>();
+    window.pace(() -> third);
+    CompletableFuture<Void> fourth = window.pace(() -> CompletableFuture.completedFuture("4"));
+    assertThat(fourth).as("waits for event 3, appended after the outage").isNotDone();
+    nodes.outage.complete(null);
+    assertThat(fourth).as("the next outage passes it too").isCompletedWithValue(null);
+  }
+
   @ParameterizedTest(name = "appends retried: {0}")
   @ValueSource(booleans = {false, true})
   void concurrentProducersShareOneWindow(boolean retries) throws Exception {
@@ -275,6 +297,13 @@ class PacingWindowTest {
     final AtomicLong everywhere = new AtomicLong();
     /** Whether it retries paced appends, so that a stage need not wait for its own acknowledgement. */
     boolean retries;
+    /** The log's next outage. */
+    volatile CompletableFuture<Void> outage = new CompletableFuture<>();
+
+    @Override
+    public CompletionStage<Void> nextOutage() {
+      return outage;
+    }
 
     @Override
     public boolean retriesPacedPublishes() {
