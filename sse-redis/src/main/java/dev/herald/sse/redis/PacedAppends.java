@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * any new one.
  *
  * <p>An append whose sending failed (the connection dropped, a timeout) is sent again when the reader reconnects,
- * before new publishes are accepted, or, on a connection that stayed open, after the reader's next read. It is given
- * up (its stage fails, and a warning is logged) when Redis answers it with an error other than "loading" or "busy"
- * (it was not appended: retrying would not change that), when it has not landed within the retry window, or when the backplane closes.
+ * before new publishes are accepted, or, on a connection that stayed open, after the reader's next read. It is given up
+ * (its stage fails, and a warning is logged) when Redis answers it with an error other than "loading" or "busy" (it was
+ * not appended: retrying would not change that), when it has not landed within the retry window, or when the backplane
+ * closes.
  *
  * <p><b>Threading.</b> Thread-safe: one lock numbers the appends, keeps those not landed in order and sends them, so
  * that the connection carries them in that order (sending does not block); stages complete outside it.
@@ -66,6 +67,7 @@ final class PacedAppends {
   private long number; // guarded by this: the last append's number
   private boolean failed; // guarded by this: an append failed since they were last sent again
   private boolean closed; // guarded by this
+  private long resent; // guarded by this: attempts sent again
 
   /**
    * Makes a node's paced appends to a stream.
@@ -190,6 +192,7 @@ final class PacedAppends {
         if (now - append.handedNanos > retryNanos) {
           expired.add(append);
         } else {
+          resent++;
           attempt(redis, append);
         }
       }
@@ -198,6 +201,11 @@ final class PacedAppends {
     for (Append append : expired) {
       giveUp(append, "not appended within the retry window; it may or may not have been", null);
     }
+  }
+
+  /** For tests: how many attempts were sent again. */
+  synchronized long resent() {
+    return resent;
   }
 
   /** Gives up the appends that have not landed within the retry window: called while Redis is away. */

@@ -300,6 +300,11 @@ public final class RedisBackplane implements Backplane {
     return progress.liveNodes();
   }
 
+  /** For tests: how many paced appends were sent again after their answer was lost. */
+  long pacedResends() {
+    return paced.resent();
+  }
+
   /** For tests: this node stops telling the others its progress, as one cut off from Redis would. */
   void silenceProgress() {
     progress.silence();
