@@ -299,7 +299,9 @@ public interface Broadcaster extends AutoCloseable {
    * key, it goes out once either way. On a clustered broadcaster the key is checked by the backplane, atomically
    * with the append to its log, so a retry that lands on another node is recognised too (Redis keeps each key for
    * {@code RedisBackplane.Builder.idempotencyWindow}). On one node the broadcaster remembers the last 10,000 keys
-   * for 5 minutes; an older key counts as new.
+   * for 5 minutes; an older key counts as new. On a cluster its stage also waits for its own event's
+   * acknowledgement by the log, which {@link #broadcastPaced(Event)}'s does not, and fails if the log refuses it or
+   * becomes unreachable first (the event may then have got in or not: a retry under the key sends it once).
    *
    * <p>A call that failed (the backplane was unreachable, the broadcaster closed) is not remembered, so its retry
    * is tried afresh; on a cluster its retry is still recognised if the failed call did reach the log.

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -152,6 +153,7 @@ final class PacedAppends {
   private void landed(Append append, String id) {
     synchronized (this) {
       unlanded.remove(append);
+      notifyAll(); // for awaitLanded
     }
     append.result.complete(id);
   }
@@ -224,6 +226,30 @@ final class PacedAppends {
     }
   }
 
+  /**
+   * Waits until every append sent has landed or been given up, or the timeout has passed: a node that closes while
+   * Redis is up lets the appends in flight be answered. Blocks the caller.
+   *
+   * @param timeout the longest wait
+   */
+  void awaitLanded(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (this) {
+      while (!unlanded.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(this, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
   /** Gives up every append that has not landed: the backplane closes. */
   void close() {
     List<Append> left;
@@ -241,6 +267,7 @@ final class PacedAppends {
       if (!unlanded.remove(append)) {
         return; // it landed, or was given up, meanwhile
       }
+      notifyAll(); // for awaitLanded
     }
     log.warn("a paced broadcast handed to Redis for {} was given up: {}", stream, why);
     String message = "a paced broadcast was not published: " + why;

@@ -91,7 +91,8 @@ import org.slf4j.LoggerFactory;
  * told.
  *
  * <p><b>Threading and ownership.</b> Thread-safe. A backplane serves one broadcaster, which starts it and closes it;
- * closing it stops its reader thread and closes its Redis connections and client.
+ * closing it waits up to the command timeout for the paced appends in flight to be answered, then stops its reader
+ * thread and closes its Redis connections and client.
  */
 public final class RedisBackplane implements Backplane {
   private static final Logger log = LoggerFactory.getLogger(RedisBackplane.class);
@@ -457,6 +458,9 @@ public final class RedisBackplane implements Backplane {
       }
       closed = true;
       thread = reader;
+    }
+    if (state == State.UP) {
+      paced.awaitLanded(commandTimeout); // the paced appends in flight are answered, not given up
     }
     closeQuietly(reading); // ends a blocked XREAD at once
     if (thread != null) {

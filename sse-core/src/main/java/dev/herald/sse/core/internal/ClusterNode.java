@@ -124,10 +124,11 @@ final class ClusterNode {
 
   /**
    * Publishes as a paced broadcast, once per idempotency key across the cluster (the backplane checks), through the
-   * window as {@link #broadcastPaced} does: a repeat completes once the first call's entry is as far along.
+   * window as {@link #broadcastPaced} does, and waits for its own append's acknowledgement too: a producer that
+   * retries under a key must know whether its event got in.
    */
   CompletableFuture<Void> publishOnce(String idempotencyKey, Event event) {
-    return window.pace(() -> publish(event, checked -> backplane.publishPaced(checked, idempotencyKey)));
+    return window.pace(() -> publish(event, checked -> backplane.publishPaced(checked, idempotencyKey)), true);
   }
 
   private CompletableFuture<String> publish(Event event, Function<Event, CompletionStage<String>> append) {

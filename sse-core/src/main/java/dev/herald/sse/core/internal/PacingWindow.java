@@ -1,5 +1,6 @@
 package dev.herald.sse.core.internal;
 
+import dev.herald.sse.BackplaneUnavailableException;
 import dev.herald.sse.core.spi.Backplane;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -28,9 +29,14 @@ import org.jspecify.annotations.Nullable;
  * that have not landed go on, their next publishes are refused at once while the log is away, and those appends land
  * once it is back, before any new one. A publish that is refused when it is handed (the log known
  * to be unreachable) fails its own stage at once and takes no place in the window. One that fails later fails
- * exactly one stage, the first that waits for it: with a backplane that retries (it gave up on the event), the
+ * at most one stage, the first that waits for it: with a backplane that retries (it gave up on the event), the
  * stage {@code W - 1} places after it, whose own event was handed all the same (with {@code W = 1}, its own);
  * otherwise its own. A failure that no stage reports (no paced publish followed it) is the backplane's to log.
+ *
+ * <p>A stage that waits for its own append too ({@code broadcastOnce}'s: a producer that retries under a key must
+ * know whether its event got in) completes only once that append is acknowledged, and fails with its failure, or
+ * as soon as the log becomes unreachable before it was acknowledged (the append may still land; a retry under the
+ * same key appends nothing then).
  *
  * <p><b>Threading.</b> Thread-safe: one lock numbers the publishes and keeps the last {@code W} of them; the
  * publish itself is handed to the log under it (it does not block), so the log orders this node's paced entries as
@@ -62,7 +68,7 @@ final class PacingWindow {
   }
 
   /**
-   * Publishes one paced event through the window.
+   * Publishes one paced event through the window, as {@code broadcastPaced} does.
    *
    * @param publish hands the event to the log, without waiting, and returns the stage of its append; may throw if
    *     the event is refused, and then nothing is counted
@@ -70,6 +76,20 @@ final class PacingWindow {
    *     publish it reports (see the class's documentation)
    */
   CompletableFuture<Void> pace(Supplier<CompletableFuture<String>> publish) {
+    return pace(publish, false);
+  }
+
+  /**
+   * Publishes one paced event through the window.
+   *
+   * @param publish hands the event to the log, without waiting, and returns the stage of its append; may throw if
+   *     the event is refused, and then nothing is counted
+   * @param awaitOwn whether the stage also waits for its own append's acknowledgement, as {@code broadcastOnce}'s
+   *     does: it then fails if the append fails, or if the log becomes unreachable first
+   * @return a stage that completes once the window lets the producer go on, or fails with the failure of the
+   *     publish it reports (see the class's documentation)
+   */
+  CompletableFuture<Void> pace(Supplier<CompletableFuture<String>> publish, boolean awaitOwn) {
     Slot own;
     Slot gate;
     CompletableFuture<?> listen = null;
@@ -82,7 +102,7 @@ final class PacingWindow {
       if (published.isCompletedExceptionally()) {
         return published.thenApply(id -> null); // refused as it was handed: it takes no place
       }
-      own = new Slot(published);
+      own = new Slot(published, awaitOwn || !handOff);
       offeredEverywhere(published).thenRun(own::pass);
       int size = slots.length;
       slots[(int) (next % size)] = own;
@@ -93,15 +113,13 @@ final class PacingWindow {
     if (listen != null) {
       listen.thenRun(this::passAll); // one listener per outage, outside the lock: it may run at once
     }
-    CompletableFuture<?> wait = gate == null ? CompletableFuture.completedFuture(null) : gate.passed;
-    if (!handOff) {
-      wait = wait.isDone() ? own.published : CompletableFuture.allOf(own.published, wait);
-    }
-    // The one stage that reports a failure: the first that waits for the failed publish.
-    Slot reports = handOff ? gate : own;
+    CompletableFuture<?> passed = gate == null ? CompletableFuture.completedFuture(null) : gate.passed;
+    CompletableFuture<?> wait = own.landed == null ? passed
+        : passed.isDone() ? own.landed : CompletableFuture.allOf(own.landed, passed);
     return wait.handle((ignored, failure) -> {
-      if (reports != null) {
-        reports.report();
+      own.reportOwn();
+      if (gate != null && handOff) {
+        gate.report(); // the first stage that waits for a publish that failed after it was handed over
       }
       return null;
     });
@@ -119,6 +137,7 @@ final class PacingWindow {
     for (Slot slot : passing) {
       if (slot != null) {
         slot.pass();
+        slot.unreachable();
       }
     }
   }
@@ -148,18 +167,55 @@ final class PacingWindow {
      * became unreachable.
      */
     final CompletableFuture<Void> passed = new CompletableFuture<>();
+    /**
+     * For a stage that waits for its own append: completes once it is appended, fails as it does, or as the log
+     * becoming unreachable before; otherwise {@code null}.
+     */
+    final @Nullable CompletableFuture<Void> landed;
 
-    Slot(CompletableFuture<String> published) {
+    Slot(CompletableFuture<String> published, boolean awaitOwn) {
       this.published = published;
+      if (awaitOwn) {
+        CompletableFuture<Void> own = new CompletableFuture<>();
+        published.whenComplete((id, failure) -> {
+          if (failure == null) {
+            own.complete(null);
+          } else {
+            own.completeExceptionally(failure);
+          }
+        });
+        this.landed = own;
+      } else {
+        this.landed = null;
+      }
     }
 
     void pass() {
       passed.complete(null);
     }
 
-    /** Throws this publish's failure, if it failed: called by the one stage that reports it. */
+    /** The log became unreachable: a stage that waits for this append, not landed yet, fails. */
+    void unreachable() {
+      if (landed != null) {
+        landed.completeExceptionally(new BackplaneUnavailableException("the log became unreachable before it"
+            + " acknowledged the event: it may or may not have been published, and is sent again once the log is"
+            + " back"));
+      }
+    }
+
+    /** Throws the failure of this stage's own append, if it waited for it and it failed. */
+    void reportOwn() {
+      if (landed != null && landed.isCompletedExceptionally()) {
+        throw new CompletionException(ClusterNode.unwrap(landed));
+      }
+    }
+
+    /**
+     * Throws this publish's failure, if it failed and its own stage did not wait for it: called by the one stage
+     * that waits for it.
+     */
     void report() {
-      if (published.isCompletedExceptionally()) {
+      if (landed == null && published.isCompletedExceptionally()) {
         throw new CompletionException(ClusterNode.unwrap(published));
       }
     }

@@ -238,6 +238,41 @@ class PacingWindowTest {
     assertThat(fourth).as("the next outage passes it too").isCompletedWithValue(null);
   }
 
+  @Test
+  void withRetriedAppendsAKeyedStageWaitsForItsOwnAcknowledgementAndReportsItsOwnFailureOnce() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 2, PATIENCE);
+    CompletableFuture<String> first = new CompletableFuture<>();
+
+    CompletableFuture<Void> keyed = window.pace(() -> first, true);
+    assertThat(keyed).as("handed over, not yet acknowledged").isNotDone();
+    CompletableFuture<Void> next = window.pace(() -> CompletableFuture.completedFuture("2"));
+    first.completeExceptionally(new BackplaneUnavailableException("refused"));
+
+    assertThatThrownBy(keyed::join).hasCauseInstanceOf(BackplaneUnavailableException.class)
+        .hasMessageContaining("refused");
+    assertThat(next).as("its producer was told already: the next stage does not repeat it")
+        .isCompletedWithValue(null);
+  }
+
+  @Test
+  void withRetriedAppendsAKeyedStageFailsWhenTheLogBecomesUnreachableBeforeItsAcknowledgement() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 4, PATIENCE);
+    CompletableFuture<String> append = new CompletableFuture<>();
+    CompletableFuture<Void> keyed = window.pace(() -> append, true);
+
+    nodes.outage.complete(null);
+    assertThatThrownBy(keyed::join).hasCauseInstanceOf(BackplaneUnavailableException.class)
+        .hasMessageContaining("may or may not have been published");
+
+    nodes.outage = new CompletableFuture<>();
+    CompletableFuture<String> again = new CompletableFuture<>();
+    CompletableFuture<Void> acknowledged = window.pace(() -> again, true);
+    again.complete("2");
+    assertThat(acknowledged).as("acknowledged, and the window is open").isCompletedWithValue(null);
+  }
+
   @ParameterizedTest(name = "appends retried: {0}")
   @ValueSource(booleans = {false, true})
   void concurrentProducersShareOneWindow(boolean retries) throws Exception {
