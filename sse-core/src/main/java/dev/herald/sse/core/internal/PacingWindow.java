@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Handing an event over is enough for a stage only because the backplane {@linkplain
  * Backplane#retriesPacedPublishes() retries} a paced append until it lands; with a backplane that does not, each
- * stage also waits for its own append's acknowledgement. When such a backplane finds the log unreachable
+ * stage also waits for its own append's acknowledgement. When a backplane that retries finds the log unreachable
  * ({@link Backplane#nextOutage()}), every event in the window counts as passed: the producers waiting for appends
  * that have not landed go on, their next publishes are refused at once while the log is away, and those appends land
  * once it is back, before any new one. A publish that is refused when it is handed (the log known
