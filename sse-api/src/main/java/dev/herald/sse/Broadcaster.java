@@ -259,23 +259,31 @@ public interface Broadcaster extends AutoCloseable {
    * until it is back under the watermark (its overflow policy applies if its queue fills meanwhile). So one
    * stalled client delays the producer by at most that grace, not by a grace per event.
    *
-   * <p>On a clustered broadcaster the stage completes when the log has acknowledged the event and every live node of
-   * the cluster has offered to its own clients in the same way (each client queued it, or got its overflow policy
-   * after the grace) the paced event this node published {@code pacingWatermark - 1} places before it
-   * ({@code ChannelConfig.Builder.pacingWatermark}; with 1, the event itself), and so every one before that. A
-   * producer that awaits it runs as fast as the cluster's readers, with at most {@code pacingWatermark} paced events
-   * in flight ahead of the slowest node instead of a round trip to every node per event, and no client that keeps
-   * up is cut on any node.
+   * <p>On a clustered broadcaster the stage completes when the event has been handed to the log and the paced event
+   * this node published {@code pacingWatermark - 1} places before it (the channels' setting; with 1, the event itself),
+   * and so every one before that, is in the log and has been offered by every live node of the cluster to its own
+   * clients in the same way (each client queued it, or got its overflow policy after the grace). A producer that awaits
+   * it runs as fast as the cluster's readers, with at most {@code pacingWatermark} paced events in flight (not yet in
+   * the log, or not yet offered everywhere) instead of a round trip to the log and every node per event, and no client
+   * that keeps up is cut on any node. An event handed over gets into the log once (if the log keeps what it
+   * acknowledged through a restart): the backplane sends it again after a lost answer or an outage until it lands
+   * (Herald's Redis backplane does, for {@code RedisBackplane.Builder.idempotencyWindow}; a backplane that cannot makes
+   * each stage wait for its own event's acknowledgement as well). If the backplane gives up on one (the log refused it,
+   * or it did not land in time), the one stage that waits for it fails with that failure: the stage of the paced
+   * broadcast {@code pacingWatermark - 1} places after it on this node, whose own event was handed over all the same;
+   * with no such broadcast, the backplane logs it. When the log becomes unreachable, the stages waiting for events not
+   * yet in it complete, and the producer's next broadcasts fail at once until it is back.
    * The live nodes are this one and every other one its backplane has heard from lately: a node that joins is
    * waited for once it is heard from, one that closes is not, and one that dies or is cut off is excluded after the
    * backplane's node timeout, which is also the longest one stalled node holds the producer back (see the
    * backplane's documentation, such as {@code RedisBackplane.awaitOffered}). The stage fails with
-   * {@link BackplaneUnavailableException} when the event could not be published. A backplane that cannot tell how
-   * far the other nodes got completes it when it has acknowledged the event.
+   * {@link BackplaneUnavailableException} when the event could not be handed to the log, or for the earlier event it
+   * reports. A backplane that cannot tell how far the other nodes got completes it when it has acknowledged the
+   * event.
    *
    * @param event the event to send
    * @return a stage that completes when every current client has queued the event or been dealt with; on a
-   *     clustered broadcaster, every live node's clients
+   *     clustered broadcaster, when the window of paced events in flight lets the producer go on
    * @throws IllegalStateException if the broadcaster is closed
    * @throws IllegalArgumentException if the event is larger than the configured maximum event size, or, on a
    *     clustered broadcaster, carries an id of its own
@@ -291,7 +299,9 @@ public interface Broadcaster extends AutoCloseable {
    * key, it goes out once either way. On a clustered broadcaster the key is checked by the backplane, atomically
    * with the append to its log, so a retry that lands on another node is recognised too (Redis keeps each key for
    * {@code RedisBackplane.Builder.idempotencyWindow}). On one node the broadcaster remembers the last 10,000 keys
-   * for 5 minutes; an older key counts as new.
+   * for 5 minutes; an older key counts as new. On a cluster its stage also waits for its own event's
+   * acknowledgement by the log, which {@link #broadcastPaced(Event)}'s does not, and fails if the log refuses it or
+   * becomes unreachable first (the event may then have got in or not: a retry under the key sends it once).
    *
    * <p>A call that failed (the backplane was unreachable, the broadcaster closed) is not remembered, so its retry
    * is tried afresh; on a cluster its retry is still recognised if the failed call did reach the log.

@@ -21,6 +21,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -418,12 +419,13 @@ public final class ExampleApp implements AutoCloseable {
       }
       return CompletableFuture.completedFuture(Reply.text(200, "msg sent"));
     }
-    // A cluster node: the event is sent when Redis has it, so answer from Redis's acknowledgement, not before.
+    // A cluster node: the event is sent when Redis has it, so answer from Redis's acknowledgement, not before. A
+    // clustered broadcastPaced completes once the event is handed to Redis; broadcastOnce waits for the answer, so
+    // an event without a key gets one of its own.
     CompletionStage<Void> acknowledged;
     try {
-      acknowledged = idempotencyKey == null
-          ? broadcaster.broadcastPaced(Data.of(message))
-          : broadcaster.broadcastOnce(idempotencyKey, Data.of(message));
+      acknowledged = broadcaster.broadcastOnce(idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey,
+          Data.of(message));
     } catch (IllegalStateException e) {
       return CompletableFuture.completedFuture(Reply.text(503, "shutting down"));
     } catch (IllegalArgumentException e) {

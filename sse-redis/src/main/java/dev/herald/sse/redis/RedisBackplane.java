@@ -91,7 +91,8 @@ import org.slf4j.LoggerFactory;
  * told.
  *
  * <p><b>Threading and ownership.</b> Thread-safe. A backplane serves one broadcaster, which starts it and closes it;
- * closing it stops its reader thread and closes its Redis connections and client.
+ * closing it waits up to the command timeout for the paced appends in flight to be answered, then stops its reader
+ * thread and closes its Redis connections and client.
  */
 public final class RedisBackplane implements Backplane {
   private static final Logger log = LoggerFactory.getLogger(RedisBackplane.class);
@@ -117,6 +118,7 @@ public final class RedisBackplane implements Backplane {
   private final Duration onceWindow;
   private final RedisClient client;
   private final NodeProgress progress;
+  private final PacedAppends paced;
 
   private final Object lock = new Object();
   private @Nullable Consumer<BackplaneEntry> deliver; // guarded by lock; set once
@@ -126,6 +128,7 @@ public final class RedisBackplane implements Backplane {
   private volatile @Nullable StatefulRedisConnection<String, String> reading;
   private volatile State state = State.STARTING;
   private final AtomicLong outages = new AtomicLong();
+  private volatile CompletableFuture<Void> nextOutage = new CompletableFuture<>(); // completed by down()
   private long trim; // MAXLEN, fixed at start
   private @Nullable String lastId; // the reader thread's: the newest entry delivered
   private boolean verifyNext; // the reader thread's: ask Redis about a gap before the next batch (after an outage)
@@ -151,6 +154,7 @@ public final class RedisBackplane implements Backplane {
         .socketOptions(SocketOptions.builder().connectTimeout(commandTimeout).keepAlive(true).build())
         .build());
     this.progress = new NodeProgress(client, stream, b.nodeTimeout, () -> commands);
+    this.paced = new PacedAppends(stream, onceWindow);
   }
 
   /**
@@ -231,8 +235,29 @@ public final class RedisBackplane implements Backplane {
    */
   @Override
   public CompletionStage<String> publishPaced(Event event) {
-    requireNonNull(event, "event");
-    return append(StreamEntries.pacedFields(event));
+    Map<String, String> fields = StreamEntries.pacedFields(requireNonNull(event, "event"));
+    return appendPaced(redis -> paced.append(redis, trim, fields));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Yes: a paced append that was sent is sent again after a lost answer, a timeout or a Redis restart, until it
+   * lands, each append numbered by this node so that Redis appends it once (a Lua script checks and records the
+   * number with the {@code XADD}, atomically, in {@code <stream>:publisher:<node>}); it is given up, with a warning,
+   * when Redis refuses it with an error, when it has not landed within the {@linkplain Builder#idempotencyWindow
+   * idempotency window}, or when the backplane closes. This is what makes a paced producer on a cluster run on
+   * without waiting for each {@code XADD}'s answer. What Redis had appended survives a Redis restart only with
+   * persistence (append-only file).
+   */
+  @Override
+  public boolean retriesPacedPublishes() {
+    return true;
+  }
+
+  @Override
+  public CompletionStage<Void> nextOutage() {
+    return state == State.UP ? nextOutage : CompletableFuture.completedFuture(null);
   }
 
   @Override
@@ -276,6 +301,11 @@ public final class RedisBackplane implements Backplane {
     return progress.liveNodes();
   }
 
+  /** For tests: how many paced appends were sent again after their answer was lost. */
+  long pacedResends() {
+    return paced.resent();
+  }
+
   /** For tests: this node stops telling the others its progress, as one cut off from Redis would. */
   void silenceProgress() {
     progress.silence();
@@ -299,7 +329,23 @@ public final class RedisBackplane implements Backplane {
    */
   @Override
   public CompletionStage<String> publishPaced(Event event, String idempotencyKey) {
-    return appendOnce(StreamEntries.pacedFields(requireNonNull(event, "event")), idempotencyKey);
+    Map<String, String> fields = StreamEntries.pacedFields(requireNonNull(event, "event"));
+    requireNonNull(idempotencyKey, "idempotencyKey");
+    return appendPaced(redis -> paced.appendOnce(redis,
+        commands -> OncePublish.append(commands, stream, trim, onceWindow, idempotencyKey, fields)));
+  }
+
+  /** Hands a paced append to {@link PacedAppends}, failing at once (nothing sent) if Redis is known to be away. */
+  private CompletionStage<String> appendPaced(
+      Function<RedisAsyncCommands<String, String>, CompletableFuture<String>> append) {
+    StatefulRedisConnection<String, String> connection = commands;
+    if (closed) {
+      return CompletableFuture.failedFuture(new BackplaneUnavailableException("the Redis backplane is closed"));
+    }
+    if (state != State.UP || connection == null || !connection.isOpen()) {
+      return CompletableFuture.failedFuture(unavailable(NOT_PUBLISHED, null));
+    }
+    return append.apply(connection.async());
   }
 
   /** Appends an entry with these fields unless one was appended under the key (see {@link OncePublish}). */
@@ -413,6 +459,9 @@ public final class RedisBackplane implements Backplane {
       closed = true;
       thread = reader;
     }
+    if (state == State.UP) {
+      paced.awaitLanded(commandTimeout); // the paced appends in flight are answered, not given up
+    }
     closeQuietly(reading); // ends a blocked XREAD at once
     if (thread != null) {
       LockSupport.unpark(thread); // ends a backoff at once
@@ -422,6 +471,7 @@ public final class RedisBackplane implements Backplane {
         Thread.currentThread().interrupt();
       }
     }
+    paced.close();
     progress.close(); // says goodbye on the command connection, so before it closes
     closeQuietly(commands);
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
@@ -457,7 +507,12 @@ public final class RedisBackplane implements Backplane {
       commands = connection;
       closeQuietly(old);
     }
+    // The paced appends that did not land go first, before any new publish is accepted, so Redis keeps their order.
+    paced.resend(requireNonNull(commands).async(), true);
     if (state != State.UP) {
+      if (nextOutage.isDone()) {
+        nextOutage = new CompletableFuture<>();
+      }
       if (state == State.DOWN) {
         log.info("Redis at {} is reachable again; reading {} after {}", address(), stream, lastId);
       }
@@ -494,6 +549,7 @@ public final class RedisBackplane implements Backplane {
           if (connection == null || !connection.isOpen()) {
             throw new BackplaneUnavailableException("the command connection to Redis closed");
           }
+          paced.resend(connection.async(), false); // after a timeout on a connection that stayed open
         }
       } catch (RuntimeException e) {
         if (closed) {
@@ -501,6 +557,7 @@ public final class RedisBackplane implements Backplane {
         }
         down(e);
         closeQuietly(reading);
+        paced.expire();
         LockSupport.parkNanos(this, delayNanos); // close() unparks
         delayNanos = Math.min(delayNanos * 2, maxReconnectDelay.toNanos());
       }
@@ -592,6 +649,7 @@ public final class RedisBackplane implements Backplane {
   private void down(RuntimeException cause) {
     if (state != State.DOWN) {
       state = State.DOWN;
+      nextOutage.complete(null);
       outages.incrementAndGet();
       log.warn("Redis at {} is unreachable; broadcasts fail until it is back, clients stay connected ({})",
           address(), String.valueOf(cause));
@@ -734,6 +792,9 @@ public final class RedisBackplane implements Backplane {
      * <p>Make it longer than a producer retries for. Each key costs Redis about 200 bytes for the window (on Redis
      * 7.0, with a 36-character key), so a producer of 1,000 keyed events a second holds about 60 MB of keys at the
      * default.
+     *
+     * <p>It is also how long a paced broadcast handed to Redis is sent again (its answer lost, Redis away) before
+     * it is given up (see {@link RedisBackplane#retriesPacedPublishes()}).
      *
      * @param window positive
      * @return this builder

@@ -243,6 +243,16 @@ final class Node implements AutoCloseable {
     }
 
     @Override
+    public boolean retriesPacedPublishes() {
+      return backplane.retriesPacedPublishes();
+    }
+
+    @Override
+    public CompletionStage<Void> nextOutage() {
+      return backplane.nextOutage();
+    }
+
+    @Override
     public void offered(String id) {
       backplane.offered(id);
     }

@@ -9,6 +9,10 @@ import dev.herald.sse.testkit.HttpSseClient;
 import dev.herald.sse.testkit.Probes;
 import dev.herald.sse.testkit.parser.EventStreamParser;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +32,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Cluster-wide pacing on a real {@code redis-server}: a producer that awaits each {@code broadcastPaced} (or
  * {@code broadcastOnce}) on one node runs as fast as the slowest reader of every node, with at most its window of
  * paced events in flight ahead of the slowest node, no client that keeps up is cut anywhere, and a node that stops
- * reporting is excluded after the node timeout.
+ * reporting is excluded after the node timeout; a paced append whose answer is lost is sent again and lands once.
  */
 class RedisClusterPacingIT extends ClusterTest {
   private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -255,5 +259,33 @@ class RedisClusterPacingIT extends ClusterTest {
     public void close() throws IOException {
       socket.close();
     }
+  }
+
+  @Test
+  void pacedAppendsWhoseAnswersTimedOutAreSentAgainAndLandOnceInOrder() throws Exception {
+    startRedis(false);
+    RedisClient client = RedisClient.create(redis.uri());
+    resources.add(() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
+    StatefulRedisConnection<String, String> connection = client.connect();
+    resources.add(connection);
+    RedisCommands<String, String> inspect = connection.sync();
+    RedisBackplane backplane = RedisBackplane.builder(redis.uri()).commandTimeout(Duration.ofMillis(300)).build();
+    resources.add(backplane);
+    backplane.start(100, entry -> { });
+    assertThat(backplane.retriesPacedPublishes()).isTrue();
+
+    // Redis holds every command for longer than the command timeout: the appends time out at the node, and Redis
+    // applies them once the pause ends, so their first answers are lost although they landed.
+    inspect.clientPause(700);
+    List<CompletableFuture<String>> appends = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      appends.add(backplane.publishPaced(Data.of("m" + i)).toCompletableFuture());
+    }
+    CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(inspect.xrange("herald:events", Range.unbounded())).as("each once, in order")
+        .extracting(message -> message.getBody().get("data"))
+        .containsExactly("m0", "m1", "m2", "m3", "m4");
+    assertThat(backplane.pacedResends()).as("sent again after their answers were lost").isGreaterThanOrEqualTo(5);
   }
 }

@@ -124,10 +124,11 @@ final class ClusterNode {
 
   /**
    * Publishes as a paced broadcast, once per idempotency key across the cluster (the backplane checks), through the
-   * window as {@link #broadcastPaced} does: a repeat completes once the first call's entry is as far along.
+   * window as {@link #broadcastPaced} does, and waits for its own append's acknowledgement too: a producer that
+   * retries under a key must know whether its event got in.
    */
-  CompletableFuture<String> publishOnce(String idempotencyKey, Event event) {
-    return window.pace(() -> publish(event, checked -> backplane.publishPaced(checked, idempotencyKey)));
+  CompletableFuture<Void> publishOnce(String idempotencyKey, Event event) {
+    return window.pace(() -> publish(event, checked -> backplane.publishPaced(checked, idempotencyKey)), true);
   }
 
   private CompletableFuture<String> publish(Event event, Function<Event, CompletionStage<String>> append) {
@@ -153,16 +154,17 @@ final class ClusterNode {
   }
 
   /**
-   * A paced broadcast on a cluster: publishes the event for every node to offer paced, and completes once the log
-   * has acknowledged it and the window lets the producer go on: the paced event {@code pacingWatermark - 1} places
-   * before it, from this node, has been offered by every live node to its clients (as the backplane knows of them;
-   * see {@link PacingWindow}). So a producer that awaits it runs as fast as the cluster's readers, with at most
-   * {@code pacingWatermark} paced events ahead of the slowest live node. Fails as {@link #broadcast} does if it is
-   * not published. A node gets twice the slow-client grace to report an event: the grace for its clients, and as
+   * A paced broadcast on a cluster: publishes the event for every node to offer paced, and completes once the
+   * window lets the producer go on: the event is handed to the log (acknowledged, if the backplane does not retry
+   * paced appends) and the paced event {@code pacingWatermark - 1} places before it, from this node, is in the log
+   * and has been offered by every live node to its clients (as the backplane knows of them; see
+   * {@link PacingWindow}). So a producer that awaits it runs as fast as the cluster's readers, with at most
+   * {@code pacingWatermark} paced events in flight. Fails as {@link #broadcast} does if it cannot be handed over,
+   * and with the failure of the earlier event it waited for if the backplane gave up on that one. A node gets twice the slow-client grace to report an event: the grace for its clients, and as
    * much again for its own delivery, after which a node that is alive but stalled no longer holds the producer back.
    */
   CompletableFuture<Void> broadcastPaced(Event event) {
-    return window.pace(() -> publish(event, null, true)).thenApply(id -> null);
+    return window.pace(() -> publish(event, null, true));
   }
 
   /** Publishes an event addressed to topics, or to an identity: the backplane carries the address in the entry. */

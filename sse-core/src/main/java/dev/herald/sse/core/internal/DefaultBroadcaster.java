@@ -223,7 +223,7 @@ public final class DefaultBroadcaster implements Broadcaster {
     requireNonNull(event, "event");
     if (cluster != null) {
       checkOpen();
-      return cluster.publishOnce(idempotencyKey, event).thenApply(id -> null);
+      return cluster.publishOnce(idempotencyKey, event);
     }
     return onceKeys.once(idempotencyKey, System.nanoTime(), () -> broadcastPaced(event));
   }

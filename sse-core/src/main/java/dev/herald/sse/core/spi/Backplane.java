@@ -124,6 +124,36 @@ public interface Backplane extends AutoCloseable {
   }
 
   /**
+   * Tells whether this backplane keeps retrying a paced append ({@link #publishPaced(Event)} and
+   * {@link #publishPaced(Event, String)}) that was handed over (its stage not already failed) until the log has it
+   * exactly once, failing its stage only when it gives up on it, and logs each one it gives up on. The broadcaster
+   * then lets a paced producer go on once its event is handed over, with the acknowledgements of its last
+   * {@code pacingWatermark} events outstanding, instead of waiting for each event's own; a failure is reported on a
+   * later paced broadcast's stage.
+   *
+   * <p>The default is {@code false}: each paced broadcast waits for its own append's acknowledgement.
+   *
+   * @return {@code true} if a paced append, once handed over, is retried until it lands exactly once
+   */
+  default boolean retriesPacedPublishes() {
+    return false;
+  }
+
+  /**
+   * Returns a stage that completes when the log next becomes unreachable, or at once if it is unreachable now. A
+   * backplane that {@linkplain #retriesPacedPublishes() retries paced appends} returns the same stage for as long
+   * as the log stays reachable: the broadcaster then lets the producers that wait for appends not landed yet go on,
+   * as their next paced broadcasts fail at once while the log is away, and the appends land once it is back.
+   *
+   * <p>The default never completes.
+   *
+   * @return a stage that completes with the next outage
+   */
+  default CompletionStage<Void> nextOutage() {
+    return new CompletableFuture<>();
+  }
+
+  /**
    * Appends a paced broadcast once per idempotency key: {@link #publish(Event, String)}'s check and append, of an
    * entry that every node offers paced as {@link #publishPaced(Event)}'s. This is {@code Broadcaster.broadcastOnce}
    * on a cluster. Returns at once.

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The window of paced broadcasts a cluster node has in flight: a stage waits for the log's acknowledgement and for
@@ -37,26 +39,26 @@ class PacingWindowTest {
   void windowOfOneWaitsForEachEventItselfAsWithoutAWindow() {
     PacingWindow window = new PacingWindow(nodes, 1, PATIENCE);
 
-    CompletableFuture<String> first = window.pace(() -> CompletableFuture.completedFuture("1"));
+    CompletableFuture<Void> first = window.pace(() -> CompletableFuture.completedFuture("1"));
     assertThat(first).as("acknowledged, not yet offered everywhere").isNotDone();
     nodes.offeredEverywhere("1");
-    assertThat(first).isCompletedWithValue("1");
+    assertThat(first).isCompletedWithValue(null);
   }
 
   @Test
   void producerRunsAtMostTheWindowAheadOfTheSlowestNode() {
     PacingWindow window = new PacingWindow(nodes, 3, PATIENCE);
-    List<CompletableFuture<String>> stages = new ArrayList<>();
+    List<CompletableFuture<Void>> stages = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {
       String id = Integer.toString(i);
       stages.add(window.pace(() -> CompletableFuture.completedFuture(id)));
     }
 
-    assertThat(stages.get(0)).as("nothing before it").isCompletedWithValue("1");
-    assertThat(stages.get(1)).isCompletedWithValue("2");
+    assertThat(stages.get(0)).as("nothing before it").isCompletedWithValue(null);
+    assertThat(stages.get(1)).isCompletedWithValue(null);
     assertThat(stages.get(2)).as("waits for event 1 everywhere").isNotDone();
     nodes.offeredEverywhere("1");
-    assertThat(stages.get(2)).isCompletedWithValue("3");
+    assertThat(stages.get(2)).isCompletedWithValue(null);
     assertThat(stages.get(3)).as("waits for event 2 everywhere").isNotDone();
     nodes.offeredEverywhere("3"); // offered in log order: event 2 was too
     nodes.offeredEverywhere("2");
@@ -69,22 +71,22 @@ class PacingWindowTest {
     PacingWindow window = new PacingWindow(nodes, 4, PATIENCE);
     CompletableFuture<String> append = new CompletableFuture<>();
 
-    CompletableFuture<String> stage = window.pace(() -> append);
+    CompletableFuture<Void> stage = window.pace(() -> append);
     assertThat(stage).isNotDone();
     append.complete("1");
-    assertThat(stage).isCompletedWithValue("1");
+    assertThat(stage).isCompletedWithValue(null);
   }
 
   @Test
   void eventNotPublishedFailsItsStageAndHoldsNoLaterOneBack() {
     PacingWindow window = new PacingWindow(nodes, 2, PATIENCE);
 
-    CompletableFuture<String> failed = window.pace(() -> CompletableFuture.failedFuture(
+    CompletableFuture<Void> failed = window.pace(() -> CompletableFuture.failedFuture(
         new BackplaneUnavailableException("down")));
-    CompletableFuture<String> next = window.pace(() -> CompletableFuture.completedFuture("2"));
+    CompletableFuture<Void> next = window.pace(() -> CompletableFuture.completedFuture("2"));
 
     assertThat(failed).isCompletedExceptionally();
-    assertThat(next).as("its gate, event 1, was never published").isCompletedWithValue("2");
+    assertThat(next).as("its gate, event 1, was never published").isCompletedWithValue(null);
     assertThat(nodes.waits).as("no one waits for an event that was not published").containsOnlyKeys("2");
   }
 
@@ -96,23 +98,185 @@ class PacingWindowTest {
       throw new IllegalArgumentException("too large"); // refused before the log saw it
     })).isInstanceOf(IllegalArgumentException.class);
 
-    CompletableFuture<String> second = window.pace(() -> CompletableFuture.completedFuture("2"));
+    CompletableFuture<Void> second = window.pace(() -> CompletableFuture.completedFuture("2"));
     assertThat(second).as("the second publish waits for the first").isNotDone();
     nodes.offeredEverywhere("1");
-    assertThat(second).isCompletedWithValue("2");
+    assertThat(second).isCompletedWithValue(null);
   }
 
   @Test
   void stalledNodeHoldsTheProducerForThePatienceAtMostAndItsWaitIsDropped() throws Exception {
     PacingWindow window = new PacingWindow(nodes, 1, TimeUnit.MILLISECONDS.toNanos(50));
 
-    CompletableFuture<String> stage = window.pace(() -> CompletableFuture.completedFuture("1"));
-    assertThat(stage.get(10, TimeUnit.SECONDS)).isEqualTo("1");
+    CompletableFuture<Void> stage = window.pace(() -> CompletableFuture.completedFuture("1"));
+    assertThat(stage.get(10, TimeUnit.SECONDS)).isNull();
     assertThat(nodes.waits.get("1")).as("the backplane sees the wait ended").isCompleted();
   }
 
   @Test
-  void concurrentProducersShareOneWindow() throws Exception {
+  void withRetriedAppendsStageCompletesOnceHandedWithoutItsAcknowledgement() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 4, PATIENCE);
+
+    CompletableFuture<Void> stage = window.pace(CompletableFuture::new); // sent, never answered
+    assertThat(stage).as("handed over, acknowledgement outstanding").isCompletedWithValue(null);
+  }
+
+  @Test
+  void withRetriedAppendsWindowBoundsEventsNotYetAcknowledged() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 3, PATIENCE);
+    List<CompletableFuture<String>> appends = new ArrayList<>();
+    List<CompletableFuture<Void>> stages = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      CompletableFuture<String> append = new CompletableFuture<>();
+      appends.add(append);
+      stages.add(window.pace(() -> append));
+    }
+
+    assertThat(stages.get(0)).isCompletedWithValue(null);
+    assertThat(stages.get(1)).isCompletedWithValue(null);
+    assertThat(stages.get(2)).as("waits for event 1 to be appended").isNotDone();
+    appends.get(0).complete("1");
+    assertThat(stages.get(2)).as("appended, not yet offered everywhere").isNotDone();
+    nodes.offeredEverywhere("1");
+    assertThat(stages.get(2)).isCompletedWithValue(null);
+    assertThat(stages.get(3)).as("waits for event 2").isNotDone();
+    appends.get(1).complete("2");
+    nodes.offeredEverywhere("2");
+    assertThat(stages.get(3)).isCompletedWithValue(null);
+  }
+
+  @Test
+  void withRetriedAppendsGivenUpEventFailsExactlyTheStageThatWaitsForIt() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 2, PATIENCE);
+    CompletableFuture<String> first = new CompletableFuture<>();
+    CompletableFuture<String> second = new CompletableFuture<>();
+
+    CompletableFuture<Void> firstStage = window.pace(() -> first);
+    CompletableFuture<Void> secondStage = window.pace(() -> second);
+    CompletableFuture<Void> thirdStage = window.pace(() -> CompletableFuture.completedFuture("3"));
+    assertThat(firstStage).isCompletedWithValue(null);
+    first.completeExceptionally(new BackplaneUnavailableException("given up"));
+
+    assertThat(secondStage).as("the first stage to wait for event 1 reports it").isCompletedExceptionally();
+    assertThatThrownBy(secondStage::join).hasCauseInstanceOf(BackplaneUnavailableException.class)
+        .hasMessageContaining("given up");
+    assertThat(thirdStage).as("waits for event 2, not event 1").isNotDone();
+    second.complete("2");
+    nodes.offeredEverywhere("2");
+    assertThat(thirdStage).isCompletedWithValue(null);
+  }
+
+  @Test
+  void withRetriedAppendsWindowOfOneWaitsForItsOwnEventAndReportsItsOwnFailure() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 1, PATIENCE);
+    CompletableFuture<String> append = new CompletableFuture<>();
+
+    CompletableFuture<Void> stage = window.pace(() -> append);
+    assertThat(stage).isNotDone();
+    append.complete("1");
+    assertThat(stage).as("appended, not yet offered everywhere").isNotDone();
+    nodes.offeredEverywhere("1");
+    assertThat(stage).isCompletedWithValue(null);
+
+    CompletableFuture<String> failing = new CompletableFuture<>();
+    CompletableFuture<Void> failed = window.pace(() -> failing);
+    failing.completeExceptionally(new BackplaneUnavailableException("given up"));
+    assertThatThrownBy(failed::join).hasCauseInstanceOf(BackplaneUnavailableException.class);
+  }
+
+  @Test
+  void withRetriedAppendsEventRefusedWhenHandedFailsItsOwnStageAndTakesNoPlace() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 2, PATIENCE);
+    window.pace(() -> CompletableFuture.completedFuture("1"));
+
+    CompletableFuture<Void> refused = window.pace(() -> CompletableFuture.failedFuture(
+        new BackplaneUnavailableException("down")));
+    assertThat(refused).isCompletedExceptionally();
+    CompletableFuture<Void> next = window.pace(() -> CompletableFuture.completedFuture("2"));
+    assertThat(next).as("waits for event 1, the one before it in the window").isNotDone();
+    nodes.offeredEverywhere("1");
+    assertThat(next).isCompletedWithValue(null);
+  }
+
+  @Test
+  void withoutRetriedAppendsEachFailureFailsItsOwnStageOnly() {
+    PacingWindow window = new PacingWindow(nodes, 2, PATIENCE);
+    CompletableFuture<String> first = new CompletableFuture<>();
+
+    CompletableFuture<Void> firstStage = window.pace(() -> first);
+    CompletableFuture<Void> secondStage = window.pace(() -> CompletableFuture.completedFuture("2"));
+    first.completeExceptionally(new BackplaneUnavailableException("lost"));
+
+    assertThat(firstStage).isCompletedExceptionally();
+    assertThat(secondStage).as("event 1 failed: it holds no one back, and was reported").isCompletedWithValue(null);
+  }
+
+  @Test
+  void withRetriedAppendsAnOutageLetsTheProducerGoOnAndTheAppendsLandLater() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 2, PATIENCE);
+    CompletableFuture<String> first = new CompletableFuture<>();
+    window.pace(() -> first);
+    CompletableFuture<Void> waiting = window.pace(CompletableFuture::new);
+    assertThat(waiting).as("waits for event 1").isNotDone();
+
+    nodes.outage.complete(null); // the log became unreachable: event 1 will be sent again when it is back
+    assertThat(waiting).as("its next publish is refused at once while the log is away").isCompletedWithValue(null);
+    first.complete("1");
+
+    nodes.outage = new CompletableFuture<>(); // back
+    CompletableFuture<String> third = new CompletableFuture<>();
+    window.pace(() -> third);
+    CompletableFuture<Void> fourth = window.pace(() -> CompletableFuture.completedFuture("4"));
+    assertThat(fourth).as("waits for event 3, appended after the outage").isNotDone();
+    nodes.outage.complete(null);
+    assertThat(fourth).as("the next outage passes it too").isCompletedWithValue(null);
+  }
+
+  @Test
+  void withRetriedAppendsAKeyedStageWaitsForItsOwnAcknowledgementAndReportsItsOwnFailureOnce() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 2, PATIENCE);
+    CompletableFuture<String> first = new CompletableFuture<>();
+
+    CompletableFuture<Void> keyed = window.pace(() -> first, true);
+    assertThat(keyed).as("handed over, not yet acknowledged").isNotDone();
+    CompletableFuture<Void> next = window.pace(() -> CompletableFuture.completedFuture("2"));
+    first.completeExceptionally(new BackplaneUnavailableException("refused"));
+
+    assertThatThrownBy(keyed::join).hasCauseInstanceOf(BackplaneUnavailableException.class)
+        .hasMessageContaining("refused");
+    assertThat(next).as("its producer was told already: the next stage does not repeat it")
+        .isCompletedWithValue(null);
+  }
+
+  @Test
+  void withRetriedAppendsAKeyedStageFailsWhenTheLogBecomesUnreachableBeforeItsAcknowledgement() {
+    nodes.retries = true;
+    PacingWindow window = new PacingWindow(nodes, 4, PATIENCE);
+    CompletableFuture<String> append = new CompletableFuture<>();
+    CompletableFuture<Void> keyed = window.pace(() -> append, true);
+
+    nodes.outage.complete(null);
+    assertThatThrownBy(keyed::join).hasCauseInstanceOf(BackplaneUnavailableException.class)
+        .hasMessageContaining("may or may not have been published");
+
+    nodes.outage = new CompletableFuture<>();
+    CompletableFuture<String> again = new CompletableFuture<>();
+    CompletableFuture<Void> acknowledged = window.pace(() -> again, true);
+    again.complete("2");
+    assertThat(acknowledged).as("acknowledged, and the window is open").isCompletedWithValue(null);
+  }
+
+  @ParameterizedTest(name = "appends retried: {0}")
+  @ValueSource(booleans = {false, true})
+  void concurrentProducersShareOneWindow(boolean retries) throws Exception {
+    nodes.retries = retries;
     int window = 8;
     int producers = 4;
     int each = 500;
@@ -126,9 +290,12 @@ class PacingWindowTest {
         running.add(pool.submit(() -> {
           for (int i = 0; i < each; i++) {
             // Numbered under the window's lock, as the log numbers the appends it is handed in order.
-            long id = paced.pace(() -> CompletableFuture.completedFuture(Long.toString(ids.incrementAndGet())))
-                .thenApply(Long::parseLong).join();
-            if (nodes.everywhere.get() < id - window + 1) {
+            long[] id = new long[1];
+            paced.pace(() -> {
+              id[0] = ids.incrementAndGet();
+              return CompletableFuture.completedFuture(Long.toString(id[0]));
+            }).join();
+            if (nodes.everywhere.get() < id[0] - window + 1) {
               violations.incrementAndGet();
             }
           }
@@ -163,6 +330,20 @@ class PacingWindowTest {
   private static final class Nodes implements Backplane {
     final Map<String, CompletableFuture<Void>> waits = new ConcurrentHashMap<>();
     final AtomicLong everywhere = new AtomicLong();
+    /** Whether it retries paced appends, so that a stage need not wait for its own acknowledgement. */
+    boolean retries;
+    /** The log's next outage. */
+    volatile CompletableFuture<Void> outage = new CompletableFuture<>();
+
+    @Override
+    public CompletionStage<Void> nextOutage() {
+      return outage;
+    }
+
+    @Override
+    public boolean retriesPacedPublishes() {
+      return retries;
+    }
 
     void offeredEverywhere(String id) {
       long upTo = Long.parseLong(id);
