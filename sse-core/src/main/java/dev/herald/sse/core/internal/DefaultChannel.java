@@ -434,13 +434,15 @@ public final class DefaultChannel implements SseChannel, Sender {
    * the queue down to it; or, if the queue is full, parked behind earlier parked frames and held likewise. So a
    * producer that awaits each paced send keeps at most about the watermark queued for this client, and a plain
    * broadcast still finds the rest of the queue. If the transport was idle, its wake-up goes to {@code fanout}
-   * when given.
+   * when given. A fan-out's producer held with its frame queued is held through the fan-out's
+   * {@linkplain Fanout#held pacing group}, not a future of this channel's.
    *
    * @param frame the frame
    * @param fanout where to defer the wake-up to, or {@code null} to wake at once (holding no engine lock)
-   * @return {@code null} if queued now below the watermark; otherwise a future that completes once the frame is
-   *     queued and the queue down to the watermark (or the client {@linkplain #expire lapsed}, or closed after the
-   *     frame was queued), or fails with {@link ClientGoneException} if the channel closes before it is queued
+   * @return {@code null} if queued now below the watermark, or queued and held through the fan-out's group;
+   *     otherwise a future that completes once the frame is queued and the queue down to the watermark (or the
+   *     client {@linkplain #expire lapsed}, or closed after the frame was queued), or fails with
+   *     {@link ClientGoneException} if the channel closes before it is queued
    */
   @Nullable CompletableFuture<Void> offerPaced(Frame frame, @Nullable Fanout fanout) {
     if (parked.isEmpty()) {
@@ -450,6 +452,13 @@ public final class DefaultChannel implements SseChannel, Sender {
       }
       if (enqueue(frame)) {
         wake(fanout);
+        if (fanout != null) {
+          PacingGroup group = fanout.pacingGroup();
+          if (parked.awaitDrain(group)) {
+            fanout.held(this);
+          }
+          return null;
+        }
         return parked.awaitDrain();
       }
     }
@@ -472,9 +481,10 @@ public final class DefaultChannel implements SseChannel, Sender {
    * meets the overflow policy; the latter, already queued, releases its producer. Either way the client paces no
    * paced broadcast until its queue is below the watermark again.
    *
-   * @param waiting the future {@link #offerOrPark} or {@link #offerPaced} returned
+   * @param waiting the future {@link #offerOrPark} or {@link #offerPaced} returned, or the pacing group of the
+   *     fan-out that {@linkplain Fanout#held held} it
    */
-  void expire(CompletableFuture<Void> waiting) {
+  void expire(Object waiting) {
     if (parked.expire(waiting, policy)) {
       close(CloseReason.SLOW_CONSUMER);
     } else {

@@ -15,7 +15,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -52,6 +51,8 @@ final class Fanout {
   private @Nullable List<DefaultChannel> slow;
   private @Nullable List<DefaultChannel> parkedOn;
   private @Nullable List<CompletableFuture<Void>> parked;
+  private @Nullable PacingGroup group; // made by the first client at its watermark
+  private @Nullable List<DefaultChannel> heldOn;
 
   /**
    * Makes one frame's fan-out.
@@ -135,6 +136,24 @@ final class Fanout {
     }
   }
 
+  /** The group that the clients at their pacing watermark hold this fan-out's producer through. */
+  PacingGroup pacingGroup() {
+    PacingGroup g = group;
+    if (g == null) {
+      g = new PacingGroup();
+      group = g;
+    }
+    return g;
+  }
+
+  /** A client queued the frame at or above its watermark and holds the producer through {@link #pacingGroup}. */
+  void held(DefaultChannel channel) {
+    if (heldOn == null) {
+      heldOn = new ArrayList<>();
+    }
+    heldOn.add(channel);
+  }
+
   /** Marks a client to be disconnected as a slow consumer once the lock is released. */
   void disconnect(DefaultChannel channel) {
     if (slow == null) {
@@ -190,27 +209,28 @@ final class Fanout {
    * lapses, pacing no paced broadcast until it is below the watermark again.
    */
   CompletionStage<Void> pacing(ScheduledExecutorService scheduler, Duration grace) {
-    List<CompletableFuture<Void>> waits = parked;
-    List<DefaultChannel> channels = parkedOn;
-    if (waits == null || channels == null) {
+    List<CompletableFuture<Void>> waits = parked != null ? parked : List.of();
+    List<DefaultChannel> channels = parkedOn != null ? parkedOn : List.of();
+    List<DefaultChannel> held = heldOn != null ? heldOn : List.of();
+    if (waits.isEmpty() && held.isEmpty()) {
       return CompletableFuture.completedStage(null);
     }
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    AtomicInteger outstanding = new AtomicInteger(waits.size());
+    PacingGroup all = pacingGroup();
+    CompletableFuture<Void> done = all.done();
     for (CompletableFuture<Void> wait : waits) {
       // Queued, dropped or the client gone: either way this client is dealt with.
-      wait.whenComplete((ignored, failure) -> {
-        if (outstanding.decrementAndGet() == 0) {
-          done.complete(null);
-        }
-      });
+      wait.whenComplete((ignored, failure) -> all.release());
     }
+    all.add(waits.size() + held.size());
     if (!done.isDone()) {
       Runnable expire = () -> {
         for (int i = 0; i < waits.size(); i++) {
           if (!waits.get(i).isDone()) {
             channels.get(i).expire(waits.get(i));
           }
+        }
+        for (DefaultChannel channel : held) {
+          channel.expire(all); // does nothing for a client that let go already
         }
       };
       try {

@@ -119,20 +119,41 @@ final class ParkedSends {
    *     that completes once it is, or once the channel closes (the frame was queued), or on {@link #expire}
    */
   @Nullable CompletableFuture<Void> awaitDrain() {
-    Waiter waiter = new Waiter(null, true);
+    Waiter waiter = new Waiter(null, true, null);
+    return holdUntilDrained(waiter) ? requireNonNull(waiter.done) : null;
+  }
+
+  /**
+   * Holds one paced broadcast's producer, as {@link #awaitDrain()} does, through the fan-out's {@link PacingGroup}
+   * rather than a future of its own: a paced broadcast holds thousands of clients at the watermark at once, and a
+   * future per client, with the stage that combines them, cost more than the client's frame.
+   *
+   * @return {@code true} if the group is to wait for this client (it is released once the queue is down to the
+   *     watermark, the channel closes, or the client {@linkplain #expire lapses} with the group as the token);
+   *     {@code false} if the queue is down to the watermark already or the channel closed
+   */
+  boolean awaitDrain(PacingGroup group) {
+    return holdUntilDrained(new Waiter(null, true, group));
+  }
+
+  /** Adds a draining waiter; returns whether it waits, {@code false} if released at once or the channel closed. */
+  private boolean holdUntilDrained(Waiter waiter) {
     List<Waiter> ready;
+    boolean waits;
     synchronized (this) {
       if (closeReason.get() != null) {
-        return null;
+        return false;
       }
       ArrayDeque<Waiter> list = drainingQueue();
       list.addLast(waiter);
       drainingCount = list.size(); // before looking at the queue, as the transport takes a frame before looking here
-      // The transport may have taken the queue down to the watermark before this waiter was seen: look again.
+      // The transport may have taken the queue down to the watermark before this waiter was seen: look again. One
+      // released at once is not completed: its producer goes on without waiting (a group never counted it).
       ready = pumpLocked(null);
+      waits = ready == null || !ready.remove(waiter);
     }
     completeAll(ready);
-    return waiter.done.isDone() ? null : waiter.done;
+    return waits;
   }
 
   int count() {
@@ -155,7 +176,7 @@ final class ParkedSends {
    * queue to fall to the watermark.
    */
   CompletableFuture<Void> park(Frame frame, boolean paced) {
-    Waiter waiter = new Waiter(frame, paced);
+    Waiter waiter = new Waiter(frame, paced, null);
     List<Waiter> ready;
     synchronized (this) {
       CloseReason reason = closeReason.get();
@@ -170,7 +191,7 @@ final class ParkedSends {
       ready = pumpLocked(null);
     }
     completeAll(ready);
-    return waiter.done;
+    return requireNonNull(waiter.done);
   }
 
   /**
@@ -200,17 +221,18 @@ final class ParkedSends {
   /**
    * Gives up waiting for room for a parked frame and applies the overflow policy to it.
    *
-   * @param parked the future {@link #park} returned
+   * @param parked the future {@link #park} or {@link #awaitDrain()} returned, or the group given to
+   *     {@link #awaitDrain(PacingGroup)}
    * @param policy the channel's overflow policy
    * @return {@code true} if the policy is to disconnect the client, which the caller does
    */
-  boolean expire(CompletableFuture<Void> parked, OverflowPolicy policy) {
+  boolean expire(Object parked, OverflowPolicy policy) {
     Waiter waiter = null;
     Waiter drained = null;
     synchronized (this) {
       ArrayDeque<Waiter> deque = waiters();
       for (Waiter w : deque) {
-        if (w.done == parked) {
+        if (w.token() == parked) {
           waiter = w;
           break;
         }
@@ -228,12 +250,12 @@ final class ParkedSends {
     }
     if (waiter == null) {
       if (drained != null) {
-        drained.done.complete(null); // its frame is queued: the producer goes on, and this client paces no one
+        drained.complete(); // its frame is queued: the producer goes on, and this client paces no one
       }
       return false; // queued (with the queue down to the watermark) or failed meanwhile
     }
     switch (policy) {
-      case DROP_NEWEST -> waiter.done.complete(null);
+      case DROP_NEWEST -> waiter.complete();
       case DROP_OLDEST -> dropOldestFor(requireNonNull(waiter.frame), waiter);
       default -> {
         return true;
@@ -247,13 +269,13 @@ final class ParkedSends {
    * producer for the grace with a queue that still had room, so it keeps that room to catch up in (its overflow
    * policy applies once the queue is full) but paces no one until it is below the watermark again.
    */
-  private @Nullable Waiter lapse(CompletableFuture<Void> future) {
+  private @Nullable Waiter lapse(Object token) {
     ArrayDeque<Waiter> list = draining;
     if (list == null) {
       return null;
     }
     for (Waiter w : list) {
-      if (w.done == future) {
+      if (w.token() == token) {
         list.remove(w);
         drainingCount = list.size();
         lapsed = true;
@@ -298,7 +320,7 @@ final class ParkedSends {
     }
     ClientGoneException gone = new ClientGoneException(reason);
     for (Waiter waiter : abandoned) {
-      waiter.done.completeExceptionally(gone);
+      waiter.fail(gone);
     }
     completeAll(queuedAlready); // their frames were queued, as a send's that completed before the close
   }
@@ -320,7 +342,7 @@ final class ParkedSends {
           counters.framesDropped.increment();
           ready = add(ready, deque.pollFirst());
         }
-        deque.addLast(new Waiter(frame, false));
+        deque.addLast(new Waiter(frame, false, null));
         dropped = channel.dropOne();
       } else {
         while (!channel.enqueue(frame)) {
@@ -383,22 +405,50 @@ final class ParkedSends {
   private static void completeAll(@Nullable List<Waiter> ready) {
     if (ready != null) {
       for (Waiter waiter : ready) {
-        waiter.done.complete(null);
+        waiter.complete();
       }
     }
   }
 
-  /** A send waiting for room. */
+  /** A send waiting for room, or for the queue to fall to the watermark. */
   private static final class Waiter {
     /** The parked frame; {@code null} for a draining send, whose frame is queued. */
     final @Nullable Frame frame;
     /** Whether its producer also waits for the queue to fall to the watermark. */
     final boolean paced;
-    final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** The paced broadcast this draining send holds, or {@code null} for a send with a future of its own. */
+    final @Nullable PacingGroup group;
+    /** The producer's future; {@code null} when it is held through {@link #group}. */
+    final @Nullable CompletableFuture<Void> done;
 
-    Waiter(@Nullable Frame frame, boolean paced) {
+    Waiter(@Nullable Frame frame, boolean paced, @Nullable PacingGroup group) {
       this.frame = frame;
       this.paced = paced;
+      this.group = group;
+      this.done = group == null ? new CompletableFuture<>() : null;
+    }
+
+    /** What {@link #expire} finds this waiter by: its group, or its future. */
+    Object token() {
+      return group != null ? group : requireNonNull(done);
+    }
+
+    /** Lets its producer go on: the frame is queued (and, if paced, the queue down to the watermark). */
+    void complete() {
+      if (group != null) {
+        group.release();
+      } else {
+        requireNonNull(done).complete(null);
+      }
+    }
+
+    /** Fails its producer: the channel closed before the frame was queued (never a group's: it is queued). */
+    void fail(Throwable cause) {
+      if (group != null) {
+        group.release();
+      } else {
+        requireNonNull(done).completeExceptionally(cause);
+      }
     }
   }
 }

@@ -7,8 +7,6 @@ import dev.herald.sse.core.Handshake;
 import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,9 +17,13 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
@@ -53,7 +55,7 @@ final class NettyStream extends ChannelInboundHandlerAdapter implements Runnable
    * water mark, and large enough that a burst of small events costs one write per few hundred.
    */
   private static final int BATCH_BYTES = 16 * 1024;
-  /** The most frames in one chunk, whatever their size: the composite's component count. */
+  /** The most frames in one chunk, whatever their size. */
   private static final int BATCH_FRAMES = 256;
 
   private static final AtomicIntegerFieldUpdater<NettyStream> DRAIN_SCHEDULED =
@@ -192,25 +194,83 @@ final class NettyStream extends ChannelInboundHandlerAdapter implements Runnable
    * <p>A burst reaches a busy client as many small frames; writing each as a chunk of its own costs a chunk header,
    * an encoder pass and an outbound buffer entry per event and client, more than the bytes themselves. One chunk
    * per batch makes that cost per batch, and the client parses fewer chunks. Back-pressure is unchanged: a batch
-   * stops where writing frame by frame would have passed the high water mark. The frames' bytes are shared with
-   * other clients and the replay history, so they are wrapped, never copied or changed; the batch is a composite of
-   * those wrappers, which the socket copies once when it writes (as it would copy each frame on its own).
+   * stops where writing frame by frame would have passed the high water mark.
+   *
+   * <p>The frames' bytes are shared with other clients and the replay history, and live on the heap, which a NIO
+   * socket cannot write from: it would copy them into a direct buffer anyway. So the batch is that copy, made
+   * here, once: the frames are collected first (in the event loop's {@link Batch}), then written by
+   * {@link Frame#writeTo} into one pooled direct buffer of their exact size. That costs one allocation per batch
+   * and nothing per frame; wrapping each frame in a buffer of its own, and the whole in a composite, cost several
+   * objects per frame and client, and a second copy when the socket flattened the composite.
    */
   private static ByteBuf batch(ChannelHandlerContext ctx, SseChannel stream, Frame first) {
-    ByteBuf bytes = Unpooled.wrappedBuffer(first.buffer());
     long budget = Math.min(BATCH_BYTES, ctx.channel().bytesBeforeUnwritable());
-    if (first.length() >= budget || !stream.hasPending()) {
-      return bytes;
-    }
-    CompositeByteBuf batch = ctx.alloc().compositeBuffer(BATCH_FRAMES);
-    batch.addComponent(true, bytes);
+    Batch batch = Batch.CURRENT.get();
+    Frame[] frames = batch.frames;
+    frames[0] = first;
+    int count = 1;
+    long bytes = first.length();
     Frame next;
-    // A concurrent close other than the server's empties the queue, so poll may still find nothing.
-    while (batch.numComponents() < BATCH_FRAMES && batch.readableBytes() < budget
-        && stream.hasPending() && (next = stream.poll()) != null) {
-      batch.addComponent(true, Unpooled.wrappedBuffer(next.buffer()));
+    // A concurrent close other than the server's empties the queue, so poll may find nothing even then; a poll
+    // that finds the queue empty marks the transport idle, as the drain's own next poll would.
+    while (count < BATCH_FRAMES && bytes < budget && (next = stream.poll()) != null) {
+      frames[count++] = next;
+      bytes += next.length();
     }
-    return batch;
+    return batch.copy(ctx, count, (int) bytes);
+  }
+
+  /**
+   * One event loop's scratch space for {@link #batch}: the frames of the batch being made, and the stream that
+   * copies them into its buffer. Kept per thread rather than per stream, since an idle stream's memory counts.
+   *
+   * <p><b>Threading.</b> Used by the event loop's thread only, one batch at a time; it keeps no frame or buffer
+   * between batches.
+   */
+  private static final class Batch extends OutputStream {
+    static final FastThreadLocal<Batch> CURRENT = new FastThreadLocal<>() {
+      @Override
+      protected Batch initialValue() {
+        return new Batch();
+      }
+    };
+
+    final Frame[] frames = new Frame[BATCH_FRAMES];
+    private @Nullable ByteBuf target;
+
+    /** Copies the first {@code count} frames into one direct buffer of {@code bytes} bytes and forgets them. */
+    ByteBuf copy(ChannelHandlerContext ctx, int count, int bytes) {
+      ByteBuf buffer = ctx.alloc().directBuffer(bytes, bytes);
+      target = buffer;
+      try {
+        for (int i = 0; i < count; i++) {
+          Frame frame = frames[i];
+          frames[i] = null;
+          frame.writeTo(this);
+        }
+        return buffer;
+      } catch (IOException e) {
+        buffer.release();
+        Arrays.fill(frames, 0, count, null);
+        throw new UncheckedIOException(e); // this stream throws none; a frame's own failure is a bug
+      } catch (RuntimeException e) {
+        buffer.release();
+        Arrays.fill(frames, 0, count, null);
+        throw e;
+      } finally {
+        target = null;
+      }
+    }
+
+    @Override
+    public void write(int b) {
+      requireNonNull(target).writeByte(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      requireNonNull(target).writeBytes(b, off, len);
+    }
   }
 
   /** Ends the response once the channel is closed and empty. */
