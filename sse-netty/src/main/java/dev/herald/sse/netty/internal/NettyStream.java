@@ -242,23 +242,23 @@ final class NettyStream extends ChannelInboundHandlerAdapter implements Runnable
     ByteBuf copy(ChannelHandlerContext ctx, int count, int bytes) {
       ByteBuf buffer = ctx.alloc().directBuffer(bytes, bytes);
       target = buffer;
+      boolean copied = false;
       try {
         for (int i = 0; i < count; i++) {
           Frame frame = frames[i];
           frames[i] = null;
           frame.writeTo(this);
         }
+        copied = true;
         return buffer;
       } catch (IOException e) {
-        buffer.release();
-        Arrays.fill(frames, 0, count, null);
         throw new UncheckedIOException(e); // this stream throws none; a frame's own failure is a bug
-      } catch (RuntimeException e) {
-        buffer.release();
-        Arrays.fill(frames, 0, count, null);
-        throw e;
       } finally {
         target = null;
+        if (!copied) {
+          buffer.release();
+          Arrays.fill(frames, 0, count, null);
+        }
       }
     }
 
