@@ -13,6 +13,8 @@ module dev.herald.sse.netty {
   // Only NettyHttp2 uses HTTP/2 and TLS; an application that serves HTTP/1.1 alone need not have them.
   requires static transitive io.netty.codec.http2;
   requires static transitive io.netty.handler;
+  // Only to bound the kernel's unsent bytes on native epoll connections (TCP_NOTSENT_LOWAT); not needed on NIO.
+  requires static io.netty.transport.classes.epoll;
   requires transitive io.netty.common;
   requires transitive io.netty.transport;
   requires static transitive org.jspecify;

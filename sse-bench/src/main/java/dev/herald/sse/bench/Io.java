@@ -2,6 +2,8 @@ package dev.herald.sse.bench;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
@@ -9,18 +11,22 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
- * Netty's I/O for the server and the load client: NIO. (Native epoll would save CPU on both sides, but its
- * linux-x86_64 jar for this Netty version cannot be had here; NIO is what every run used.)
+ * Netty's I/O for the server and the load client: NIO, and native epoll for the server's {@code --io epoll}. The
+ * load client is always NIO, so that a change of the server's I/O does not change the client that measures it.
  */
 public final class Io {
   private Io() {}
 
   public static EventLoopGroup group(int threads) {
-    return new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+    return group(threads, false);
   }
 
-  public static Class<? extends ServerSocketChannel> serverChannel() {
-    return NioServerSocketChannel.class;
+  public static EventLoopGroup group(int threads, boolean epoll) {
+    return new MultiThreadIoEventLoopGroup(threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+  }
+
+  public static Class<? extends ServerSocketChannel> serverChannel(boolean epoll) {
+    return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 
   public static Class<? extends SocketChannel> clientChannel() {

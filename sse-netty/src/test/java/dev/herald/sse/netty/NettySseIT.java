@@ -60,12 +60,16 @@ class NettySseIT {
   private EventLoopGroup group;
 
   private final AtomicInteger connections = new AtomicInteger();
+  /** The server's side of each connection, in the order they were accepted. */
+  final List<Channel> accepted = new CopyOnWriteArrayList<>();
+  /** What the server does to each connection as it accepts it, before any request. */
+  volatile Consumer<Channel> onAccept = ch -> {};
   private final List<Sender> singles = new CopyOnWriteArrayList<>();
   private volatile Consumer<Sender> onSingle = sender -> {};
   private Broadcaster broadcaster;
   private Channel server;
-  private OkHttpClient client;
-  private String base;
+  OkHttpClient client;
+  String base;
 
   /** The I/O the event loops use. */
   IoHandlerFactory ioHandler() {
@@ -93,6 +97,8 @@ class NettySseIT {
           @Override
           protected void initChannel(Channel ch) {
             connections.incrementAndGet();
+            accepted.add(ch);
+            onAccept.accept(ch);
             ChannelPipeline p = ch.pipeline();
             p.addLast(new HttpServerCodec());
             p.addLast(events);
@@ -256,7 +262,7 @@ class NettySseIT {
     assertThat(connections.get()).as("the second request reused the first connection").isEqualTo(1);
   }
 
-  private Listener connect(String path, String lastEventId) {
+  Listener connect(String path, String lastEventId) {
     Request.Builder request = new Request.Builder().url(base + path);
     if (lastEventId != null) {
       request.header("Last-Event-ID", lastEventId);
@@ -267,7 +273,7 @@ class NettySseIT {
   }
 
   /** Records what an EventSource sees as strings: {@code open}, {@code id|type|data}, {@code closed}. */
-  private static final class Listener extends EventSourceListener {
+  static final class Listener extends EventSourceListener {
     final BlockingQueue<String> seen = new LinkedBlockingQueue<>();
     EventSource source;
 

@@ -19,6 +19,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -72,7 +73,10 @@ public final class ServerCommand {
       "                          HttpContentCompressor, a compressor per connection (netty); for clients",
       "                          that send Accept-Encoding: gzip (load --gzip); default off",
       "  --send-buffer BYTES     each accepted socket's SO_SNDBUF (netty, raw, jetty, tomcat), which turns off",
-      "                          the kernel's autotuning of it; 0: the kernel's default, autotuned (default 0)");
+      "                          the kernel's autotuning of it; 0: the kernel's default, autotuned (default 0)",
+      "  --io nio|epoll          netty and raw: the server's Netty I/O (default nio; the load client is NIO)",
+      "  --notsent-lowat BYTES   netty and raw with --io epoll: each accepted socket's TCP_NOTSENT_LOWAT, how much",
+      "                          the kernel may hold not yet sent (0: the kernel's default, unlimited; default 0)");
 
   static final List<String> TRANSPORTS = List.of("netty", "raw", "jetty", "tomcat", "jetty-idle", "tomcat-idle",
       "webflux", "webflux-sink");
@@ -92,6 +96,8 @@ public final class ServerCommand {
     boolean h2c = false;
     String gzip = "off";
     int sendBuffer = 0;
+    boolean epoll = false;
+    long notSentLowat = 0;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--help") || flag.equals("-h")) {
@@ -116,6 +122,8 @@ public final class ServerCommand {
         case "--h2c" -> h2c = value.equals("on");
         case "--gzip" -> gzip = value;
         case "--send-buffer" -> sendBuffer = Integer.parseInt(value);
+        case "--io" -> epoll = value.equals("epoll");
+        case "--notsent-lowat" -> notSentLowat = Long.parseLong(value);
         default -> {
           System.err.println("unknown option: " + flag + "\n\n" + USAGE);
           return 2;
@@ -130,6 +138,11 @@ public final class ServerCommand {
         || gzip.equals("connection") && !transport.equals("netty") && !transport.equals("raw")
         || gzip.equals("herald") && !List.of("netty", "jetty", "tomcat").contains(transport)) {
       System.err.println("--gzip must be off, herald (netty, jetty, tomcat) or connection (netty, raw): " + gzip);
+      return 2;
+    }
+    if ((epoll || notSentLowat > 0) && !transport.equals("netty") && !transport.equals("raw")
+        || notSentLowat > 0 && !epoll) {
+      System.err.println("--io epoll needs --transport netty or raw, and --notsent-lowat needs --io epoll");
       return 2;
     }
     if (h2c && !transport.equals("netty") && !transport.equals("raw")) {
@@ -169,7 +182,9 @@ public final class ServerCommand {
         + (metrics ? "-metrics" : "")
         + (h2c ? "-h2c" : "")
         + (gzip.equals("off") ? "" : "-gzip-" + gzip)
-        + (sendBuffer > 0 ? "-sndbuf" + sendBuffer / 1024 + "k" : "");
+        + (sendBuffer > 0 ? "-sndbuf" + sendBuffer / 1024 + "k" : "")
+        + (epoll ? "-epoll" : "")
+        + (notSentLowat > 0 ? "-lowat" + notSentLowat / 1024 + "k" : "");
     StreamConfig streams = StreamConfig.builder().gzip(gzip.equals("herald")).build();
     if (transport.startsWith("webflux")) {
       return WebFluxBench.serve(transport, label, host, port, app, broadcaster);
@@ -197,20 +212,21 @@ public final class ServerCommand {
               ch.pipeline().addLast(handler);
             }
           };
-    EventLoopGroup boss = Io.group(1);
-    EventLoopGroup workers = Io.group(threads);
+    EventLoopGroup boss = Io.group(1, epoll);
+    EventLoopGroup workers = Io.group(threads, epoll);
     try {
       Channel server = new ServerBootstrap()
           .group(boss, workers)
-          .channel(Io.serverChannel())
+          .channel(Io.serverChannel(epoll))
           .option(ChannelOption.SO_BACKLOG, 8192)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childOption(ChannelOption.SO_SNDBUF, sendBuffer > 0 ? sendBuffer : null)
+          .childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, notSentLowat > 0 ? notSentLowat : null)
           .childHandler(connection)
           .bind(host, port).sync().channel();
       InetSocketAddress address = (InetSocketAddress) server.localAddress();
-      System.out.printf("sse-bench server: transport %s, NIO, %d threads, pid %d, on http://%s:%d/events%n",
-          label, threads, ProcessHandle.current().pid(), address.getHostString(), address.getPort());
+      System.out.printf("sse-bench server: transport %s, %s, %d threads, pid %d, on http://%s:%d/events%n",
+          label, epoll ? "epoll" : "NIO", threads, ProcessHandle.current().pid(), address.getHostString(), address.getPort());
       System.out.flush();
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

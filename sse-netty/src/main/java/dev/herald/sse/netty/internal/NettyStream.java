@@ -114,6 +114,7 @@ final class NettyStream extends ChannelInboundHandlerAdapter implements Runnable
   void start(HttpResponse response, Handshake.Open open) {
     ChannelHandlerContext ctx = requireNonNull(this.ctx, "not in a pipeline");
     SseChannel stream = requireNonNull(this.stream);
+    UnsentLimit.apply(ctx.channel());
     // Flushed at once, so the client sees the stream open even before the first event.
     ctx.writeAndFlush(response).addListener((ChannelFutureListener) this::written);
     stream.start(this::wake);

@@ -1,0 +1,95 @@
+package dev.herald.sse.netty.internal;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannelConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bounds how many bytes of an event stream the kernel may hold not yet sent: Linux's {@code TCP_NOTSENT_LOWAT}, set
+ * to {@link #BYTES} on a connection of Netty's native epoll transport when it becomes an event stream.
+ *
+ * <p>Why: Herald paces a producer by its clients' queues, which it can see. Past them, a socket's send buffer, which
+ * Linux grows by itself up to {@code net.ipv4.tcp_wmem}'s maximum (4 MiB by default), takes whatever the event loop
+ * writes, and a client that reads slower than the server writes then carries seconds of events in the kernel, where
+ * neither the queue's limits nor the pacing see them (measured in {@code sse-bench/results}). With this limit the
+ * socket turns unwritable once 64 KiB wait to be sent, so the backlog stays in Herald's queue, where it is bounded
+ * and paced. Unlike a smaller {@code SO_SNDBUF}, it limits only what is not yet sent, not what is in flight, so a
+ * distant client's throughput is not capped by its round-trip time.
+ *
+ * <p>A limit the socket already has is kept: one set with Netty's
+ * {@code .childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, bytes)}, or a machine-wide
+ * {@code net.ipv4.tcp_notsent_lowat}. NIO sockets (the JDK has no such option) and HTTP/2 streams (their
+ * connection is shared, and flow control bounds each stream) are left as they are. The epoll classes are an optional
+ * dependency: without them on the class path, this does nothing.
+ *
+ * <p>Thread safety: stateless; called on the connection's event loop.
+ */
+final class UnsentLimit {
+  /** The limit Herald sets: 64 KiB, as much as Netty's own default high water mark lets wait in user space. */
+  static final long BYTES = 64 * 1024;
+
+  private static final Logger log = LoggerFactory.getLogger(UnsentLimit.class);
+  private static final boolean EPOLL = classPresent("io.netty.channel.epoll.EpollSocketChannel");
+  private static final String SYSCTL = "/proc/sys/net/ipv4/tcp_notsent_lowat";
+  /** Linux's value of the sysctl when nobody has set it: no limit. */
+  private static final String UNSET = "4294967295";
+  private static final boolean MACHINE_WIDE = machineWideLimit();
+
+  private UnsentLimit() {}
+
+  /**
+   * Sets the limit on {@code channel} if it is an epoll TCP connection without one.
+   *
+   * @param channel the connection that now carries an event stream
+   */
+  static void apply(Channel channel) {
+    if (EPOLL && !MACHINE_WIDE) {
+      EpollSockets.apply(channel);
+    }
+  }
+
+  /** The part that names epoll's classes, loaded only once they are known to be there. */
+  private static final class EpollSockets {
+    static void apply(Channel channel) {
+      if (!(channel instanceof EpollSocketChannel socket)) {
+        return;
+      }
+      EpollSocketChannelConfig config = socket.config();
+      try {
+        if (config.getTcpNotSentLowAt() == 0) {
+          config.setTcpNotSentLowAt(BYTES);
+        }
+      } catch (ChannelException e) {
+        // A kernel before 3.12 has no such option: the stream works as it would on NIO.
+        log.debug("TCP_NOTSENT_LOWAT not set on {}: {}", channel, e.toString());
+      }
+    }
+  }
+
+  private static boolean classPresent(String name) {
+    try {
+      Class.forName(name, false, UnsentLimit.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  private static boolean machineWideLimit() {
+    // Read as a stream: a /proc file says its size is 0, which Files.readString trusts and then reads too little.
+    try (BufferedReader reader = Files.newBufferedReader(Path.of(SYSCTL), StandardCharsets.US_ASCII)) {
+      String value = reader.readLine();
+      return value != null && !value.isBlank() && !value.trim().equals(UNSET);
+    } catch (IOException | RuntimeException e) {
+      return false; // not Linux, or not readable: the socket's own value still decides
+    }
+  }
+}
