@@ -91,6 +91,33 @@ public interface SseChannel {
   @Nullable Frame poll();
 
   /**
+   * Takes the next frames to write, in order, into {@code frames} from index 0: at least one if any is queued, and
+   * more while the array has room and the bytes taken are below {@code maxBytes}; consumer only.
+   *
+   * <p>A transport that writes several frames at once (one chunk, one system call) takes them with this rather
+   * than with {@link #poll()} frame by frame, and the channel then does its bookkeeping (the queue's counts, the
+   * paced producers it may release) once per batch rather than once per frame. Taking none marks the consumer idle,
+   * as {@code poll()} returning {@code null} does; a batch that empties the queue may mark it idle too, which costs
+   * at most one needless call of the {@code onReady} callback.
+   *
+   * <p>The default takes the frames with {@link #poll()}.
+   *
+   * @param frames where the frames go; the caller owns the array and clears it when done with the frames
+   * @param maxBytes the bytes after which no further frame is taken (the last frame taken may pass it)
+   * @return how many frames were taken, {@code 0} if none was queued
+   */
+  default int poll(Frame[] frames, long maxBytes) {
+    int count = 0;
+    long bytes = 0;
+    Frame frame;
+    while (count < frames.length && (count == 0 || bytes < maxBytes) && (frame = poll()) != null) {
+      frames[count++] = frame;
+      bytes += frame.length();
+    }
+    return count;
+  }
+
+  /**
    * Tells whether frames are queued, without taking one or marking the consumer idle; consumer only.
    *
    * @return {@code true} if {@link #poll()} would return a frame now

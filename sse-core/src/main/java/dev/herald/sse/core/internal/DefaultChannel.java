@@ -229,6 +229,27 @@ public final class DefaultChannel implements SseChannel, Sender {
   }
 
   @Override
+  public int poll(Frame[] frames, long maxBytes) {
+    CloseReason reason = closeReason.get();
+    if (reason != null && reason != CloseReason.SERVER_CLOSED) {
+      queue.clear();
+      return 0;
+    }
+    int count = queue.poll(frames, maxBytes);
+    if (count > 0) {
+      if (delays != null) {
+        for (int i = 0; i < count; i++) {
+          delays.polled(frames[i]);
+        }
+      }
+      if (parked.needsPump() && parked.pump()) {
+        wakeIfPending(null);
+      }
+    }
+    return count;
+  }
+
+  @Override
   public boolean hasPending() {
     CloseReason reason = closeReason.get();
     return (reason == null || reason == CloseReason.SERVER_CLOSED) && !queue.isEmpty();

@@ -118,6 +118,51 @@ final class FrameQueue {
     return frame instanceof ReplayFrame replay ? replay.frame : frame;
   }
 
+  /**
+   * Takes the oldest frames into {@code into} (see {@link dev.herald.sse.spi.SseChannel#poll(Frame[], long)}) and
+   * releases their room with one atomic add per counter for the whole batch, not one per frame: the producers'
+   * reserving CAS then meets the consumer's writes on the counter's cache line once per batch. Producers see the
+   * batch's room a few frames later than frame by frame would let them, never earlier.
+   *
+   * @return how many frames were taken; {@code 0} marks the consumer idle, as {@link #poll()} does
+   */
+  int poll(Frame[] into, long maxBytes) {
+    int count = 0;
+    long bytes = 0;
+    long boundedTaken = 0;
+    long unboundedTaken = 0;
+    while (count < into.length && (count == 0 || bytes < maxBytes)) {
+      Frame frame = queue.poll();
+      if (frame == null) {
+        if (count > 0) {
+          break; // the consumer's next call marks it idle if nothing came meanwhile
+        }
+        idle = true;
+        frame = queue.poll(); // a producer may have appended before it could see the flag
+        if (frame == null) {
+          return 0;
+        }
+        idle = false;
+      }
+      int length = frame.length();
+      if (frame instanceof ReplayFrame replay) {
+        unboundedTaken += ONE_EVENT + length;
+        frame = replay.frame;
+      } else {
+        boundedTaken += ONE_EVENT + length;
+      }
+      into[count++] = frame;
+      bytes += length;
+    }
+    if (boundedTaken != 0) {
+      long unused = (long) BOUNDED.getAndAdd(this, -boundedTaken); // typed so: see #release
+    }
+    if (unboundedTaken != 0) {
+      long unused = (long) UNBOUNDED.getAndAdd(this, -unboundedTaken);
+    }
+    return count;
+  }
+
   /** Drops the oldest frame to make room; returns whether there was one. */
   boolean dropOldest() {
     Frame oldest = queue.poll();

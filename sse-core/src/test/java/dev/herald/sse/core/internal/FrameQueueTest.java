@@ -83,6 +83,60 @@ class FrameQueueTest {
    */
   @RepeatedTest(5)
   void everyFrameIsTakenOnceInEachProducersOrderWhileAnotherThreadDrops() {
+    takeWhileProducingAndDropping(false);
+  }
+
+  /** The same, with the consumer taking batches. */
+  @RepeatedTest(5)
+  void everyFrameIsTakenOnceInBatchesWhileAnotherThreadDrops() {
+    takeWhileProducingAndDropping(true);
+  }
+
+  @Test
+  void aBatchTakesFramesInOrderUpToTheArrayOrTheBytesAndReleasesTheirRoom() {
+    FrameQueue queue = new FrameQueue(4, 1_000);
+    for (String text : List.of("a", "bb", "ccc", "dddd")) {
+      assertThat(queue.offer(frame(text))).isTrue();
+    }
+    queue.offerUnbounded(frame("eeeee"));
+    assertThat(queue.offer(frame("x"))).as("four events queued within the bounds").isFalse();
+
+    Frame[] into = new Frame[2];
+    assertThat(queue.poll(into, 1_000)).as("as many as the array holds").isEqualTo(2);
+    assertThat(List.of(text(into[0]), text(into[1]))).containsExactly("a", "bb");
+    assertThat(queue.boundedFrames()).isEqualTo(2);
+    assertThat(queue.bytes()).isEqualTo(12);
+
+    into = new Frame[10];
+    assertThat(queue.poll(into, 3)).as("the bytes reach 3 with the first frame").isEqualTo(1);
+    assertThat(text(into[0])).isEqualTo("ccc");
+    assertThat(queue.poll(into, 1)).as("at least one frame, however small the budget").isEqualTo(1);
+    assertThat(text(into[0])).isEqualTo("dddd");
+    assertThat(queue.poll(into, 0)).isEqualTo(1);
+    assertThat(into[0]).isNotInstanceOf(FrameQueue.ReplayFrame.class); // unwrapped for the transport
+    assertThat(text(into[0])).isEqualTo("eeeee");
+
+    assertThat(queue.frames()).isZero();
+    assertThat(queue.bytes()).isZero();
+    assertThat(queue.offer(frame("x"))).as("the room is free again").isTrue();
+  }
+
+  @Test
+  void aBatchThatFindsNothingMarksTheConsumerIdleAndOneThatEmptiesTheQueueDoesNot() {
+    FrameQueue queue = new FrameQueue(10, 1_000);
+    Frame[] into = new Frame[10];
+    assertThat(queue.offer(frame("a"))).isTrue();
+    assertThat(queue.poll(into, 1_000)).isEqualTo(1);
+    assertThat(queue.offer(frame("b"))).isTrue();
+    assertThat(queue.claimWake()).as("the consumer took a frame: it will look again").isFalse();
+
+    assertThat(queue.poll(into, 1_000)).isEqualTo(1);
+    assertThat(queue.poll(into, 1_000)).isZero();
+    assertThat(queue.offer(frame("c"))).isTrue();
+    assertThat(queue.claimWake()).as("the consumer found nothing: it is idle").isTrue();
+  }
+
+  private void takeWhileProducingAndDropping(boolean batches) {
     int producers = 3;
     int perProducer = 20_000;
     FrameQueue queue = new FrameQueue(Integer.MAX_VALUE, Long.MAX_VALUE >>> 30);
@@ -111,19 +165,25 @@ class FrameQueueTest {
     threads.forEach(Thread::start);
     int[] next = new int[producers];
     int[] taken = {0};
+    Frame[] batch = new Frame[batches ? 16 : 1];
     assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
       start.countDown();
       while (producing.get() > 0 || !queue.isEmpty()) {
-        Frame frame = queue.poll();
-        if (frame == null) {
-          continue;
+        int count;
+        if (batches) {
+          count = queue.poll(batch, 64);
+        } else {
+          batch[0] = queue.poll();
+          count = batch[0] == null ? 0 : 1;
         }
-        String[] parts = text(frame).split(":");
-        int producer = Integer.parseInt(parts[0]);
-        int n = Integer.parseInt(parts[1]);
-        assertThat(n).isGreaterThanOrEqualTo(next[producer]);
-        next[producer] = n + 1;
-        taken[0]++;
+        for (int i = 0; i < count; i++) {
+          String[] parts = text(batch[i]).split(":");
+          int producer = Integer.parseInt(parts[0]);
+          int n = Integer.parseInt(parts[1]);
+          assertThat(n).isGreaterThanOrEqualTo(next[producer]);
+          next[producer] = n + 1;
+          taken[0]++;
+        }
       }
       for (Thread thread : threads) {
         thread.join();

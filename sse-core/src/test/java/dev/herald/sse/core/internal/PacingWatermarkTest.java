@@ -105,6 +105,25 @@ class PacingWatermarkTest {
   }
 
   @Test
+  void aTransportThatTakesBatchesReleasesThePacedProducerOnceTheBatchLeavesTheWatermark() {
+    Broadcaster broadcaster = broadcaster(QUEUE_8_PACED_AT_2, Duration.ofMinutes(1));
+    SseChannel client = polledByHand(broadcaster);
+    CompletableFuture<Void> third = pacedPastTheWatermark(broadcaster);
+    CompletableFuture<Void> fourth = paced(broadcaster, "4");
+    assertThat(broadcaster.stats().framesPending()).isEqualTo(4);
+
+    Frame[] batch = new Frame[8];
+    assertThat(client.poll(batch, 1)).as("one frame: the budget is reached").isEqualTo(1);
+    assertThat(third).as("three queued: above the watermark still").isNotDone();
+    assertThat(client.poll(batch, Long.MAX_VALUE)).as("the rest in one batch").isEqualTo(3);
+
+    assertThat(third).as("the batch took the queue below the watermark").isDone();
+    assertThat(fourth).isDone();
+    assertThat(broadcaster.stats().framesPending()).isZero();
+    assertThat(client.poll(batch, Long.MAX_VALUE)).isZero();
+  }
+
+  @Test
   void aFullQueueStillMeetsTheOverflowPolicyOfAPlainBroadcast() {
     Broadcaster broadcaster = broadcaster(QUEUE_8_PACED_AT_2, Duration.ofMinutes(1));
     SseChannel client = polledByHand(broadcaster);

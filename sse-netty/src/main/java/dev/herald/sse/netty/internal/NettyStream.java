@@ -166,14 +166,14 @@ final class NettyStream extends ChannelInboundHandlerAdapter implements Runnable
     }
     io.netty.channel.Channel connection = ctx.channel();
     boolean wrote = false;
-    Frame frame;
+    ByteBuf chunk;
     // Checked before each poll: a drain that stops on a full socket must not poll, so that the engine does not
     // think us idle; channelWritabilityChanged resumes it.
-    while (connection.isWritable() && (frame = stream.poll()) != null) {
+    while (connection.isWritable() && (chunk = batch(ctx, stream)) != null) {
       // No promise per write: a promise and its listener for every event and client cost more than the write
       // itself (and make HttpObjectEncoder combine three promises per chunk). A failed write fails the pipeline's
       // void promise, which fires exceptionCaught here: the client is gone.
-      ctx.write(new DefaultHttpContent(batch(ctx, stream, frame)), ctx.voidPromise());
+      ctx.write(new DefaultHttpContent(chunk), ctx.voidPromise());
       wrote = true;
     }
     if (wrote) {
@@ -189,8 +189,9 @@ final class NettyStream extends ChannelInboundHandlerAdapter implements Runnable
   }
 
   /**
-   * Returns the bytes of one HTTP chunk: this frame, and the frames queued behind it while the chunk holds less
-   * than {@link #BATCH_BYTES} and less than the connection takes before it turns unwritable.
+   * Returns the bytes of one HTTP chunk, or {@code null} if nothing is queued: the oldest frame, and the frames
+   * queued behind it while the chunk holds less than {@link #BATCH_BYTES} and less than the connection takes before
+   * it turns unwritable.
    *
    * <p>A burst reaches a busy client as many small frames; writing each as a chunk of its own costs a chunk header,
    * an encoder pass and an outbound buffer entry per event and client, more than the bytes themselves. One chunk
@@ -204,21 +205,12 @@ final class NettyStream extends ChannelInboundHandlerAdapter implements Runnable
    * and nothing per frame; wrapping each frame in a buffer of its own, and the whole in a composite, cost several
    * objects per frame and client, and a second copy when the socket flattened the composite.
    */
-  private static ByteBuf batch(ChannelHandlerContext ctx, SseChannel stream, Frame first) {
-    long budget = Math.min(BATCH_BYTES, ctx.channel().bytesBeforeUnwritable());
+  private static @Nullable ByteBuf batch(ChannelHandlerContext ctx, SseChannel stream) {
     Batch batch = Batch.CURRENT.get();
-    Frame[] frames = batch.frames;
-    frames[0] = first;
-    int count = 1;
-    long bytes = first.length();
-    Frame next;
-    // A concurrent close other than the server's empties the queue, so poll may find nothing even then; a poll
-    // that finds the queue empty marks the transport idle, as the drain's own next poll would.
-    while (count < BATCH_FRAMES && bytes < budget && (next = stream.poll()) != null) {
-      frames[count++] = next;
-      bytes += next.length();
-    }
-    return batch.copy(ctx, count, (int) bytes);
+    // One poll for the batch, so that the channel's bookkeeping is per batch too. A concurrent close other than
+    // the server's empties the queue, so it may find nothing even then; finding nothing marks the transport idle.
+    int count = stream.poll(batch.frames, Math.min(BATCH_BYTES, ctx.channel().bytesBeforeUnwritable()));
+    return count == 0 ? null : batch.copy(ctx, count);
   }
 
   /**
@@ -239,8 +231,12 @@ final class NettyStream extends ChannelInboundHandlerAdapter implements Runnable
     final Frame[] frames = new Frame[BATCH_FRAMES];
     private @Nullable ByteBuf target;
 
-    /** Copies the first {@code count} frames into one direct buffer of {@code bytes} bytes and forgets them. */
-    ByteBuf copy(ChannelHandlerContext ctx, int count, int bytes) {
+    /** Copies the first {@code count} frames into one direct buffer of their exact size and forgets them. */
+    ByteBuf copy(ChannelHandlerContext ctx, int count) {
+      int bytes = 0;
+      for (int i = 0; i < count; i++) {
+        bytes += frames[i].length();
+      }
       ByteBuf buffer = ctx.alloc().directBuffer(bytes, bytes);
       target = buffer;
       boolean copied = false;
