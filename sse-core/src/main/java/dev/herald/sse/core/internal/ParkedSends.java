@@ -10,7 +10,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,7 +39,6 @@ final class ParkedSends {
 
   private final int max;
   private final Counters counters;
-  private final AtomicReference<@Nullable CloseReason> closeReason;
   private final DefaultChannel channel;
 
   private @Nullable ArrayDeque<Waiter> waiters; // guarded by this; made by the first send that parks
@@ -55,15 +53,12 @@ final class ParkedSends {
    *
    * @param max the most sends that may wait at once
    * @param counters where to count dropped frames
-   * @param closeReason the channel's close reason, {@code null} while open
    * @param channel the channel whose queue takes the frames ({@link DefaultChannel#enqueue}, which does not wake
    *     the transport), drops the oldest one ({@link DefaultChannel#dropOne}) and has the pacing watermark
    */
-  ParkedSends(int max, Counters counters, AtomicReference<@Nullable CloseReason> closeReason,
-      DefaultChannel channel) {
+  ParkedSends(int max, Counters counters, DefaultChannel channel) {
     this.max = max;
     this.counters = counters;
-    this.closeReason = closeReason;
     this.channel = channel;
   }
 
@@ -141,7 +136,7 @@ final class ParkedSends {
     List<Waiter> ready;
     boolean waits;
     synchronized (this) {
-      if (closeReason.get() != null) {
+      if (channel.closeReason() != null) {
         return false;
       }
       ArrayDeque<Waiter> list = drainingQueue();
@@ -179,7 +174,7 @@ final class ParkedSends {
     Waiter waiter = new Waiter(frame, paced, null);
     List<Waiter> ready;
     synchronized (this) {
-      CloseReason reason = closeReason.get();
+      CloseReason reason = channel.closeReason();
       if (reason != null) {
         return CompletableFuture.failedFuture(new ClientGoneException(reason));
       }
@@ -329,7 +324,7 @@ final class ParkedSends {
     List<Waiter> ready = null;
     boolean dropped = false;
     synchronized (this) {
-      if (closeReason.get() != null) {
+      if (channel.closeReason() != null) {
         return false;
       }
       ArrayDeque<Waiter> deque = waiters();
