@@ -1,7 +1,9 @@
 /**
  * Herald's Netty transport: streams to a Netty HTTP/1.1 response, or an HTTP/2 stream, on the channel's event loop. Its
- * {@code internal} package is not exported.
+ * {@code internal} package is exported to Herald's WebFlux transport alone.
  */
+// "module": the qualified export below names a module built after this one, which javac cannot see yet.
+@SuppressWarnings("module")
 module dev.herald.sse.netty {
   requires transitive dev.herald.sse.core;
   // The API takes Netty's ChannelHandlerContext and HttpRequest and its handlers are Netty handlers, whose
@@ -21,4 +23,6 @@ module dev.herald.sse.netty {
   requires org.slf4j;
 
   exports dev.herald.sse.netty;
+  // To Herald's other Netty-based transport only: what they share (UnsentLimit). Not an API.
+  exports dev.herald.sse.netty.internal to dev.herald.sse.webflux;
 }

@@ -13,6 +13,7 @@ module dev.herald.sse.webflux {
   requires transitive org.reactivestreams;
   // Used inside only: the connection's event loop, writability and close, and the request's HTTP version
   // (Reactor Netty, Netty).
+  requires dev.herald.sse.netty; // its internal UnsentLimit, exported to this module alone
   requires reactor.netty.core;
   requires reactor.netty.http;
   requires io.netty.codec.http;

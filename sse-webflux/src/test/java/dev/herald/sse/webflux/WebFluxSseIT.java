@@ -14,10 +14,18 @@ import dev.herald.sse.testkit.RawSseClient;
 import dev.herald.sse.testkit.ServerSetup;
 import dev.herald.sse.testkit.TestServer;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
+import io.netty.channel.Channel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -122,6 +130,34 @@ class WebFluxSseIT {
         () -> "not cut as slow: " + broadcaster.stats());
     Probes.await(DEADLINE, () -> broadcaster.clientCount() == 0, () -> "clients: " + broadcaster.stats());
     stalled.awaitClosedByServer(DEADLINE);
+  }
+
+  @Test
+  void aStreamOnNativeEpollBoundsWhatTheKernelHoldsUnsent() throws Exception {
+    // Reactor Netty runs on epoll whenever its native jar loads: on this project's CI (Linux x86_64), always.
+    assertThat(Epoll.isAvailable()).as("epoll: %s", Epoll.unavailabilityCause()).isTrue();
+    List<Channel> sockets = new CopyOnWriteArrayList<>();
+    host.with(server -> server.doOnConnection(connection -> sockets.add(connection.channel())));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().greeting(Data.of("connected")));
+    int port = start(ServerSetup.of(broadcaster));
+    RawSseClient client = client(port, RawSseClient.get("/events"));
+
+    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected");
+    long expected = machineWideUnsentLimit() ? 0L : 64 * 1024L;
+    assertThat(sockets).isNotEmpty().allSatisfy(socket -> {
+      assertThat(socket).isInstanceOf(EpollSocketChannel.class);
+      assertThat(socket.config().getOption(EpollChannelOption.TCP_NOTSENT_LOWAT))
+          .as("64 KiB, unless this machine sets net.ipv4.tcp_notsent_lowat for every socket (then 0: its own)")
+          .isEqualTo(expected);
+    });
+  }
+
+  /** Whether an administrator set the sysctl, which Herald then leaves to decide. */
+  private static boolean machineWideUnsentLimit() throws IOException {
+    // Not Files.readString: a /proc file says its size is 0, and that reads too little.
+    try (BufferedReader sysctl = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/tcp_notsent_lowat"))) {
+      return !sysctl.readLine().trim().equals("4294967295");
+    }
   }
 
   private Broadcaster broadcaster(BroadcasterConfig.Builder config) {

@@ -30,9 +30,12 @@ import org.slf4j.LoggerFactory;
  * connection is shared, and flow control bounds each stream) are left as they are. The epoll classes are an optional
  * dependency: without them on the class path, this does nothing.
  *
- * <p>Thread safety: stateless; called on the connection's event loop.
+ * <p>Both of Herald's Netty-based transports call it: this one and the WebFlux transport on Reactor Netty (which runs
+ * on epoll whenever its native jar loads, as it does by default on Linux).
+ *
+ * <p><b>Threading.</b> Stateless; called on the connection's event loop.
  */
-final class UnsentLimit {
+public final class UnsentLimit {
   /** The limit Herald sets: 64 KiB, as much as Netty's own default high water mark lets wait in user space. */
   static final long BYTES = 64 * 1024;
 
@@ -50,7 +53,7 @@ final class UnsentLimit {
    *
    * @param channel the connection that now carries an event stream
    */
-  static void apply(Channel channel) {
+  public static void apply(Channel channel) {
     if (EPOLL && !MACHINE_WIDE) {
       EpollSockets.apply(channel);
     }
@@ -58,7 +61,7 @@ final class UnsentLimit {
 
   /** The part that names epoll's classes, loaded only once they are known to be there. */
   private static final class EpollSockets {
-    static void apply(Channel channel) {
+    public static void apply(Channel channel) {
       if (!(channel instanceof EpollSocketChannel socket)) {
         return;
       }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.herald.sse.CloseReason;
 import dev.herald.sse.core.Handshake;
+import dev.herald.sse.netty.internal.UnsentLimit;
 import dev.herald.sse.spi.Frame;
 import dev.herald.sse.spi.SseChannel;
 import io.netty.channel.Channel;
@@ -133,6 +134,7 @@ final class WebFluxStream implements Publisher<DataBuffer>, Subscription {
       return;
     }
     connection.addHandlerLast(HANDLER_NAME, new Writability());
+    UnsentLimit.apply(socket);
     channel.start(this::wake);
     open.opened();
     s.onSubscribe(this);
