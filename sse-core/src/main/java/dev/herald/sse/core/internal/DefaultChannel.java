@@ -216,9 +216,7 @@ public final class DefaultChannel implements SseChannel, Sender {
 
   @Override
   public @Nullable Frame poll() {
-    CloseReason reason = closeReason;
-    if (reason != null && reason != CloseReason.SERVER_CLOSED) {
-      queue.clear();
+    if (dropsItsQueue()) {
       return null;
     }
     Frame frame = queue.poll();
@@ -226,18 +224,14 @@ public final class DefaultChannel implements SseChannel, Sender {
       if (delays != null) {
         delays.polled(frame);
       }
-      if (parked.needsPump() && parked.pump()) {
-        wakeIfPending(null);
-      }
+      tookFrames();
     }
     return frame;
   }
 
   @Override
   public int poll(Frame[] frames, long maxBytes) {
-    CloseReason reason = closeReason;
-    if (reason != null && reason != CloseReason.SERVER_CLOSED) {
-      queue.clear();
+    if (dropsItsQueue()) {
       return 0;
     }
     int count = queue.poll(frames, maxBytes);
@@ -247,11 +241,26 @@ public final class DefaultChannel implements SseChannel, Sender {
           delays.polled(frames[i]);
         }
       }
-      if (parked.needsPump() && parked.pump()) {
-        wakeIfPending(null);
-      }
+      tookFrames();
     }
     return count;
+  }
+
+  /** Whether the channel closed for a reason other than the server's: its queue is dropped, nothing handed out. */
+  private boolean dropsItsQueue() {
+    CloseReason reason = closeReason;
+    if (reason != null && reason != CloseReason.SERVER_CLOSED) {
+      queue.clear();
+      return true;
+    }
+    return false;
+  }
+
+  /** After the transport took frames: moves parked sends into the room they left, or releases paced producers. */
+  private void tookFrames() {
+    if (parked.needsPump() && parked.pump()) {
+      wakeIfPending(null);
+    }
   }
 
   @Override

@@ -105,14 +105,9 @@ final class FrameQueue {
    * @return the frame, or {@code null} if the queue is empty
    */
   @Nullable Frame poll() {
-    Frame frame = queue.poll();
+    Frame frame = pollOrGoIdle();
     if (frame == null) {
-      idle = true;
-      frame = queue.poll(); // a producer may have appended before it could see the flag
-      if (frame == null) {
-        return null;
-      }
-      idle = false;
+      return null;
     }
     release(frame);
     return frame instanceof ReplayFrame replay ? replay.frame : frame;
@@ -131,28 +126,19 @@ final class FrameQueue {
     long bytes = 0;
     long boundedTaken = 0;
     long unboundedTaken = 0;
-    while (count < into.length && (count == 0 || bytes < maxBytes)) {
-      Frame frame = queue.poll();
-      if (frame == null) {
-        if (count > 0) {
-          break; // the consumer's next call marks it idle if nothing came meanwhile
-        }
-        idle = true;
-        frame = queue.poll(); // a producer may have appended before it could see the flag
-        if (frame == null) {
-          return 0;
-        }
-        idle = false;
-      }
+    Frame frame = into.length == 0 ? null : pollOrGoIdle();
+    while (frame != null) {
       int length = frame.length();
       if (frame instanceof ReplayFrame replay) {
         unboundedTaken += ONE_EVENT + length;
-        frame = replay.frame;
+        into[count++] = replay.frame;
       } else {
         boundedTaken += ONE_EVENT + length;
+        into[count++] = frame;
       }
-      into[count++] = frame;
       bytes += length;
+      // Past the first frame, an empty queue ends the batch: the consumer's next call marks it idle if nothing came.
+      frame = count < into.length && bytes < maxBytes ? queue.poll() : null;
     }
     if (boundedTaken != 0) {
       long unused = (long) BOUNDED.getAndAdd(this, -boundedTaken); // typed so: see #release
@@ -161,6 +147,20 @@ final class FrameQueue {
       long unused = (long) UNBOUNDED.getAndAdd(this, -unboundedTaken);
     }
     return count;
+  }
+
+  /** Takes the oldest frame; if there is none, marks the consumer idle and looks once more. */
+  private @Nullable Frame pollOrGoIdle() {
+    Frame frame = queue.poll();
+    if (frame == null) {
+      idle = true;
+      frame = queue.poll(); // a producer may have appended before it could see the flag
+      if (frame == null) {
+        return null;
+      }
+      idle = false;
+    }
+    return frame;
   }
 
   /** Drops the oldest frame to make room; returns whether there was one. */
