@@ -4,7 +4,7 @@
 #   sse-bench/run-scenarios.sh RESULTS.jsonl SCENARIO...
 #
 # Environment: TRANSPORTS (default "raw netty"; also jetty, tomcat, the idle floors jetty-idle, tomcat-idle, webflux and its sink-based peer webflux-sink), RUNS per scenario and transport (default 1), PORT (default 18000),
-# TIMEOUT seconds per run (default 180), SERVER_ARGS (more server options, e.g. "--queue-events 4096"),
+# TIMEOUT seconds per run (default 180), JAR (the bench jar; default sse-bench/target/sse-bench.jar, for an A/B of two builds), SERVER_ARGS (more server options, e.g. "--queue-events 4096"),
 # SERVER_OPTS (JVM options; default: a fixed, pre-touched 2 GiB heap, so that the server's RSS growth per client is
 # its off-heap memory, and the heap's share is read from the heap after a GC), LOAD_OPTS (JVM options of the load
 # tool) and LOAD_ARGS (more load options, e.g. "--h2c 100 --gzip on", for the warm-up and the measured run).
@@ -12,7 +12,7 @@
 #   ./mvnw -B -q -DskipTests package -pl sse-bench -am
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jar=sse-bench/target/sse-bench.jar
+jar=${JAR:-sse-bench/target/sse-bench.jar}
 out=$1
 shift
 port=${PORT:-18000}
