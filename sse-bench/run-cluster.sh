@@ -10,12 +10,13 @@
 # and the load tool spreads the clients round-robin over the three nodes (load --url A,B,C).
 # Environment: RUNS per scenario and setup (default 1), PORT (first node's port, default 18000; the others are
 # PORT+1 and PORT+2), TIMEOUT seconds per run (default 180), JAR (default sse-bench/target/sse-bench.jar: a copy of
-# another build's jar runs an A/B from one checkout), SERVER_ARGS, SERVER_OPTS (JVM options per server;
+# another build's jar runs an A/B from one checkout), WARMUP_CLIENTS and WARMUP_EVENTS (the warm-up run before each
+# measured one, default 200 clients and 2,000 events), SERVER_ARGS, SERVER_OPTS (JVM options per server;
 # default -Xms1g -Xmx1g), REDIS_SERVER (default redis-server). redis-server runs on a free loopback port with
 # --save '' --appendonly no and is stopped at the end. After each measured run it prints every server's CPU seconds
-# (user and system, and the busiest threads; sse-bench/proc-cpu.py). For a JFR profile of each server, give the
-# recording's file name a %p (the pid): SERVER_OPTS="-Xms1g -Xmx1g -XX:StartFlightRecording=filename=/tmp/node-%p.jfr,
-# settings=profile,dumponexit=true" (one word). Build first:
+# (user and system, and the busiest threads; sse-bench/proc-cpu.py). A %p in SERVER_OPTS becomes each server's port
+# (Java 17's JFR does not expand it), so each server gets its own profile with SERVER_OPTS="-Xms1g -Xmx1g
+# -XX:StartFlightRecording=filename=/tmp/node-%p.jfr,settings=profile,dumponexit=true". Build first:
 #   ./mvnw -B -q -DskipTests package -pl sse-bench -am
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,8 +60,9 @@ done
 start_server() {
   local p=$1
   shift
+  local opts=${SERVER_OPTS:--Xms1g -Xmx1g}
   # shellcheck disable=SC2086
-  java ${SERVER_OPTS:--Xms1g -Xmx1g} -jar "$jar" server --transport netty --port "$p" ${SERVER_ARGS:-} "$@" \
+  java ${opts//%p/$p} -jar "$jar" server --transport netty --port "$p" ${SERVER_ARGS:-} "$@" \
     > "sse-bench/target/server-$p.log" 2>&1 &
   servers+=($!)
   for _ in $(seq 100); do
@@ -86,7 +88,8 @@ for scenario in "$@"; do
       # A short warm-up so that the measured run finds the servers' code compiled, given as long as a measured run:
       # one cut short leaves its burst running, and the measured run then gets 409.
       # shellcheck disable=SC2086
-      java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --clients 200 --events 2000 --timeout "$timeout" > /dev/null 2>&1 \
+      java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --clients "${WARMUP_CLIENTS:-200}" \
+        --events "${WARMUP_EVENTS:-2000}" --timeout "$timeout" > /dev/null 2>&1 \
         || echo "== the warm-up failed" >&2
       if [[ $setup == cluster ]]; then redis-cli -p "$redis_port" config resetstat > /dev/null; fi
       cpu_pids=("${servers[@]}")
