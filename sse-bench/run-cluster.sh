@@ -10,8 +10,8 @@
 # and the load tool spreads the clients round-robin over the three nodes (load --url A,B,C).
 # Environment: RUNS per scenario and setup (default 1), PORT (first node's port, default 18000; the others are
 # PORT+1 and PORT+2), TIMEOUT seconds per run (default 180), JAR (default sse-bench/target/sse-bench.jar: a copy of
-# another build's jar runs an A/B from one checkout), WARMUP_CLIENTS and WARMUP_EVENTS (the warm-up run before each
-# measured one, default 200 clients and 2,000 events), SERVER_ARGS, SERVER_OPTS (JVM options per server;
+# another build's jar runs an A/B from one checkout), WARMUP_CLIENTS, WARMUP_EVENTS and WARMUP_RUNS (the warm-up
+# before each measured run: default one run of 200 clients and 2,000 events), SERVER_ARGS, SERVER_OPTS (JVM options per server;
 # default -Xms1g -Xmx1g), REDIS_SERVER (default redis-server). redis-server runs on a free loopback port with
 # --save '' --appendonly no and is stopped at the end. After each measured run it prints every server's CPU seconds
 # (user and system, and the busiest threads; sse-bench/proc-cpu.py). A %p in SERVER_OPTS becomes each server's port
@@ -87,10 +87,12 @@ for scenario in "$@"; do
       echo "== $scenario, $setup, run $run (servers ${servers[*]}), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
       # A short warm-up so that the measured run finds the servers' code compiled, given as long as a measured run:
       # one cut short leaves its burst running, and the measured run then gets 409.
-      # shellcheck disable=SC2086
-      java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --clients "${WARMUP_CLIENTS:-200}" \
-        --events "${WARMUP_EVENTS:-2000}" --timeout "$timeout" > /dev/null 2>&1 \
-        || echo "== the warm-up failed" >&2
+      for _ in $(seq "${WARMUP_RUNS:-1}"); do
+        # shellcheck disable=SC2086
+        java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --clients "${WARMUP_CLIENTS:-200}" \
+          --events "${WARMUP_EVENTS:-2000}" --timeout "$timeout" > /dev/null 2>&1 \
+          || echo "== the warm-up failed" >&2
+      done
       if [[ $setup == cluster ]]; then redis-cli -p "$redis_port" config resetstat > /dev/null; fi
       cpu_pids=("${servers[@]}")
       if [[ $setup == cluster ]]; then cpu_pids+=("$redis"); fi
