@@ -9,13 +9,18 @@
 # Default queues unless SERVER_ARGS says otherwise; the presets' producer is paced (it awaits each broadcastPaced),
 # and the load tool spreads the clients round-robin over the three nodes (load --url A,B,C).
 # Environment: RUNS per scenario and setup (default 1), PORT (first node's port, default 18000; the others are
-# PORT+1 and PORT+2), TIMEOUT seconds per run (default 180), SERVER_ARGS, SERVER_OPTS (JVM options per server;
+# PORT+1 and PORT+2), TIMEOUT seconds per run (default 180), JAR (default sse-bench/target/sse-bench.jar: a copy of
+# another build's jar runs an A/B from one checkout), WARMUP_CLIENTS, WARMUP_EVENTS and WARMUP_RUNS (the warm-up
+# before each measured run: default one run of 200 clients and 2,000 events), SERVER_ARGS, SERVER_OPTS (JVM options per server;
 # default -Xms1g -Xmx1g), REDIS_SERVER (default redis-server). redis-server runs on a free loopback port with
-# --save '' --appendonly no and is stopped at the end. Build first:
+# --save '' --appendonly no and is stopped at the end. After each measured run it prints every server's CPU seconds
+# (user and system, and the busiest threads; sse-bench/proc-cpu.py). A %p in SERVER_OPTS becomes each server's port
+# (Java 17's JFR does not expand it), so each server gets its own profile with SERVER_OPTS="-Xms1g -Xmx1g
+# -XX:StartFlightRecording=filename=/tmp/node-%p.jfr,settings=profile,dumponexit=true". Build first:
 #   ./mvnw -B -q -DskipTests package -pl sse-bench -am
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jar=sse-bench/target/sse-bench.jar
+jar=${JAR:-sse-bench/target/sse-bench.jar}
 out=$1
 shift
 port=${PORT:-18000}
@@ -55,8 +60,9 @@ done
 start_server() {
   local p=$1
   shift
+  local opts=${SERVER_OPTS:--Xms1g -Xmx1g}
   # shellcheck disable=SC2086
-  java ${SERVER_OPTS:--Xms1g -Xmx1g} -jar "$jar" server --transport netty --port "$p" ${SERVER_ARGS:-} "$@" \
+  java ${opts//%p/$p} -jar "$jar" server --transport netty --port "$p" ${SERVER_ARGS:-} "$@" \
     > "sse-bench/target/server-$p.log" 2>&1 &
   servers+=($!)
   for _ in $(seq 100); do
@@ -81,14 +87,23 @@ for scenario in "$@"; do
       echo "== $scenario, $setup, run $run (servers ${servers[*]}), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
       # A short warm-up so that the measured run finds the servers' code compiled, given as long as a measured run:
       # one cut short leaves its burst running, and the measured run then gets 409.
-      # shellcheck disable=SC2086
-      java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --clients 200 --events 2000 --timeout "$timeout" > /dev/null 2>&1 \
-        || echo "== the warm-up failed" >&2
+      for _ in $(seq "${WARMUP_RUNS:-1}"); do
+        # shellcheck disable=SC2086
+        java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --clients "${WARMUP_CLIENTS:-200}" \
+          --events "${WARMUP_EVENTS:-2000}" --timeout "$timeout" > /dev/null 2>&1 \
+          || echo "== the warm-up failed" >&2
+      done
       if [[ $setup == cluster ]]; then redis-cli -p "$redis_port" config resetstat > /dev/null; fi
+      cpu_pids=("${servers[@]}")
+      if [[ $setup == cluster ]]; then cpu_pids+=("$redis"); fi
+      python3 sse-bench/proc-cpu.py snapshot sse-bench/target/cpu-before.json "${cpu_pids[@]}"
       # shellcheck disable=SC2086
       timeout $((timeout + 30)) java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --preset "$scenario" \
         --server-pid "${servers[0]}" --timeout "$timeout" --out "$out" 2> >(grep -v '^[0-9]* s: received' >&2 || true) \
         || echo "== $scenario, $setup, run $run: the load run failed" >&2
+      # Every server's CPU (and Redis's) during the measured run, clients' connecting included (the JSON line has
+      # the first node's only, from the burst), user and system, and the threads that spent it.
+      python3 sse-bench/proc-cpu.py diff sse-bench/target/cpu-before.json || true
       if [[ $setup == cluster ]]; then
         # What the measured run cost Redis, per command (the progress reports are the PUBLISH calls).
         redis-cli -p "$redis_port" info commandstats | grep -E '^cmdstat_(xadd|xread|publish|eval|evalsha):' >&2 \

@@ -13,11 +13,16 @@ final class StreamIds {
 
   private StreamIds() {}
 
+  /**
+   * Compares two ids, allocating nothing: every node's history keeps the ids it records in a tree map in this order,
+   * some twenty comparisons per event recorded and as many per event evicted, whatever the node's clients.
+   */
   static int compare(String a, String b) {
-    long[] x = parse(a);
-    long[] y = parse(b);
-    int byTime = Long.compareUnsigned(x[0], y[0]);
-    return byTime != 0 ? byTime : Long.compareUnsigned(x[1], y[1]);
+    int dashA = dash(a);
+    int dashB = dash(b);
+    int byTime = Long.compareUnsigned(number(a, 0, dashA), number(b, 0, dashB));
+    int bySequence = Long.compareUnsigned(number(a, dashA + 1, a.length()), number(b, dashB + 1, b.length()));
+    return byTime != 0 ? byTime : bySequence; // both parsed, so that a sequence too large is never an id
   }
 
   /**
@@ -47,13 +52,23 @@ final class StreamIds {
   }
 
   private static long[] parse(String id) {
+    int dash = dash(id);
+    return new long[] {number(id, 0, dash), number(id, dash + 1, id.length())};
+  }
+
+  /** The place of an id's dash, once its two parts are known to be digits. */
+  private static int dash(String id) {
     int dash = id.indexOf('-');
     if (dash <= 0 || dash == id.length() - 1 || !digits(id, 0, dash) || !digits(id, dash + 1, id.length())) {
       throw new IllegalArgumentException("not a Redis stream id: " + id);
     }
+    return dash;
+  }
+
+  /** One part of an id, digits known: an unsigned 64-bit number, or not an id if it is larger. */
+  private static long number(String id, int from, int to) {
     try {
-      return new long[] {
-          Long.parseUnsignedLong(id, 0, dash, 10), Long.parseUnsignedLong(id, dash + 1, id.length(), 10)};
+      return Long.parseUnsignedLong(id, from, to, 10);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("not a Redis stream id: " + id, e);
     }

@@ -32,7 +32,8 @@ class StreamIdsTest {
 
   @Test
   void anythingButTwoNumbersJoinedByADashIsNotAnId() {
-    for (String bad : new String[] {"", "5", "-1", "1-", "a-1", "1-1-1", "1 -1", "18446744073709551616-0"}) {
+    for (String bad : new String[] {"", "5", "-1", "1-", "a-1", "1-1-1", "1 -1", "18446744073709551616-0",
+        "2-18446744073709551616"}) {
       assertThat(StreamIds.isId(bad)).as(bad).isFalse();
       assertThatThrownBy(() -> StreamIds.compare(bad, "1-0")).as(bad).isInstanceOf(IllegalArgumentException.class);
     }
