@@ -83,7 +83,9 @@ def diff(path, top):
             label = f'node {n}'
             n += 1
         else:
-            label = sorted(names)[0]
+            # the main thread's name (its id is the process's), which is the program's
+            main = now.get(pid) or now.get(str(pid))
+            label = main[0] if main else sorted(names)[0]
         if not now:
             print(f'== {label} (pid {pid}): gone before the second snapshot', file=sys.stderr)
             continue
