@@ -9,7 +9,8 @@
 # Default queues unless SERVER_ARGS says otherwise; the presets' producer is paced (it awaits each broadcastPaced),
 # and the load tool spreads the clients round-robin over the three nodes (load --url A,B,C).
 # Environment: RUNS per scenario and setup (default 1), PORT (first node's port, default 18000; the others are
-# PORT+1 and PORT+2), TIMEOUT seconds per run (default 180), JAR (default sse-bench/target/sse-bench.jar: a copy of
+# PORT+1 and PORT+2), TIMEOUT seconds per run (default 180), LOAD_ARGS (load options after the preset's, which they
+# override: "--events 100000" for a measured run long enough to leave the JIT's work behind), JAR (default sse-bench/target/sse-bench.jar: a copy of
 # another build's jar runs an A/B from one checkout), WARMUP_CLIENTS, WARMUP_EVENTS and WARMUP_RUNS (the warm-up
 # before each measured run: default one run of 200 clients and 2,000 events), SERVER_ARGS, SERVER_OPTS (JVM options per server;
 # default -Xms1g -Xmx1g), REDIS_SERVER (default redis-server). redis-server runs on a free loopback port with
@@ -98,7 +99,7 @@ for scenario in "$@"; do
       if [[ $setup == cluster ]]; then cpu_pids+=("$redis"); fi
       python3 sse-bench/proc-cpu.py snapshot sse-bench/target/cpu-before.json "${cpu_pids[@]}"
       # shellcheck disable=SC2086
-      timeout $((timeout + 30)) java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --preset "$scenario" \
+      timeout $((timeout + 30)) java ${LOAD_OPTS:-} -jar "$jar" load --url "$urls" --preset "$scenario" ${LOAD_ARGS:-} \
         --server-pid "${servers[0]}" --timeout "$timeout" --out "$out" 2> >(grep -v '^[0-9]* s: received' >&2 || true) \
         || echo "== $scenario, $setup, run $run: the load run failed" >&2
       # Every server's CPU (and Redis's) during the measured run, clients' connecting included (the JSON line has
