@@ -61,7 +61,7 @@ public final class UnsentLimit {
 
   /** The part that names epoll's classes, loaded only once they are known to be there. */
   private static final class EpollSockets {
-    public static void apply(Channel channel) {
+    static void apply(Channel channel) {
       if (!(channel instanceof EpollSocketChannel socket)) {
         return;
       }
