@@ -572,8 +572,9 @@ public abstract class ReliabilityScenarios {
     for (int i = 0; i < events; i++) {
       broadcaster.broadcast(Data.of(Integer.toString(i)));
     }
-    int reconnects = resumeUntilDone(broadcaster, http, uri, first, received);
-    assertNoSilentGapOrDuplicate(received, events);
+    List<String> connections = new ArrayList<>();
+    int reconnects = resumeUntilDone(broadcaster, http, uri, first, received, connections);
+    assertNoSilentGapOrDuplicate(received, events, connections);
     report("burst after connect: %d reconnects, %d of %d events, %d resets, %d slow disconnects", reconnects,
         received.stream().filter(e -> isNumber(e.data())).count(), events,
         received.stream().filter(e -> e.type().equals("reset")).count(),
@@ -613,8 +614,9 @@ public abstract class ReliabilityScenarios {
     HttpSseClient back = HttpSseClient.connect(http, uri, lastEventId);
     back.awaitEvents(1);
     broadcaster.broadcast(Data.of("done"));
-    int reconnects = 1 + resumeUntilDone(broadcaster, http, uri, back, received);
-    assertNoSilentGapOrDuplicate(received, events);
+    List<String> connections = new ArrayList<>();
+    int reconnects = 1 + resumeUntilDone(broadcaster, http, uri, back, received, connections);
+    assertNoSilentGapOrDuplicate(received, events, connections);
     report("stall after greeting: %d reconnects, %d of %d events, %d resets", reconnects,
         received.stream().filter(e -> isNumber(e.data())).count(), events,
         received.stream().filter(e -> e.type().equals("reset")).count());
@@ -628,20 +630,29 @@ public abstract class ReliabilityScenarios {
    * @return how many times it reconnected
    */
   private static int resumeUntilDone(Broadcaster broadcaster, HttpClient http, URI uri, HttpSseClient first,
-      List<MessageEvent> received) throws Exception {
+      List<MessageEvent> received, List<String> connections) throws Exception {
     int reconnects = 0;
+    String sent = null;
     for (HttpSseClient client = first; ; reconnects++) {
       HttpSseClient current = client;
       Probes.await(DEADLINE, () -> current.ended() || isDone(current.events()),
           () -> "stream stalled after " + received.size() + " events");
-      received.addAll(current.events());
+      List<MessageEvent> events = current.events();
+      received.addAll(events);
       String lastEventId = current.lastEventId();
+      // What each connection did, for the message of a failure: a silent gap is only diagnosable from this.
+      connections.add("sent " + sent + ", read " + events.size() + " events "
+          + events.stream().filter(e -> isNumber(e.data())).map(MessageEvent::data).findFirst().orElse("-") + ".."
+          + events.stream().filter(e -> isNumber(e.data())).reduce((a, b) -> b).map(MessageEvent::data).orElse("-")
+          + (events.stream().anyMatch(e -> e.type().equals("reset")) ? " with a reset" : "")
+          + ", ended cleanly " + current.endedCleanly() + ", last event id " + lastEventId);
       current.close();
       if (isDone(received)) {
         return reconnects;
       }
       assertThat(reconnects).as("reconnects").isLessThan(100);
-      client = HttpSseClient.connect(http, uri, lastEventId.isEmpty() ? null : lastEventId);
+      sent = lastEventId.isEmpty() ? null : lastEventId;
+      client = HttpSseClient.connect(http, uri, sent);
       client.awaitEvents(1);
       broadcaster.broadcast(Data.of("done"));
     }
@@ -657,9 +668,11 @@ public abstract class ReliabilityScenarios {
 
   /**
    * Numbered events arrive in order with no duplicate; wherever some are skipped, a {@code reset} came between,
-   * and so before the first {@code "done"} if the burst's tail is missing.
+   * and so before the first {@code "done"} if the burst's tail is missing. A failure's message lists what each
+   * connection sent and read.
    */
-  private static void assertNoSilentGapOrDuplicate(List<MessageEvent> received, int events) {
+  private static void assertNoSilentGapOrDuplicate(List<MessageEvent> received, int events,
+      List<String> connections) {
     int expected = 0;
     boolean announced = false;
     for (MessageEvent event : received) {
@@ -667,19 +680,22 @@ public abstract class ReliabilityScenarios {
       if (event.type().equals("reset")) {
         announced = true;
       } else if (data.equals("done")) {
-        assertThat(expected == events || announced).as("events %d to %d skipped without a reset", expected,
-            events - 1).isTrue();
+        assertThat(expected == events || announced)
+            .as("events %d to %d skipped without a reset; connections: %s", expected, events - 1, connections)
+            .isTrue();
         return;
       } else if (isNumber(data)) {
         int n = Integer.parseInt(data);
-        assertThat(n).as("no duplicate: event %d after %d", n, expected - 1).isGreaterThanOrEqualTo(expected);
-        assertThat(n == expected || announced).as("events %d to %d skipped without a reset", expected, n - 1)
+        assertThat(n).as("no duplicate: event %d after %d; connections: %s", n, expected - 1, connections)
+            .isGreaterThanOrEqualTo(expected);
+        assertThat(n == expected || announced)
+            .as("events %d to %d skipped without a reset; connections: %s", expected, n - 1, connections)
             .isTrue();
         expected = n + 1;
         announced = false;
       }
     }
-    assertThat(expected).as("the burst's last event arrived").isEqualTo(events);
+    assertThat(expected).as("the burst's last event arrived; connections: %s", connections).isEqualTo(events);
   }
 
   // ---- helpers ----

@@ -18,6 +18,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -221,6 +222,9 @@ public final class DefaultChannel implements SseChannel, Sender {
     }
     Frame frame = queue.poll();
     if (frame != null) {
+      if (dropsItsQueue()) {
+        return null; // see poll(Frame[], long)
+      }
       if (delays != null) {
         delays.polled(frame);
       }
@@ -236,6 +240,15 @@ public final class DefaultChannel implements SseChannel, Sender {
     }
     int count = queue.poll(frames, maxBytes);
     if (count > 0) {
+      // A close that drops the queue (the client cut as slow, say) empties it from the closing thread, which takes
+      // frames from the head while this takes them too: the frames taken here may then skip some that it took, a
+      // gap the client would never hear of. Such a close sets the reason before it empties the queue, so a reason
+      // still unset now means it took nothing yet; once it is set, nothing taken is handed out, and the stream
+      // ends after the last frame written before it.
+      if (dropsItsQueue()) {
+        Arrays.fill(frames, 0, count, null);
+        return 0;
+      }
       if (delays != null) {
         for (int i = 0; i < count; i++) {
           delays.polled(frames[i]);
