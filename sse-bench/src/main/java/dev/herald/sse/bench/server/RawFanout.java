@@ -22,8 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  * The floor: plain Netty writing one shared, pre-encoded direct buffer to every subscribed connection, with none of
  * Herald's queues, policies or history.
  *
- * <p>Each event is encoded once into a direct buffer (the same bytes Herald sends: an increasing {@code id:} and the
- * {@code data:} line) and queued for each event loop. A loop's task writes every queued event, as a retained
+ * <p>Each event is encoded once into a direct buffer (the same bytes Herald sends: an increasing 16-digit {@code id:},
+ * numbered as Herald numbers by default, and the {@code data:} line) and queued for each event loop. A loop's task writes every queued event, as a retained
  * duplicate, to each of its connections as one HTTP chunk, then flushes each connection once: the same batching as
  * Herald's drain, so the floor is not handicapped by a chunk or a flush per event. The paced variant waits while
  * any connection is unwritable or while more than a window of events is still queued on the loops, so the producer
@@ -36,7 +36,12 @@ final class RawFanout implements Fanout {
   private final AtomicInteger clients = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger unwritable = new AtomicInteger();
-  private final AtomicLong ids = new AtomicLong();
+  /**
+   * Numbered as Herald numbers by default ({@code BroadcasterConfig.Builder.firstId}: the start time in milliseconds
+   * times 1,000, plus one), so that each event is as many bytes as Herald's: the load tool, which shares the cores,
+   * pays per byte it reads.
+   */
+  private final AtomicLong ids = new AtomicLong(System.currentTimeMillis() * 1_000);
   private final Map<EventLoop, Outbox> outboxes = new ConcurrentHashMap<>();
   private volatile Thread waiter;
 
@@ -66,6 +71,11 @@ final class RawFanout implements Fanout {
   void writable() {
     unwritable.decrementAndGet();
     wakeProducer();
+  }
+
+  /** The id the next event gets. */
+  long nextId() {
+    return ids.get() + 1;
   }
 
   static ByteBuf encode(long id, String data) {
