@@ -13,7 +13,13 @@
 # override: "--events 100000" for a measured run long enough to leave the JIT's work behind), JAR (default sse-bench/target/sse-bench.jar: a copy of
 # another build's jar runs an A/B from one checkout), WARMUP_CLIENTS, WARMUP_EVENTS and WARMUP_RUNS (the warm-up
 # before each measured run: default one run of 200 clients and 2,000 events), SERVER_ARGS, SERVER_OPTS (JVM options per server;
-# default -Xms1g -Xmx1g), REDIS_SERVER (default redis-server). redis-server runs on a free loopback port with
+# default -Xms1g -Xmx1g), NODE_OPTS and NODE_ARGS (more JVM and server options for the three cluster nodes only, after
+# SERVER_OPTS and SERVER_ARGS: NODE_OPTS="-XX:ActiveProcessorCount=1 -XX:+UseG1GC" NODE_ARGS="--threads 1" sizes each
+# node's threads for a third of the machine, as a container's CPU limit would, where by default each of the three
+# JVMs sizes its event loops, compiler and GC threads for the whole machine), SETTLE (after the warm-up, wait up to
+# this many seconds for every server's JIT compile queues to empty, `jcmd PID Compiler.queue`, so that the measured
+# run starts with the warm-up's code compiled: three JVMs on two cores otherwise run much of it on C1's profiling
+# code while their C2 queues drain; default 0, no wait), REDIS_SERVER (default redis-server). redis-server runs on a free loopback port with
 # --save '' --appendonly no and is stopped at the end. After each measured run it prints every server's CPU seconds
 # (user and system, and the busiest threads; sse-bench/proc-cpu.py). A %p in SERVER_OPTS becomes each server's port
 # (Java 17's JFR does not expand it), so each server gets its own profile with SERVER_OPTS="-Xms1g -Xmx1g
@@ -72,6 +78,18 @@ start_server() {
   done
 }
 
+# settle_jit: waits, up to SETTLE seconds in all, until no server has a method queued for compilation.
+settle_jit() {
+  local deadline=$((SECONDS + ${SETTLE:-0})) start=$SECONDS pid
+  for pid in "${servers[@]}"; do
+    while ((SECONDS < deadline)); do
+      [[ $(jcmd "$pid" Compiler.queue 2> /dev/null | grep -c '^Empty') -ge 2 ]] && break
+      sleep 0.5
+    done
+  done
+  if [[ ${SETTLE:-0} -gt 0 ]]; then echo "== JIT queues: waited $((SECONDS - start)) s (at most $SETTLE)" >&2; fi
+}
+
 for scenario in "$@"; do
   for run in $(seq "$runs"); do
     for setup in single cluster; do
@@ -81,7 +99,9 @@ for scenario in "$@"; do
       else
         redis-cli -p "$redis_port" del herald:events > /dev/null
         for n in 0 1 2; do
-          start_server $((port + n)) --redis "redis://127.0.0.1:$redis_port"
+          # shellcheck disable=SC2086
+          SERVER_OPTS="${SERVER_OPTS:--Xms1g -Xmx1g} ${NODE_OPTS:-}" start_server $((port + n)) \
+            --redis "redis://127.0.0.1:$redis_port" ${NODE_ARGS:-}
         done
         urls=$urls,http://127.0.0.1:$((port + 1)),http://127.0.0.1:$((port + 2))
       fi
@@ -94,6 +114,7 @@ for scenario in "$@"; do
           --events "${WARMUP_EVENTS:-2000}" --timeout "$timeout" > /dev/null 2>&1 \
           || echo "== the warm-up failed" >&2
       done
+      settle_jit
       if [[ $setup == cluster ]]; then redis-cli -p "$redis_port" config resetstat > /dev/null; fi
       cpu_pids=("${servers[@]}")
       if [[ $setup == cluster ]]; then cpu_pids+=("$redis"); fi
