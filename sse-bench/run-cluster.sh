@@ -19,8 +19,8 @@
 # JVMs sizes its event loops, compiler and GC threads for the whole machine), SETTLE (after the warm-up, wait up to
 # this many seconds for every server's JIT compile queues to empty, `jcmd PID Compiler.queue`, so that the measured
 # run starts with the warm-up's code compiled: three JVMs on two cores otherwise run much of it on C1's profiling
-# code while their C2 queues drain; default 0, no wait), REDIS_SERVER (default redis-server). redis-server runs on a free loopback port with
-# --save '' --appendonly no and is stopped at the end. After each measured run it prints every server's CPU seconds
+# code while their C2 queues drain; default 0, no wait), REDIS_SERVER (default redis-server). redis-server runs on
+# a free loopback port with --save '' --appendonly no and is stopped at the end. After each measured run it prints every server's CPU seconds
 # (user and system, and the busiest threads; sse-bench/proc-cpu.py). A %p in SERVER_OPTS becomes each server's port
 # (Java 17's JFR does not expand it), so each server gets its own profile with SERVER_OPTS="-Xms1g -Xmx1g
 # -XX:StartFlightRecording=filename=/tmp/node-%p.jfr,settings=profile,dumponexit=true". Build first:

@@ -23,11 +23,11 @@ import java.util.concurrent.locks.LockSupport;
  * Herald's queues, policies or history.
  *
  * <p>Each event is encoded once into a direct buffer (the same bytes Herald sends: an increasing 16-digit {@code id:},
- * numbered as Herald numbers by default, and the {@code data:} line) and queued for each event loop. A loop's task writes every queued event, as a retained
- * duplicate, to each of its connections as one HTTP chunk, then flushes each connection once: the same batching as
- * Herald's drain, so the floor is not handicapped by a chunk or a flush per event. The paced variant waits while
- * any connection is unwritable or while more than a window of events is still queued on the loops, so the producer
- * runs as fast as the clients read and the outbound buffers stay bounded.
+ * numbered as Herald numbers by default, and the {@code data:} line) and queued for each event loop. A loop's task
+ * writes every queued event, as a retained duplicate, to each of its connections as one HTTP chunk, then flushes each
+ * connection once: the same batching as Herald's drain, so the floor is not handicapped by a chunk or a flush per
+ * event. The paced variant waits while any connection is unwritable or while more than a window of events is still
+ * queued on the loops, so the producer runs as fast as the clients read and the outbound buffers stay bounded.
  */
 final class RawFanout implements Fanout {
   private static final int WINDOW = 64;
