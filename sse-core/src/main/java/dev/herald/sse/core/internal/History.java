@@ -52,10 +52,11 @@ final class History {
   private long forgottenUpTo; // the newest event let go of by a topic no longer remembered
   private long evictedSequence;
   private @Nullable String evictedId; // the id of the newest event let go of, if it had one
-  /** A cluster's log order of ids, which is also the order of sequence; {@code null} on one node. */
+  /**
+   * A cluster's log order of ids, which is also the order of sequence; {@code null} on one node. Only compared with
+   * on a replay from an id not kept, never per event: the log's ids are parsed to compare them.
+   */
   private final @Nullable Comparator<String> idOrder;
-  /** With {@link #idOrder}: the kept events by id. */
-  private final @Nullable TreeMap<String, Entry> byOrder;
   private @Nullable String firstId; // with idOrder: the first id recorded since the start or the last clear
   private @Nullable String newestId; // with idOrder: the newest id recorded
   private @Nullable String forgottenId; // with idOrder: the newest id let go of by a topic no longer remembered
@@ -81,7 +82,6 @@ final class History {
     this.perTopic = Math.min(perTopic, capacity);
     this.maxAgeNanos = maxAgeNanos;
     this.idOrder = idOrder;
-    this.byOrder = idOrder == null ? null : new TreeMap<>(idOrder);
   }
 
   /**
@@ -96,8 +96,7 @@ final class History {
     entries.put(entry.sequence, entry);
     if (id != null) {
       byId.put(id, entry);
-      if (byOrder != null) {
-        byOrder.put(id, entry);
+      if (idOrder != null) {
         firstId = firstId == null ? id : firstId;
         newestId = id;
       }
@@ -133,7 +132,7 @@ final class History {
     if (entry != null) {
       return replay(entry.sequence, subscription);
     }
-    return byOrder == null || idOrder == null ? null : afterInOrder(id, subscription, byOrder, idOrder);
+    return idOrder == null ? null : afterInOrder(id, subscription, idOrder);
   }
 
   /**
@@ -141,8 +140,7 @@ final class History {
    * entry of the log since it (the id is not older than the first one recorded) and let go of none the client
    * hears since. An id at or past the newest recorded is left to the cluster, which knows where the log is.
    */
-  private @Nullable List<Frame> afterInOrder(String id, ClientTopics subscription, TreeMap<String, Entry> ordered,
-      Comparator<String> order) {
+  private @Nullable List<Frame> afterInOrder(String id, ClientTopics subscription, Comparator<String> order) {
     String first = firstId;
     String newest = newestId;
     try {
@@ -162,13 +160,17 @@ final class History {
     } catch (IllegalArgumentException e) {
       return null; // not one of the log's ids
     }
-    List<Frame> missed = new ArrayList<>();
-    for (Entry entry : ordered.tailMap(id, false).values()) {
+    // The kept events after the id, found from the newest back: sequence is the log's order.
+    ArrayDeque<Frame> missed = new ArrayDeque<>();
+    for (Entry entry : entries.descendingMap().values()) {
+      if (entry.id != null && order.compare(entry.id, id) <= 0) {
+        break;
+      }
       if (subscription.hears(entry.published)) {
-        missed.add(entry.frame);
+        missed.addFirst(entry.frame);
       }
     }
-    return missed;
+    return new ArrayList<>(missed);
   }
 
   /**
@@ -293,9 +295,6 @@ final class History {
     entries.remove(entry.sequence);
     if (entry.id != null) {
       byId.remove(entry.id, entry);
-      if (byOrder != null) {
-        byOrder.remove(entry.id, entry);
-      }
     }
     if (entry.sequence > evictedSequence) {
       evictedSequence = entry.sequence;
@@ -307,7 +306,7 @@ final class History {
         continue; // a topic named twice in one publish keeps it once
       }
       topic.lostUpTo = Math.max(topic.lostUpTo, entry.sequence);
-      if (byOrder != null && entry.id != null) {
+      if (idOrder != null && entry.id != null) {
         topic.lostId = entry.id; // a topic lets its events go oldest first
       }
       resized(topic, topic.kept.size() + 1);
@@ -333,18 +332,28 @@ final class History {
     return idOrder.compare(a, b) >= 0 ? a : b;
   }
 
-  /** Moves a topic to the bucket of its size now. */
+  /**
+   * Moves a topic to the bucket of its size now. A bucket left empty is reused for the new size if that has none:
+   * a full history's topic goes one up and one down per event, and would otherwise make a bucket each time.
+   */
   private void resized(Topic topic, int before) {
     int after = topic.kept.size();
+    LinkedHashMap<String, Topic> spare = null;
     if (before > 0) {
       LinkedHashMap<String, Topic> bucket = bySize.get(before);
       bucket.remove(topic.key);
       if (bucket.isEmpty()) {
         bySize.remove(before);
+        spare = bucket;
       }
     }
     if (after > 0) {
-      bySize.computeIfAbsent(after, size -> new LinkedHashMap<>()).put(topic.key, topic);
+      LinkedHashMap<String, Topic> bucket = bySize.get(after);
+      if (bucket == null) {
+        bucket = spare != null ? spare : new LinkedHashMap<>();
+        bySize.put(after, bucket);
+      }
+      bucket.put(topic.key, topic);
       largest = Math.max(largest, after);
     }
   }

@@ -93,6 +93,21 @@ class HistoryTest {
   }
 
   @Test
+  void onAClusterAReplayFromAnIdBetweenKeptOnesGivesTheLaterEventsInTheLogsOrder() {
+    History history = new History(10, 10, Long.MAX_VALUE, NUMERIC);
+    Frame[] frames = new Frame[5];
+    for (int i = 0; i < frames.length; i++) {
+      frames[i] = EventEncoder.encode(Data.of("event " + i));
+      history.add(Integer.toString(2 * i), new String[] {i % 2 == 0 ? "even" : "odd"}, frames[i], 0); // ids 0..8
+    }
+
+    assertThat(history.after("3", of("even", "odd"), 0)).as("3 was never an id of this node: 4, 6, 8 follow it")
+        .containsExactly(frames[2], frames[3], frames[4]);
+    assertThat(history.after("3", of("odd"), 0)).as("only the client's topics").containsExactly(frames[3]);
+    assertThat(history.after("7", of("even"), 0)).containsExactly(frames[4]);
+  }
+
+  @Test
   void onAClusterAHistoryClearedAfterAGapKnowsNothingBeforeIt() {
     History history = new History(10, 10, Long.MAX_VALUE, NUMERIC);
     history.add("1", new String[] {"a"}, FRAME, 0);
