@@ -43,8 +43,12 @@ final class ParkedSends {
 
   private @Nullable ArrayDeque<Waiter> waiters; // guarded by this; made by the first send that parks
   private volatile int count; // written under the lock, read without
-  /** Paced sends whose frames are queued, waiting for the queue to fall to the watermark; guarded by this. */
-  private @Nullable ArrayDeque<Waiter> draining;
+  /**
+   * Paced sends whose frames are queued, waiting for the queue to fall to the watermark, each held by its
+   * {@linkplain Waiter#token() token} alone (its future, or its paced broadcast's group): on a cluster node every
+   * client holds one per paced entry in flight, and a wrapper each cost more than the client's frame. Guarded by this.
+   */
+  private @Nullable ArrayDeque<Object> draining;
   private volatile int drainingCount; // written under the lock, read without
   private volatile boolean lapsed;
 
@@ -114,8 +118,8 @@ final class ParkedSends {
    *     that completes once it is, or once the channel closes (the frame was queued), or on {@link #expire}
    */
   @Nullable CompletableFuture<Void> awaitDrain() {
-    Waiter waiter = new Waiter(null, true, null);
-    return holdUntilDrained(waiter) ? requireNonNull(waiter.done) : null;
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    return holdUntilDrained(done) ? done : null;
   }
 
   /**
@@ -128,24 +132,24 @@ final class ParkedSends {
    *     {@code false} if the queue is down to the watermark already or the channel closed
    */
   boolean awaitDrain(PacingGroup group) {
-    return holdUntilDrained(new Waiter(null, true, group));
+    return holdUntilDrained(group);
   }
 
-  /** Adds a draining waiter; returns whether it waits, {@code false} if released at once or the channel closed. */
-  private boolean holdUntilDrained(Waiter waiter) {
-    List<Waiter> ready;
+  /** Adds a draining send; returns whether it waits, {@code false} if released at once or the channel closed. */
+  private boolean holdUntilDrained(Object token) {
+    List<Object> ready;
     boolean waits;
     synchronized (this) {
       if (channel.closeReason() != null) {
         return false;
       }
-      ArrayDeque<Waiter> list = drainingQueue();
-      list.addLast(waiter);
+      ArrayDeque<Object> list = drainingQueue();
+      list.addLast(token);
       drainingCount = list.size(); // before looking at the queue, as the transport takes a frame before looking here
       // The transport may have taken the queue down to the watermark before this waiter was seen: look again. One
       // released at once is not completed: its producer goes on without waiting (a group never counted it).
       ready = pumpLocked(null);
-      waits = ready == null || !ready.remove(waiter);
+      waits = ready == null || !ready.remove(token);
     }
     completeAll(ready);
     return waits;
@@ -171,8 +175,8 @@ final class ParkedSends {
    * queue to fall to the watermark.
    */
   CompletableFuture<Void> park(Frame frame, boolean paced) {
-    Waiter waiter = new Waiter(frame, paced, null);
-    List<Waiter> ready;
+    Waiter waiter = new Waiter(frame, paced);
+    List<Object> ready;
     synchronized (this) {
       CloseReason reason = channel.closeReason();
       if (reason != null) {
@@ -186,7 +190,7 @@ final class ParkedSends {
       ready = pumpLocked(null);
     }
     completeAll(ready);
-    return requireNonNull(waiter.done);
+    return waiter.done;
   }
 
   /**
@@ -195,7 +199,7 @@ final class ParkedSends {
    * @return whether any was moved
    */
   boolean pump() {
-    List<Waiter> ready;
+    List<Object> ready;
     synchronized (this) {
       ready = pumpLocked(null);
     }
@@ -223,7 +227,7 @@ final class ParkedSends {
    */
   boolean expire(Object parked, OverflowPolicy policy) {
     Waiter waiter = null;
-    Waiter drained = null;
+    boolean drained = false;
     synchronized (this) {
       ArrayDeque<Waiter> deque = waiters();
       for (Waiter w : deque) {
@@ -244,14 +248,14 @@ final class ParkedSends {
       }
     }
     if (waiter == null) {
-      if (drained != null) {
-        drained.complete(); // its frame is queued: the producer goes on, and this client paces no one
+      if (drained) {
+        release(parked); // its frame is queued: the producer goes on, and this client paces no one
       }
       return false; // queued (with the queue down to the watermark) or failed meanwhile
     }
     switch (policy) {
       case DROP_NEWEST -> waiter.complete();
-      case DROP_OLDEST -> dropOldestFor(requireNonNull(waiter.frame), waiter);
+      case DROP_OLDEST -> dropOldestFor(waiter.frame, waiter);
       default -> {
         return true;
       }
@@ -264,20 +268,14 @@ final class ParkedSends {
    * producer for the grace with a queue that still had room, so it keeps that room to catch up in (its overflow
    * policy applies once the queue is full) but paces no one until it is below the watermark again.
    */
-  private @Nullable Waiter lapse(Object token) {
-    ArrayDeque<Waiter> list = draining;
-    if (list == null) {
-      return null;
+  private boolean lapse(Object token) {
+    ArrayDeque<Object> list = draining;
+    if (list == null || !list.removeFirstOccurrence(token)) { // tokens have identity equality
+      return false;
     }
-    for (Waiter w : list) {
-      if (w.token() == token) {
-        list.remove(w);
-        drainingCount = list.size();
-        lapsed = true;
-        return w;
-      }
-    }
-    return null;
+    drainingCount = list.size();
+    lapsed = true;
+    return true;
   }
 
   /** Whether the client held a paced producer past the grace and has not yet come below the watermark. */
@@ -293,10 +291,10 @@ final class ParkedSends {
   /** Fails every parked send: the channel closed for this reason. */
   void abandon(CloseReason reason) {
     List<Waiter> abandoned;
-    List<Waiter> queuedAlready = null;
+    List<Object> queuedAlready = null;
     synchronized (this) {
       ArrayDeque<Waiter> deque = waiters;
-      ArrayDeque<Waiter> list = draining;
+      ArrayDeque<Object> list = draining;
       boolean parked = deque != null && !deque.isEmpty();
       boolean held = list != null && !list.isEmpty();
       if (!parked && !held) {
@@ -321,7 +319,7 @@ final class ParkedSends {
   }
 
   private boolean dropOldestFor(Frame frame, @Nullable Waiter parked) {
-    List<Waiter> ready = null;
+    List<Object> ready = null;
     boolean dropped = false;
     synchronized (this) {
       if (channel.closeReason() != null) {
@@ -335,9 +333,9 @@ final class ParkedSends {
         // Stay behind the frames already waiting: take the oldest queued frame's place for the first of them.
         if (deque.size() >= max) {
           counters.framesDropped.increment();
-          ready = add(ready, deque.pollFirst());
+          ready = add(ready, requireNonNull(deque.pollFirst()).token());
         }
-        deque.addLast(new Waiter(frame, false, null));
+        deque.addLast(new Waiter(frame, false));
         dropped = channel.dropOne();
       } else {
         while (!channel.enqueue(frame)) {
@@ -347,7 +345,7 @@ final class ParkedSends {
           dropped = true;
         }
         if (parked != null) {
-          ready = add(ready, parked);
+          ready = add(ready, parked.token());
         }
       }
       ready = pumpLocked(ready);
@@ -356,22 +354,22 @@ final class ParkedSends {
     return dropped;
   }
 
-  /** Moves parked frames into the queue while they fit; adds those whose futures to complete to {@code ready}. */
-  private @Nullable List<Waiter> pumpLocked(@Nullable List<Waiter> ready) {
+  /** Moves parked frames into the queue while they fit; adds the tokens of the sends to release to {@code ready}. */
+  private @Nullable List<Object> pumpLocked(@Nullable List<Object> ready) {
     ArrayDeque<Waiter> deque = waiters;
     if (deque != null) {
       Waiter head;
-      while ((head = deque.peekFirst()) != null && channel.enqueue(requireNonNull(head.frame))) {
+      while ((head = deque.peekFirst()) != null && channel.enqueue(head.frame)) {
         deque.pollFirst();
         if (head.paced && channel.boundedFrames() > channel.watermark()) {
-          drainingQueue().addLast(head);
+          drainingQueue().addLast(head.token());
         } else {
-          ready = add(ready, head);
+          ready = add(ready, head.token());
         }
       }
       count = deque.size();
     }
-    ArrayDeque<Waiter> list = draining;
+    ArrayDeque<Object> list = draining;
     if (list != null && !list.isEmpty()) {
       long watermark = channel.watermark();
       while (!list.isEmpty() && channel.boundedFrames() <= watermark) {
@@ -382,8 +380,8 @@ final class ParkedSends {
     return ready;
   }
 
-  private ArrayDeque<Waiter> drainingQueue() {
-    ArrayDeque<Waiter> list = draining;
+  private ArrayDeque<Object> drainingQueue() {
+    ArrayDeque<Object> list = draining;
     if (list == null) {
       list = new ArrayDeque<>();
       draining = list;
@@ -391,59 +389,58 @@ final class ParkedSends {
     return list;
   }
 
-  private static List<Waiter> add(@Nullable List<Waiter> list, Waiter waiter) {
-    List<Waiter> out = list == null ? new ArrayList<>() : list;
-    out.add(waiter);
+  private static List<Object> add(@Nullable List<Object> list, Object token) {
+    List<Object> out = list == null ? new ArrayList<>() : list;
+    out.add(token);
     return out;
   }
 
-  private static void completeAll(@Nullable List<Waiter> ready) {
+  private static void completeAll(@Nullable List<Object> ready) {
     if (ready != null) {
-      for (Waiter waiter : ready) {
-        waiter.complete();
+      for (Object token : ready) {
+        release(token);
       }
     }
   }
 
-  /** A send waiting for room, or for the queue to fall to the watermark. */
-  private static final class Waiter {
-    /** The parked frame; {@code null} for a draining send, whose frame is queued. */
-    final @Nullable Frame frame;
-    /** Whether its producer also waits for the queue to fall to the watermark. */
-    final boolean paced;
-    /** The paced broadcast this draining send holds, or {@code null} for a send with a future of its own. */
-    final @Nullable PacingGroup group;
-    /** The producer's future; {@code null} when it is held through {@link #group}. */
-    final @Nullable CompletableFuture<Void> done;
+  /**
+   * Lets a send's producer go on, by its {@linkplain Waiter#token() token}: the frame is queued (and, if paced, the
+   * queue down to the watermark).
+   */
+  @SuppressWarnings("unchecked") // a token is a PacingGroup or the CompletableFuture<Void> its send returned
+  private static void release(Object token) {
+    if (token instanceof PacingGroup group) {
+      group.release();
+    } else {
+      ((CompletableFuture<Void>) token).complete(null);
+    }
+  }
 
-    Waiter(@Nullable Frame frame, boolean paced, @Nullable PacingGroup group) {
+  /** A parked send: a frame waiting for room in the queue, and the future its producer awaits. */
+  private static final class Waiter {
+    final Frame frame;
+    /** Whether its producer also waits for the queue to fall to the watermark once the frame is queued. */
+    final boolean paced;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Waiter(Frame frame, boolean paced) {
       this.frame = frame;
       this.paced = paced;
-      this.group = group;
-      this.done = group == null ? new CompletableFuture<>() : null;
     }
 
-    /** What {@link #expire} finds this waiter by: its group, or its future. */
+    /** What {@link #expire} finds this waiter by, and what releases its producer: its future. */
     Object token() {
-      return group != null ? group : requireNonNull(done);
+      return done;
     }
 
     /** Lets its producer go on: the frame is queued (and, if paced, the queue down to the watermark). */
     void complete() {
-      if (group != null) {
-        group.release();
-      } else {
-        requireNonNull(done).complete(null);
-      }
+      done.complete(null);
     }
 
-    /** Fails its producer: the channel closed before the frame was queued (never a group's: it is queued). */
+    /** Fails its producer: the channel closed before the frame was queued. */
     void fail(Throwable cause) {
-      if (group != null) {
-        group.release();
-      } else {
-        requireNonNull(done).completeExceptionally(cause);
-      }
+      done.completeExceptionally(cause);
     }
   }
 }
