@@ -54,8 +54,8 @@ class NettySseEpollIT extends NettySseIT {
     Channel connection = accepted.get(0);
     assertThat(connection).isInstanceOf(EpollSocketChannel.class);
     assertThat(connection.config().getOption(EpollChannelOption.TCP_NOTSENT_LOWAT))
-        .as("64 KiB, unless this machine sets net.ipv4.tcp_notsent_lowat for every socket (then 0: its own)")
-        .isEqualTo(machineWideLimit() ? 0L : 64 * 1024L);
+        .as("256 KiB, unless this machine sets net.ipv4.tcp_notsent_lowat for every socket (then 0: its own)")
+        .isEqualTo(machineWideLimit() ? 0L : 256 * 1024L);
   }
 
   @Test

@@ -143,11 +143,11 @@ class WebFluxSseIT {
     RawSseClient client = client(port, RawSseClient.get("/events"));
 
     assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected");
-    long expected = machineWideUnsentLimit() ? 0L : 64 * 1024L;
+    long expected = machineWideUnsentLimit() ? 0L : 256 * 1024L;
     assertThat(sockets).isNotEmpty().allSatisfy(socket -> {
       assertThat(socket).isInstanceOf(EpollSocketChannel.class);
       assertThat(socket.config().getOption(EpollChannelOption.TCP_NOTSENT_LOWAT))
-          .as("64 KiB, unless this machine sets net.ipv4.tcp_notsent_lowat for every socket (then 0: its own)")
+          .as("256 KiB, unless this machine sets net.ipv4.tcp_notsent_lowat for every socket (then 0: its own)")
           .isEqualTo(expected);
     });
   }
