@@ -3,6 +3,7 @@ package dev.herald.sse.core.internal;
 import dev.herald.sse.spi.Frame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -160,17 +161,18 @@ final class History {
     } catch (IllegalArgumentException e) {
       return null; // not one of the log's ids
     }
-    // The kept events after the id, found from the newest back: sequence is the log's order.
-    ArrayDeque<Frame> missed = new ArrayDeque<>();
+    // The kept events after the id, found from the newest back (sequence is the log's order), then put oldest first.
+    List<Frame> missed = new ArrayList<>();
     for (Entry entry : entries.descendingMap().values()) {
       if (entry.id != null && order.compare(entry.id, id) <= 0) {
         break;
       }
       if (subscription.hears(entry.published)) {
-        missed.addFirst(entry.frame);
+        missed.add(entry.frame);
       }
     }
-    return new ArrayList<>(missed);
+    Collections.reverse(missed);
+    return missed;
   }
 
   /**
