@@ -3,7 +3,9 @@ package dev.herald.sse.core.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.herald.sse.core.testing.FakeTransport;
 import dev.herald.sse.spi.Frame;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -134,6 +136,63 @@ class FrameQueueTest {
     assertThat(queue.poll(into, 1_000)).isZero();
     assertThat(queue.offer(frame("c"))).isTrue();
     assertThat(queue.claimWake()).as("the consumer found nothing: it is idle").isTrue();
+  }
+
+  @Test
+  void framesAcrossManyChunksComeOutInOrderWhateverTheBatchesAndDrops() {
+    FrameQueue queue = new FrameQueue(1_000, 100_000);
+    int offered = 0;
+    int expected = 0;
+    Frame[] into = new Frame[7];
+    for (int round = 0; round < 20; round++) {
+      for (int i = 0; i < FrameQueue.CHUNK + 3; i++) {
+        assertThat(queue.offer(frame(Integer.toString(offered++)))).isTrue();
+      }
+      if (round % 3 == 0) {
+        assertThat(queue.dropOldest()).isTrue();
+        expected++;
+      }
+      int count = queue.poll(into, 1_000);
+      assertThat(count).isEqualTo(into.length);
+      for (int i = 0; i < count; i++) {
+        assertThat(text(into[i])).isEqualTo(Integer.toString(expected++));
+      }
+    }
+    Frame next;
+    while ((next = queue.poll()) != null) {
+      assertThat(text(next)).isEqualTo(Integer.toString(expected++));
+    }
+    assertThat(expected).isEqualTo(offered);
+    assertThat(queue.isEmpty()).isTrue();
+    assertThat(queue.frames()).isZero();
+    assertThat(queue.bytes()).isZero();
+  }
+
+  /**
+   * A queue keeps no frame it has handed out or dropped: a client's own sends can be large, and an idle client's
+   * queue lives as long as its connection.
+   */
+  @Test
+  void framesTakenOrDroppedAreNotKeptByTheQueue() {
+    FrameQueue queue = new FrameQueue(100, 1_000_000);
+    List<WeakReference<Frame>> gone = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Frame frame = frame("x".repeat(1_000) + i);
+      gone.add(new WeakReference<>(frame));
+      assertThat(queue.offer(frame)).isTrue();
+    }
+    assertThat(queue.dropOldest()).isTrue();
+    assertThat(queue.poll()).isNotNull();
+    assertThat(queue.poll(new Frame[2], 1_000_000)).isEqualTo(2);
+    Frame kept = queue.poll();
+    assertThat(kept).isNotNull();
+    assertThat(queue.offer(frame("later"))).as("the queue stays in use").isTrue();
+
+    FakeTransport.Await.until(() -> {
+      System.gc();
+      return gone.subList(0, 4).stream().allMatch(ref -> ref.get() == null);
+    }, () -> "the four frames taken or dropped are still reachable");
+    assertThat(gone.get(4).get()).as("the one still referenced here").isSameAs(kept);
   }
 
   private void takeWhileProducingAndDropping(boolean batches) {
