@@ -172,12 +172,8 @@ final class FrameQueue {
   @Nullable Frame poll() {
     for (;;) {
       long position = head;
-      if (position == tail) {
-        idle = true;
-        if (position == tail) { // a producer may have claimed a position before it could see the flag
-          return null;
-        }
-        idle = false;
+      if (wentIdle(position)) {
+        return null;
       }
       Frame frame = takeAt(position);
       if (frame != null) {
@@ -200,15 +196,10 @@ final class FrameQueue {
     }
     for (;;) {
       long from = head;
-      long to = tail;
-      if (from == to) {
-        idle = true;
-        to = tail; // a producer may have claimed a position before it could see the flag
-        if (from == to) {
-          return 0;
-        }
-        idle = false;
+      if (wentIdle(from)) {
+        return 0;
       }
+      long to = tail;
       Chunk start = chunkOf(from, headChunk);
       Chunk chunk = start;
       int count = 0;
@@ -250,6 +241,22 @@ final class FrameQueue {
       }
       return count;
     }
+  }
+
+  /**
+   * The consumer's half of the idle handshake: whether the queue is empty at the head the consumer read, in which
+   * case the consumer is now marked idle (a producer that claims a position then sees the flag and wakes it).
+   */
+  private boolean wentIdle(long from) {
+    if (from != tail) {
+      return false;
+    }
+    idle = true;
+    if (from == tail) { // a producer may have claimed a position before it could see the flag
+      return true;
+    }
+    idle = false;
+    return false;
   }
 
   /**
