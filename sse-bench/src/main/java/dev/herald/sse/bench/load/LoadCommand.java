@@ -92,7 +92,6 @@ public final class LoadCommand {
     long received = 0;
     double seconds = 0;
     double serverCpu = -1;
-    String serverCpuByThread = "";
     double clientCpu = -1;
     long rssIdle = -1;
     long rssAfter = -1;
@@ -108,7 +107,6 @@ public final class LoadCommand {
       int stalled = run.stalled.get();
       heapIdle = heapAfterGc();
       rssIdle = Proc.rssBytes(pid);
-      Map<String, Proc.ThreadCpu> serverThreadsBefore = Proc.threads(pid);
       double serverCpuBefore = Proc.cpuSeconds(pid);
       double clientCpuBefore = Proc.cpuSeconds(ProcessHandle.current().pid());
       expected = (long) readers * options.events();
@@ -122,7 +120,6 @@ public final class LoadCommand {
       }
       bytesDuringBurst = run.bytes.sum() - bytesBefore;
       serverCpu = Proc.cpuSeconds(pid) - serverCpuBefore;
-      serverCpuByThread = Proc.cpuByThreadKind(serverThreadsBefore, Proc.threads(pid), serverCpu);
       clientCpu = Proc.cpuSeconds(ProcessHandle.current().pid()) - clientCpuBefore;
       rssAfter = Proc.rssBytes(pid);
       result.put("clients", options.clients());
@@ -187,7 +184,6 @@ public final class LoadCommand {
     result.put("bytesPerEvent", received > 0 ? (double) bytesDuringBurst / received : 0.0);
     result.put("serverCpuSeconds", serverCpu);
     result.put("serverCpuMicrosPerEvent", received > 0 && serverCpu >= 0 ? serverCpu * 1e6 / received : -1.0);
-    result.put("serverCpuByThread", serverCpuByThread);
     result.put("clientCpuSeconds", clientCpu);
     result.put("serverClientsAfter", serverNow.get("clients"));
     result.put("serverSlowDisconnected", serverNow.get("slowDisconnected"));
