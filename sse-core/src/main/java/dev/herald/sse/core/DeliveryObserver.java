@@ -18,8 +18,12 @@ package dev.herald.sse.core;
 @FunctionalInterface
 public interface DeliveryObserver {
 
-  /** One in how many live events of each client is measured. */
-  int SAMPLE_INTERVAL = 8;
+  /**
+   * One in how many live events of each client is measured. At 64, a broadcast to 1,000 clients gives about 16
+   * samples, plenty for a distribution, while the timer's cost per delivered event stays far below the rest of a
+   * delivery (one in 8 cost about 3 % of a fan-out's CPU on a loaded server).
+   */
+  int SAMPLE_INTERVAL = 64;
 
   /**
    * Reports the delay of one event to one client.

@@ -57,20 +57,20 @@ class DeliveryDelaysTest {
   }
 
   @Test
-  void measuresTheFirstLiveEventOfEachClientAndOneInEveryEightAfter() {
+  void measuresTheFirstLiveEventOfEachClientAndOneInEverySampleIntervalAfter() {
+    int interval = DeliveryObserver.SAMPLE_INTERVAL;
     Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().deliveryObserver(delays::add)
         .greeting(Data.of("connected")));
     SseChannel a = subscribe(broadcaster, null);
     SseChannel b = subscribe(broadcaster, null);
-    for (int i = 0; i < 17; i++) {
+    for (int i = 0; i < 2 * interval + 1; i++) {
       broadcaster.broadcast(Data.of("event " + i));
     }
 
-    assertThat(drain(a)).hasSize(18); // the greeting and 17 events
-    assertThat(delays).as("events 0, 8 and 16 of a").hasSize(3);
-    assertThat(drain(b)).hasSize(18);
+    assertThat(drain(a)).hasSize(2 * interval + 2); // the greeting and the events
+    assertThat(delays).as("events 0, interval and 2 × interval of a").hasSize(3);
+    assertThat(drain(b)).hasSize(2 * interval + 2);
     assertThat(delays).as("and of b").hasSize(6).allMatch(delay -> delay >= 0);
-    assertThat(DeliveryObserver.SAMPLE_INTERVAL).isEqualTo(8);
   }
 
   @Test
@@ -121,10 +121,11 @@ class DeliveryDelaysTest {
       throw new IllegalStateException("observer bug");
     }));
     SseChannel channel = subscribe(broadcaster, null);
-    for (int i = 0; i < 9; i++) {
+    int events = DeliveryObserver.SAMPLE_INTERVAL + 1; // the first and the one a sample interval after it
+    for (int i = 0; i < events; i++) {
       broadcaster.broadcast(Data.of("event " + i));
     }
-    assertThat(drain(channel)).hasSize(9);
+    assertThat(drain(channel)).hasSize(events);
     assertThat(seen).as("called again after it failed").hasSize(2);
   }
 
