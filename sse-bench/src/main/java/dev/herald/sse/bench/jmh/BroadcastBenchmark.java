@@ -4,8 +4,11 @@ import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
+import dev.herald.sse.micrometer.BroadcasterMetrics;
+import dev.herald.sse.micrometer.DeliveryDelayRecorder;
 import dev.herald.sse.spi.SseChannel;
 import dev.herald.sse.spi.Frame;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +41,9 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>With {@code -prof gc}, {@code gc.alloc.rate.norm} is the bytes allocated per broadcast. It must not grow with
  * the payload per client: the event is encoded once and every channel holds the same frame.
+ *
+ * <p>{@code -p metrics=off,on} measures what {@code sse-micrometer} costs the engine: {@code on} binds the
+ * broadcaster's meters, the delivery delay timer included, to a {@link SimpleMeterRegistry} (default {@code off}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -56,6 +62,9 @@ public class BroadcastBenchmark {
   @Param({"inline", "thread"})
   public String drain;
 
+  @Param({"off"})
+  public String metrics;
+
   private Broadcaster broadcaster;
   private SseChannel[] channels;
   private Data event;
@@ -63,7 +72,12 @@ public class BroadcastBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    broadcaster = Broadcasters.create(BroadcasterConfig.builder().heartbeat(Duration.ZERO).build());
+    DeliveryDelayRecorder delays = metrics.equals("on") ? new DeliveryDelayRecorder() : null;
+    broadcaster = Broadcasters.create(BroadcasterConfig.builder().heartbeat(Duration.ZERO)
+        .deliveryObserver(delays).build());
+    if (delays != null) {
+      new BroadcasterMetrics(broadcaster, delays).bindTo(new SimpleMeterRegistry());
+    }
     event = Data.of(Payloads.text(size));
     channels = new SseChannel[clients];
     if (drain.equals("thread")) {

@@ -48,8 +48,12 @@ final class DeliveryDelays {
   /** One client's sampling: its first live frame, and one in every {@link DeliveryObserver#SAMPLE_INTERVAL}. */
   final class Sampler {
     private final long subscribedNanos;
-    /** Live frames taken so far; only the transport's drain touches it, one poll at a time. */
-    private int live;
+    /**
+     * Frames still to take before the next one is looked at: 1 until the first live frame, then the sample interval
+     * after each sample. Only the transport's drain touches it, one poll at a time; so a frame that is not sampled
+     * costs one decrement.
+     */
+    private int untilNext = 1;
 
     private Sampler(long subscribedNanos) {
       this.subscribedNanos = subscribedNanos;
@@ -57,9 +61,14 @@ final class DeliveryDelays {
 
     /** The transport took this frame to write it. */
     void polled(Frame frame) {
-      if (frame instanceof ByteFrame bytes && bytes.stamped() && bytes.broadcastNanos() - subscribedNanos >= 0
-          && live++ % DeliveryObserver.SAMPLE_INTERVAL == 0) {
+      if (--untilNext > 0) {
+        return;
+      }
+      if (frame instanceof ByteFrame bytes && bytes.stamped() && bytes.broadcastNanos() - subscribedNanos >= 0) {
+        untilNext = DeliveryObserver.SAMPLE_INTERVAL;
         report(Math.max(0, System.nanoTime() - bytes.broadcastNanos()));
+      } else {
+        untilNext = 1; // not a live broadcast (a replay, a greeting, a client's own send): look at the next one
       }
     }
   }
