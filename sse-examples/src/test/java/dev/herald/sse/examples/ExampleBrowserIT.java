@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -171,7 +172,10 @@ class ExampleBrowserIT {
   /**
    * With {@code --tls}, one page opens 100 {@code EventSource}s beside its own: over HTTP/2 all of them open on the
    * page's one connection and all receive a broadcast (over HTTP/1.1 a browser opens 6 per origin, and the rest
-   * wait).
+   * wait). Chromium's own account of each stream's response (DevTools' {@code Network.responseReceived}: its
+   * {@code protocol} and the id of the connection it came on) shows all 101 as {@code h2} on the connection the page
+   * itself came on. (The Performance API cannot tell: a resource timing entry appears only when the response ends,
+   * and these streams do not end.)
    */
   @ParameterizedTest
   @EnumSource(Transport.class)
@@ -181,6 +185,7 @@ class ExampleBrowserIT {
         .withTls(new ExampleOptions.Tls(null, null));
     try (ExampleServer server = ExampleServer.start(options);
         HeadlessChromium browser = HeadlessChromium.start(executable)) {
+      browser.recordNetwork();
       browser.navigate(server.url());
       browser.awaitTrue("document.body.dataset.state === 'open'", WAIT);
       assertThat(browser.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol")).isEqualTo("h2");
@@ -195,9 +200,38 @@ class ExampleBrowserIT {
       browser.awaitTrue("window.opened === 100", WAIT);
       Broadcaster broadcaster = server.app().broadcaster();
       assertThat(broadcaster.clientCount()).as("the page's own stream and the 100").isEqualTo(101);
+      Map<String, Object> page = awaitResponses(browser, server.url(), 1).get(0);
+      assertThat(page.get("protocol")).as("the page's protocol").isEqualTo("h2");
+      List<Map<String, Object>> streams = awaitResponses(browser, server.url() + "events", 101);
+      assertThat(streams).extracting(stream -> stream.get("protocol")).as("each stream's protocol").containsOnly("h2");
+      assertThat(streams).extracting(stream -> stream.get("connectionId")).as("the connection each stream came on")
+          .containsOnly(page.get("connectionId"));
       broadcaster.broadcast(Data.of("to all 100"));
 
       browser.awaitTrue("window.heard === 100", WAIT);
+    }
+  }
+
+  /**
+   * The responses Chromium reported for this URL ({@code Network.responseReceived}'s {@code response}), once it has
+   * reported this many, waiting at most {@link #WAIT}.
+   */
+  private static List<Map<String, Object>> awaitResponses(HeadlessChromium browser, String url, int count)
+      throws Exception {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> responses = browser.networkEvents("Network.responseReceived").stream()
+          .map(received -> (Map<String, Object>) received.get("response"))
+          .filter(response -> url.equals(response.get("url"))).toList();
+      if (responses.size() >= count) {
+        return responses;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Chromium reported " + responses.size() + " responses for " + url + " within "
+            + WAIT + ", not " + count);
+      }
+      TimeUnit.MILLISECONDS.sleep(20); // polling what the browser reported; bounded by the deadline
     }
   }
 

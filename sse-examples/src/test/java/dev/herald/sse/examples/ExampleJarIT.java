@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,17 +23,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The runnable jar as a newcomer meets it: {@code java -jar sse-examples/target/sse-examples.jar}, one line that
- * says where to point a browser, and a clean end on SIGTERM.
+ * says where to point a browser (and with {@code --tls}, one with the certificate's fingerprint), and a clean end on
+ * SIGTERM.
  */
 class ExampleJarIT {
   private static final Path JAR = Path.of("target", "sse-examples.jar");
   private static final Pattern URL = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+/)");
+  private static final Pattern HTTPS_URL = Pattern.compile("(https://127\\.0\\.0\\.1:\\d+/)");
+  private static final Pattern FINGERPRINT = Pattern.compile(
+      "TLS certificate SHA-256 fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2}) \\(self-signed, made at start\\)");
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
   private static Process java(String... args) throws Exception {
@@ -76,6 +85,88 @@ class ExampleJarIT {
     } finally {
       process.destroyForcibly();
     }
+  }
+
+  /**
+   * With {@code --tls}, the second line is the SHA-256 fingerprint of the certificate made at start, which a user
+   * compares with what the browser shows: it is the fingerprint of the certificate the server presents in the TLS
+   * handshake, read from the client's session (the client takes any certificate, so that a mismatch shows as the
+   * two fingerprints rather than as a failed handshake).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"netty", "jetty", "tomcat", "webflux"})
+  void withTlsThePrintedFingerprintIsThatOfTheCertificateTheServerPresents(String transport) throws Exception {
+    Process process = java("--transport", transport, "--port", "0", "--tls");
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      String first = String.valueOf(out.readLine());
+      Matcher url = HTTPS_URL.matcher(first);
+      assertThat(url.find()).as(first).isTrue();
+      String second = String.valueOf(out.readLine());
+      Matcher printed = FINGERPRINT.matcher(second);
+      assertThat(printed.matches()).as(second).isTrue();
+
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(anyCertificate()).build();
+      HttpResponse<String> sent = http.send(HttpRequest.newBuilder(URI.create(url.group(1) + "events/hello")).build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      assertThat(sent.body()).isEqualTo("msg sent\n");
+      assertThat(sent.version()).isEqualTo(HttpClient.Version.HTTP_2);
+      assertThat(ExampleTlsIT.sha256(sent.sslSession().orElseThrow().getPeerCertificates()[0]))
+          .as("the SHA-256 of the certificate presented in the handshake").isEqualTo(printed.group(1));
+
+      process.toHandle().destroy(); // SIGTERM
+      assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+      assertThat(process.exitValue()).isIn(0, 143);
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  /** A client TLS context that takes whatever certificate the server presents, for a test that checks it after. */
+  private static SSLContext anyCertificate() throws Exception {
+    X509ExtendedTrustManager any = new X509ExtendedTrustManager() {
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {
+        // any certificate: the test compares it with the printed fingerprint after
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        // any certificate: the test compares it with the printed fingerprint after
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        // any certificate: the test compares it with the printed fingerprint after
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+          throws java.security.cert.CertificateException {
+        throw new java.security.cert.CertificateException("not a server");
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+          throws java.security.cert.CertificateException {
+        throw new java.security.cert.CertificateException("not a server");
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType)
+          throws java.security.cert.CertificateException {
+        throw new java.security.cert.CertificateException("not a server");
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, new TrustManager[] {any}, null);
+    return context;
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.herald.sse.examples.ExampleOptions.Transport;
 import dev.herald.sse.testkit.HttpSseClient;
 import dev.herald.sse.testkit.OkHttpSseClient;
+import dev.herald.sse.testkit.TestCertificate;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.net.Socket;
 import java.net.URI;
@@ -12,7 +13,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -22,12 +25,14 @@ import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -36,6 +41,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * every stream of a client on one connection. The client trusts exactly the certificate whose fingerprint the
  * server reports, as a user comparing the printed fingerprint would. Without {@code --tls}, the cleartext port speaks
  * h2c to a client that asks with {@code Upgrade: h2c} and to one that starts with HTTP/2's preface (prior knowledge).
+ * With {@code --tls-cert} and {@code --tls-key}, it serves the certificate and key of those PEM files.
  */
 class ExampleTlsIT {
 
@@ -75,6 +81,45 @@ class ExampleTlsIT {
         for (HttpSseClient tab : tabs) {
           tab.close();
         }
+      }
+    }
+  }
+
+  /**
+   * Started from the command line with {@code --tls-cert} and {@code --tls-key} naming PEM files (the test kit's
+   * certificate and its PKCS#8 EC key, written for the test), the example presents exactly that certificate in the
+   * handshake, reports its fingerprint, and a client that trusts that certificate alone streams over h2.
+   */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void theCertificateInTheTlsCertAndTlsKeyPemFilesIsTheOneServedOverH2(Transport transport, @TempDir Path dir)
+      throws Exception {
+    TestCertificate certificate = TestCertificate.get();
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    certificate.writePem(cert, key);
+    ExampleOptions options = ExampleOptions.parse("--transport", transport.name().toLowerCase(Locale.ROOT),
+        "--port", "0", "--tls-cert", cert.toString(), "--tls-key", key.toString());
+    assertThat(options).isNotNull();
+    try (ExampleServer server = ExampleServer.start(options)) {
+      assertThat(server.url()).startsWith("https://127.0.0.1:");
+      assertThat(server.fingerprint()).isEqualTo(sha256(certificate.certificate()));
+      HttpClient http = HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_2)
+          .sslContext(certificate.clientContext()) // PKIX with that certificate the one anchor, and the host checked
+          .build();
+      try (HttpSseClient stream = HttpSseClient.connect(http, URI.create(server.url() + "events"), null)) {
+        stream.awaitEvents(1);
+        HttpResponse<String> sent = http.send(HttpRequest.newBuilder(URI.create(server.url() + "events/from%20pem"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(sent.body()).isEqualTo("msg sent\n");
+        assertThat(sent.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        SSLSession session = sent.sslSession().orElseThrow();
+        assertThat(session.getPeerCertificates()).as("the chain the server presented in the handshake")
+            .extracting(ExampleTlsIT::sha256).containsExactly(sha256(certificate.certificate()));
+        assertThat(stream.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(stream.awaitEvents(2)).extracting(MessageEvent::data).containsExactly("connected", "from pem");
       }
     }
   }
@@ -200,6 +245,16 @@ class ExampleTlsIT {
     }
   }
 
+  /** A certificate's SHA-256 fingerprint as the example prints it: upper-case hex pairs joined by colons. */
+  static String sha256(Certificate certificate) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
+      return HexFormat.ofDelimiter(":").formatHex(digest).toUpperCase(Locale.ROOT);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Trusts the one certificate with this SHA-256 fingerprint, and no other. */
   private static SSLContext trusting(String fingerprint) throws Exception {
     X509TrustManager pinned = new X509TrustManager() {
@@ -210,13 +265,8 @@ class ExampleTlsIT {
 
       @Override
       public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        try {
-          byte[] digest = MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded());
-          if (!HexFormat.ofDelimiter(":").formatHex(digest).toUpperCase(Locale.ROOT).equals(fingerprint)) {
-            throw new CertificateException("not the certificate the server reported");
-          }
-        } catch (java.security.NoSuchAlgorithmException e) {
-          throw new CertificateException(e);
+        if (!sha256(chain[0]).equals(fingerprint)) {
+          throw new CertificateException("not the certificate the server reported");
         }
       }
 

@@ -6,7 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -23,12 +26,14 @@ import javax.net.ssl.X509TrustManager;
  * TestCertificate certificate = TestCertificate.get();
  * KeyManagerFactory server = certificate.keyManagers();     // Netty, Reactor Netty
  * Path file = certificate.keyStoreFile();                  // Jetty, Tomcat: PKCS12, password()
+ * certificate.writePem(dir.resolve("cert.pem"), dir.resolve("key.pem")); // servers that read PEM files
  * OkHttpClient client = OkHttpSseClient.h2(certificate);   // trusts it
  * }</pre>
  *
  * <p><b>Threading.</b> Immutable once made; {@link #get()} may be called from any thread.
  */
 public final class TestCertificate {
+  private static final String ALIAS = "herald";
   private static final char[] PASSWORD = "herald".toCharArray();
   private static TestCertificate instance;
 
@@ -66,7 +71,7 @@ public final class TestCertificate {
     store.toFile().deleteOnExit();
     directory.toFile().deleteOnExit();
     Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "herald", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
+        "-genkeypair", "-alias", ALIAS, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
         "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
         "-storepass", new String(PASSWORD)).redirectErrorStream(true).start();
     String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -159,5 +164,46 @@ public final class TestCertificate {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Returns the certificate, as a server presents it in the TLS handshake.
+   *
+   * @return the self-signed certificate
+   * @throws IllegalStateException if the key store cannot be read
+   */
+  public X509Certificate certificate() {
+    try {
+      return (X509Certificate) keyStore.getCertificate(ALIAS);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Writes the certificate and its private key as PEM files, for servers configured with files rather than a key
+   * store: the certificate as {@code CERTIFICATE}, the key unencrypted in PKCS#8 ({@code PRIVATE KEY}).
+   *
+   * <p>The key file holds the test key in clear: write it to a temporary directory, never into the source tree.
+   *
+   * @param certificateFile where to write the certificate
+   * @param keyFile where to write the private key
+   * @throws IOException if a file cannot be written
+   * @throws IllegalStateException if the key store cannot be read
+   */
+  public void writePem(Path certificateFile, Path keyFile) throws IOException {
+    Key key;
+    try {
+      key = keyStore.getKey(ALIAS, PASSWORD);
+      Files.writeString(certificateFile, pem("CERTIFICATE", certificate().getEncoded()), StandardCharsets.US_ASCII);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    Files.writeString(keyFile, pem("PRIVATE KEY", key.getEncoded()), StandardCharsets.US_ASCII);
+  }
+
+  private static String pem(String label, byte[] der) {
+    String base64 = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
+    return "-----BEGIN " + label + "-----\n" + base64 + "\n-----END " + label + "-----\n";
   }
 }
