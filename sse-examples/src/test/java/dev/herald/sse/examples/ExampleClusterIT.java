@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two example servers started with the same {@code --redis} (one on Netty, one on Jetty) behave, as far as a
- * client can tell, like one server: broadcast on either, resume on either.
+ * client can tell, like one server: broadcast on either, publish to a topic on either, resume on either.
  */
 class ExampleClusterIT {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
@@ -65,13 +65,34 @@ class ExampleClusterIT {
     return client;
   }
 
+  /** Opens a stream of these topics ({@code ?topic=NAME&...}) on a node and waits for its greeting. */
+  private HttpSseClient subscribeTo(ExampleServer server, String topicQuery) throws Exception {
+    HttpSseClient client = HttpSseClient.connect(http, uri(server, "/events" + topicQuery), null);
+    resources.add(client);
+    assertThat(client.status()).isEqualTo(200);
+    client.awaitEvents(1);
+    return client;
+  }
+
+  /** The data a client received after its greeting, up to and with the event {@code last}. */
+  private static List<String> through(HttpSseClient client, String last) {
+    Probes.await(DEADLINE, () -> client.data().contains(last),
+        () -> "did not receive " + last + "; got " + client.data());
+    List<String> data = client.data();
+    return data.subList(1, data.indexOf(last) + 1);
+  }
+
   private HttpResponse<String> get(ExampleServer server, String path) throws Exception {
     return http.send(HttpRequest.newBuilder(uri(server, path)).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
   private HttpResponse<String> post(ExampleServer server, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(uri(server, "/events")).timeout(Duration.ofSeconds(10))
+    return post(server, "/events", body);
+  }
+
+  private HttpResponse<String> post(ExampleServer server, String path, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(server, path)).timeout(Duration.ofSeconds(10))
             .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
@@ -91,6 +112,28 @@ class ExampleClusterIT {
     assertThat(onA.data()).containsExactly("connected", "hello from a", "hello from b");
     assertThat(seenOnA.get(1).lastEventId()).matches("\\d+-\\d+");
     assertThat(get(b, "/stats").body()).contains("\"eventsBroadcast\":2,").contains("\"backplaneDown\":false,");
+  }
+
+  @Test
+  void aPublishOnOneNodeReachesItsTopicsClientsOnBothNodesOnceAndNoOtherClient() throws Exception {
+    HttpSseClient room7OnB = subscribeTo(b, "?topic=rooms/7");
+    HttpSseClient room8OnB = subscribeTo(b, "?topic=rooms/8");
+    HttpSseClient room7OnA = subscribeTo(a, "?topic=rooms/7");
+
+    // Published on a: b hears of it only through the Redis stream, with the topic the entry carries.
+    assertThat(get(a, "/publish?topic=rooms/7&msg=first").body()).isEqualTo("msg sent\n");
+    assertThat(post(a, "/publish?topic=rooms/7", "second").body()).isEqualTo("msg sent\n");
+    room7OnB.awaitEvents(3); // both are in the stream before the end marker, which b routes after them
+    assertThat(get(a, "/events/end").body()).isEqualTo("msg sent\n");
+
+    String first = "{\"topic\":\"rooms/7\",\"msg\":\"first\"}";
+    String second = "{\"topic\":\"rooms/7\",\"msg\":\"second\"}";
+    assertThat(through(room7OnB, "end")).containsExactly(first, second, "end");
+    assertThat(through(room7OnA, "end")).as("on the publishing node too, once").containsExactly(first, second, "end");
+    assertThat(through(room8OnB, "end")).as("another topic's client hears neither").containsExactly("end");
+    assertThat(room7OnB.events().get(1).type()).isEqualTo(TopicRoutes.EVENT);
+    assertThat(room7OnB.events().get(1).lastEventId()).isEqualTo(room7OnA.events().get(1).lastEventId())
+        .matches("\\d+-\\d+");
   }
 
   @Test

@@ -10,10 +10,12 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
+import org.apache.catalina.authenticator.BasicAuthenticator;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.coyote.http2.Http2Protocol;
+import org.apache.tomcat.util.descriptor.web.LoginConfig;
 import org.apache.tomcat.util.net.SSLHostConfig;
 import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
@@ -23,6 +25,9 @@ import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.UserStore;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -30,8 +35,10 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.security.Credential;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Real servlet containers on an ephemeral port, with servlets mapped by path, all async-supported and initialized
@@ -40,6 +47,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * threads are a fixed pool, so that tests can compare thread counts before and after.
  */
 final class Containers {
+  /** The realm a container's Basic login names in its challenge. */
+  static final String REALM = "events";
+
   private Containers() {}
 
   /** Starts a container with these servlets, each mapped at its path. */
@@ -56,7 +66,18 @@ final class Containers {
 
   /** Starts Jetty 12 (ee10) whose accepted sockets have this send buffer (0 for the default). */
   static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, Wire.HTTP_1_1);
+    return jetty(servlets, sendBuffer, Wire.HTTP_1_1, null);
+  }
+
+  /**
+   * Starts Jetty 12 (ee10) whose own security handler checks HTTP Basic credentials (RFC 7617) against these users,
+   * as its documentation configures a login: a {@code ConstraintSecurityHandler} with a {@code BasicAuthenticator}
+   * and a {@code HashLoginService}. No path has a constraint, so a login is optional: a request with a known user's
+   * credentials has that user as its {@code getUserPrincipal()}, any other request none, and the servlet decides.
+   */
+  static TestServer jettyWithBasicLogin(Map<String, HttpServlet> servlets, Map<String, String> passwords)
+      throws Exception {
+    return jetty(servlets, 0, Wire.HTTP_1_1, passwords);
   }
 
   /**
@@ -70,7 +91,7 @@ final class Containers {
 
   /** Starts Jetty 12 (ee10) speaking HTTP/1.1 and h2c, whose accepted sockets have this send buffer. */
   static TestServer jettyH2c(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, Wire.H2C);
+    return jetty(servlets, sendBuffer, Wire.H2C, null);
   }
 
   /**
@@ -78,7 +99,7 @@ final class Containers {
    * documentation configures it: TLS, then ALPN, then {@code HTTP2ServerConnectionFactory} or the HTTP/1.1 one.
    */
   static TestServer jettyH2(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, Wire.H2);
+    return jetty(servlets, sendBuffer, Wire.H2, null);
   }
 
   /** What a container's connector speaks beside HTTP/1.1. */
@@ -86,7 +107,8 @@ final class Containers {
     HTTP_1_1, H2C, H2
   }
 
-  private static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire) throws Exception {
+  private static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire,
+      @Nullable Map<String, String> passwords) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(24, 24);
     threads.setName("jetty");
     Server server = new Server(threads);
@@ -110,6 +132,9 @@ final class Containers {
       holder.setInitOrder(1);
       context.addServlet(holder, path);
     });
+    if (passwords != null) {
+      context.setSecurityHandler(jettyBasicLogin(passwords));
+    }
     server.setHandler(context);
     server.start();
     int port = connector.getLocalPort();
@@ -126,6 +151,19 @@ final class Containers {
         }
       }
     };
+  }
+
+  private static ConstraintSecurityHandler jettyBasicLogin(Map<String, String> passwords) {
+    UserStore users = new UserStore();
+    passwords.forEach((user, password) ->
+        users.addUser(user, Credential.getCredential(password), new String[] {"user"}));
+    HashLoginService login = new HashLoginService(REALM);
+    login.setUserStore(users);
+    ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+    security.setRealmName(REALM);
+    security.setLoginService(login);
+    security.setAuthenticator(new org.eclipse.jetty.security.authentication.BasicAuthenticator());
+    return security;
   }
 
   private static ConnectionFactory[] jettyTls(HttpConfiguration http) {
@@ -148,7 +186,19 @@ final class Containers {
 
   /** Starts an embedded Tomcat 11 whose accepted sockets have this send buffer (0 for the default). */
   static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, Wire.HTTP_1_1);
+    return tomcat(servlets, sendBuffer, Wire.HTTP_1_1, null);
+  }
+
+  /**
+   * Starts an embedded Tomcat 11 that checks HTTP Basic credentials (RFC 7617) against these users itself, with its
+   * in-memory realm ({@code Tomcat.addUser}) and its {@code BasicAuthenticator} valve, as a {@code <login-config>}
+   * of {@code BASIC} would. No path has a constraint, so a login is optional: with preemptive authentication on, a
+   * request with a known user's credentials has that user as its {@code getUserPrincipal()}, one without any has
+   * none, and the servlet decides.
+   */
+  static TestServer tomcatWithBasicLogin(Map<String, HttpServlet> servlets, Map<String, String> passwords)
+      throws Exception {
+    return tomcat(servlets, 0, Wire.HTTP_1_1, passwords);
   }
 
   /**
@@ -162,7 +212,7 @@ final class Containers {
 
   /** Starts an embedded Tomcat 11 speaking HTTP/1.1 and h2c, whose accepted sockets have this send buffer. */
   static TestServer tomcatH2c(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, Wire.H2C);
+    return tomcat(servlets, sendBuffer, Wire.H2C, null);
   }
 
   /**
@@ -170,11 +220,11 @@ final class Containers {
    * connector with {@code Http2Protocol} as its upgrade protocol.
    */
   static TestServer tomcatH2(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, Wire.H2);
+    return tomcat(servlets, sendBuffer, Wire.H2, null);
   }
 
-  private static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire)
-      throws Exception {
+  private static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire,
+      @Nullable Map<String, String> passwords) throws Exception {
     Path base = Files.createTempDirectory("herald-tomcat");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
@@ -217,6 +267,17 @@ final class Containers {
       wrapper.setLoadOnStartup(1);
       wrapper.addMapping(path);
     });
+    if (passwords != null) {
+      passwords.forEach((user, password) -> {
+        tomcat.addUser(user, password);
+        tomcat.addRole(user, "user");
+      });
+      // Set before the start, so that Tomcat's FixContextListener adds no NonLoginAuthenticator of its own.
+      context.setLoginConfig(new LoginConfig("BASIC", REALM, null, null));
+      context.getPipeline().addValve(new BasicAuthenticator());
+      // Without a constraint Tomcat authenticates only if told to check the credentials a request brings anyway.
+      context.setPreemptiveAuthentication(true);
+    }
     tomcat.start();
     int port = tomcat.getConnector().getLocalPort();
     TestServer server = new TestServer() {
