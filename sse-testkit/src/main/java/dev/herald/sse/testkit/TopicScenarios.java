@@ -10,6 +10,7 @@ import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.SseRequest;
 import dev.herald.sse.core.StreamConfig;
+import dev.herald.sse.core.TopicLimits;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.IOException;
 import java.time.Duration;
@@ -35,9 +36,10 @@ import org.junit.jupiter.api.Test;
  * }</pre>
  *
  * <p>What it pins: a publish reaches its topic's clients and no other, a client of several matching topics once,
- * and a broadcast everyone; patterns; percent-encoded names; a malformed topic or too many answered {@code 400}
- * with the reason before any stream byte, subscribing nothing; a replay from the {@code lastEventId} query
- * parameter that holds the client's topics only; an {@link dev.herald.sse.core.Authorizer}'s {@code 401} and
+ * and a broadcast everyone; patterns; percent-encoded names; a malformed topic, too many, too many patterns or too
+ * long a name answered {@code 400} with the reason before any stream byte, subscribing nothing; a replay from the
+ * {@code lastEventId} query parameter that holds the client's topics only; an
+ * {@link dev.herald.sse.core.Authorizer}'s {@code 401} and
  * {@code 403} before any stream byte; a send to a user that reaches exactly that user's streams; and the request's
  * path, address and cookies as each host gives them to the authorizer.
  */
@@ -89,8 +91,7 @@ public abstract class TopicScenarios extends HostedSuite {
    */
   @Test
   public void aBadSubscriptionIsRefusedWith400AndItsReason() throws Exception {
-    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
-        .topicLimits(new dev.herald.sse.core.TopicLimits(2, 1, 64)));
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().topicLimits(new TopicLimits(2, 1, 64)));
     int port = serve(broadcaster);
 
     RawSseClient malformed = send(port, "/events?topic=rooms/1&topic=rooms//2");
@@ -105,6 +106,34 @@ public abstract class TopicScenarios extends HostedSuite {
     assertThat(tooMany.body()).isEqualTo("too many topics: a client may have at most 2\n");
     assertThat(broadcaster.stats().clientsConnected()).isZero();
     assertThat(broadcaster.publish("rooms/1", Data.of("to nobody"))).isZero();
+  }
+
+  /**
+   * A name longer than the limit, or more patterns than the limit, is answered {@code 400} with the reason before
+   * any stream byte, and nothing is subscribed, not even the request's topics within the limits; a subscription at
+   * the limits is served, its name's length counted in characters (not in the bytes of its UTF-8 spelling).
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void aNameOverTheLengthLimitOrPatternsOverTheirLimitAreRefusedWith400AndItsReason() throws Exception {
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().topicLimits(new TopicLimits(4, 1, 8)));
+    int port = serve(broadcaster);
+
+    RawSseClient tooLong = send(port, "/events?topic=rooms/1&topic=rooms/123");
+    RawSseClient tooManyPatterns = send(port, "/events?topic=rooms/1&topic=rooms/*&topic=users/**");
+
+    assertRefused(tooLong, 400, "a topic may have at most 8 characters; this one has 9");
+    assertRefused(tooManyPatterns, 400, "too many topic patterns: a client may have at most 1");
+    assertThat(broadcaster.stats().clientsConnected()).isZero();
+    assertThat(broadcaster.publish("rooms/1", Data.of("to nobody"))).isZero();
+
+    RawSseClient atTheLimits = open(port, "/events?topic=%C3%A9coles/1&topic=rooms/*"); // 8 characters, 9 bytes
+    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 1, () -> "clients: " + broadcaster.clientCount());
+    broadcaster.publish("écoles/1", Data.of("to écoles/1"));
+    broadcaster.publish("rooms/1", Data.of("to rooms/1"));
+    broadcaster.broadcast(Data.of(END));
+    assertUntilEnd(atTheLimits, "to écoles/1", "to rooms/1");
   }
 
   /**
