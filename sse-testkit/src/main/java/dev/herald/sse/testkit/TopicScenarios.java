@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.Broadcaster;
 import dev.herald.sse.Data;
+import dev.herald.sse.Sender;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.core.Access;
 import dev.herald.sse.core.BroadcasterConfig;
@@ -15,9 +16,20 @@ import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,8 +49,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>What it pins: a publish reaches its topic's clients and no other, a client of several matching topics once,
  * and a broadcast everyone; patterns; percent-encoded names; a malformed topic, too many, too many patterns or too
- * long a name answered {@code 400} with the reason before any stream byte, subscribing nothing; a replay from the
- * {@code lastEventId} query parameter that holds the client's topics only; an
+ * long a name answered {@code 400} with the reason before any stream byte, subscribing nothing; topics joined and
+ * left by server code on an open stream, from each join to its leave with no hole, while a producer races the
+ * changes; a replay from the {@code lastEventId} query parameter that holds the client's topics only; an
  * {@link dev.herald.sse.core.Authorizer}'s {@code 401} and
  * {@code 403} before any stream byte; a send to a user that reaches exactly that user's streams; and the request's
  * path, address and cookies as each host gives them to the authorizer.
@@ -162,6 +175,97 @@ public abstract class TopicScenarios extends HostedSuite {
     assertThat(broadcaster.stats().replayHits()).isEqualTo(1);
   }
 
+  /**
+   * Server code joins an open stream to a topic and a pattern, and leaves them, again and again, while a producer
+   * publishes to them, to the stream's own topic and to another: the client gets the joined topics' events from each
+   * join to its leave with no hole, its own topic's every event, and each event once, in the order published.
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void topicsJoinedAndLeftMidStreamDeliverFromEachJoinToItsLeaveAndLoseNothing() throws Exception {
+    int changes = 40; // a join, a leave, a join...
+    int batch = 10; // the rounds of publishes each change lets the producer make
+    int rounds = (changes + 1) * batch;
+    BlockingQueue<Sender> subscribed = new LinkedBlockingQueue<>();
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder()
+        .onSubscribe(subscribed::add)
+        .channel(queueOf(5 * rounds + 1)));
+    int port = serve(broadcaster);
+    RawSseClient client = open(port, "/events?topic=held");
+    Sender stream = subscribed.poll(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    assertThat(stream).as("the stream's sender, given to onSubscribe").isNotNull();
+    List<String> joined = List.of("joined", "rooms/*");
+
+    // Round i waits for change i / batch. The first half of a batch is published after that change returned and
+    // before the next one starts (the test waits for it); the second half races the next change.
+    AtomicInteger changed = new AtomicInteger();
+    AtomicInteger published = new AtomicInteger();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> producer = pool.submit(() -> {
+        for (int i = 0; i < rounds; i++) {
+          int round = i;
+          Probes.await(DEADLINE, () -> changed.get() >= round / batch || broadcaster.isClosed(),
+              () -> "change " + round / batch);
+          broadcaster.publish("held", Data.of("h " + i));
+          broadcaster.publish("joined", Data.of("j " + i));
+          broadcaster.publish("rooms/7", Data.of("r " + i));
+          broadcaster.publish("other", Data.of("o " + i));
+          broadcaster.publish(List.of("held", "joined"), Data.of("b " + i));
+          published.set(i + 1);
+        }
+        return null;
+      });
+      for (int k = 1; k <= changes; k++) {
+        int halfway = (k - 1) * batch + batch / 2;
+        Probes.await(DEADLINE, () -> published.get() >= halfway || producer.isDone(),
+            () -> "rounds published: " + published.get());
+        boolean join = k % 2 == 1;
+        assertThat(join ? broadcaster.join(stream, joined) : broadcaster.leave(stream, joined)).isTrue();
+        changed.set(k);
+      }
+      producer.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    broadcaster.publish("held", Data.of(END));
+    List<String> got = dataUntilEnd(client);
+
+    List<String> kinds = List.of("h", "j", "r", "o", "b"); // in the order each round publishes them
+    int[] order = got.stream().mapToInt(data -> {
+      String[] kindAndRound = data.split(" ");
+      return Integer.parseInt(kindAndRound[1]) * kinds.size() + kinds.indexOf(kindAndRound[0]);
+    }).toArray();
+    assertThat(order).as("each event once, in the order published").isSorted().doesNotHaveDuplicates();
+    assertThat(got.stream().filter(data -> data.startsWith("h ") || data.startsWith("b ")).toList())
+        .as("the stream's own topic, published alone and with a joined one")
+        .isEqualTo(IntStream.range(0, rounds).boxed().flatMap(i -> Stream.of("h " + i, "b " + i)).toList());
+    assertThat(got).noneMatch(data -> data.startsWith("o "));
+    // The joined topics' events, in the order published: after change b (a join when b is odd), each one arrives
+    // if and only if the stream has joined, but for those that race the next change. Those switch from the old
+    // state to the new one once: so there are as many switches as changes, and no hole between a join and its leave.
+    Set<String> arrived = new HashSet<>(got);
+    boolean previous = false;
+    int switches = 0;
+    for (int i = 0; i < rounds; i++) {
+      int after = i / batch;
+      boolean racing = i % batch >= batch / 2 && after < changes;
+      for (String kind : List.of("j ", "r ")) {
+        boolean now = arrived.contains(kind + i);
+        if (!racing) {
+          assertThat(now).as("%s%d, published after change %d", kind, i, after).isEqualTo(after % 2 == 1);
+        }
+        if (now != previous) {
+          switches++;
+          previous = now;
+        }
+      }
+    }
+    assertThat(switches).as("switches between not hearing the joined topics and hearing them").isEqualTo(changes);
+    assertThat(broadcaster.topics(stream)).containsExactly("held");
+  }
+
   /** A cookie check, as an application writes one: {@code user-NAME} is NAME's session. */
   private static Access byCookie(SseRequest request) {
     String session = request.cookie("session");
@@ -273,6 +377,16 @@ public abstract class TopicScenarios extends HostedSuite {
     List<String> wanted = new ArrayList<>(List.of(expected));
     wanted.add(END);
     assertThat(all).isEqualTo(wanted);
+  }
+
+  /** Reads up to the end marker, and returns the data of the events before it. */
+  private static List<String> dataUntilEnd(RawSseClient client) throws IOException {
+    List<MessageEvent> events = client.awaitEventsUntil(TopicScenarios::endsWithEnd, "the end marker", DEADLINE);
+    return events.subList(0, events.size() - 1).stream().map(MessageEvent::data).toList();
+  }
+
+  private static boolean endsWithEnd(List<MessageEvent> events) {
+    return !events.isEmpty() && events.get(events.size() - 1).data().equals(END);
   }
 
   /** A client queue of this many events: a history at least as long lets a client cut as slow resume. */
