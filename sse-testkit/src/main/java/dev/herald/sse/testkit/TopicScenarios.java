@@ -18,16 +18,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -51,13 +56,15 @@ import org.junit.jupiter.api.Test;
  * and a broadcast everyone; patterns; percent-encoded names; a malformed topic, too many, too many patterns or too
  * long a name answered {@code 400} with the reason before any stream byte, subscribing nothing; topics joined and
  * left by server code on an open stream, from each join to its leave with no hole, while a producer races the
- * changes; a replay from the {@code lastEventId} query parameter that holds the client's topics only; an
- * {@link dev.herald.sse.core.Authorizer}'s {@code 401} and
+ * changes; a replay from the {@code lastEventId} query parameter that holds the client's topics only; clients of
+ * topics and patterns resuming (header and query parameter) while producers race them, each ending with exactly
+ * its topics' events, once, in id order; an {@link dev.herald.sse.core.Authorizer}'s {@code 401} and
  * {@code 403} before any stream byte; a send to a user that reaches exactly that user's streams; and the request's
  * path, address and cookies as each host gives them to the authorizer.
  */
 public abstract class TopicScenarios extends HostedSuite {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
+  private static final Duration RACE_DEADLINE = Duration.ofSeconds(30);
   private static final String END = "end";
 
 
@@ -264,6 +271,135 @@ public abstract class TopicScenarios extends HostedSuite {
     }
     assertThat(switches).as("switches between not hearing the joined topics and hearing them").isEqualTo(changes);
     assertThat(broadcaster.topics(stream)).containsExactly("held");
+  }
+
+  /**
+   * Clients of different topics and patterns reconnect again and again with the id of the last event they read (in
+   * the {@code Last-Event-ID} header, and every other time in the {@code lastEventId} query parameter) while
+   * producers publish to their topics and to another: each ends with exactly its topics' events, in id order, none
+   * missed and none twice (an event published to two of its topics, or matched by a name and a pattern, once).
+   *
+   * @throws Exception if the test cannot run
+   */
+  @Test
+  public void clientsResumingWhilePublishesToTheirAndOtherTopicsRaceGetExactlyTheirTopicsEventsOnceInOrder()
+      throws Exception {
+    int perProducer = 1_500;
+    List<List<String>> producers = List.of(List.of("rooms/1"), List.of("rooms/2"),
+        List.of("rooms/1/typing", "rooms/2/typing"), List.of("other"));
+    List<ResumingClient> clients = List.of(
+        new ResumingClient("topic=rooms/1", List.of(0)),
+        new ResumingClient("topic=rooms/2&topic=rooms/2/typing", List.of(1, 2)),
+        new ResumingClient("topic=rooms/*", List.of(0, 1)),
+        new ResumingClient("topic=rooms/*/typing", List.of(2)),
+        new ResumingClient("topic=rooms/**", List.of(0, 1, 2)),
+        new ResumingClient("topic=rooms/1&topic=rooms/*&topic=rooms/1/typing", List.of(0, 1, 2)),
+        new ResumingClient("topic=rooms/1/typing&topic=rooms/2", List.of(1, 2)),
+        new ResumingClient("topic=other", List.of(3)));
+    int total = producers.size() * perProducer;
+    Broadcaster broadcaster = broadcaster(BroadcasterConfig.builder().assignIds(true).firstId(1).history(total + 10)
+        .channel(ChannelConfig.builder().maxQueuedEvents(total + 10).maxQueuedBytes(16 << 20).build()));
+    int port = serve(broadcaster);
+    ExecutorService pool = Executors.newFixedThreadPool(clients.size() + producers.size());
+    try {
+      CountDownLatch subscribed = new CountDownLatch(clients.size());
+      AtomicInteger resumes = new AtomicInteger();
+      List<Future<List<MessageEvent>>> seen = new ArrayList<>();
+      for (ResumingClient client : clients) {
+        seen.add(pool.submit(() -> client.readResuming(port, client.hears().size() * perProducer, subscribed,
+            resumes)));
+      }
+      assertThat(subscribed.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("every client subscribed").isTrue();
+      List<Future<?>> publishing = new ArrayList<>();
+      for (int p = 0; p < producers.size(); p++) {
+        List<String> topics = producers.get(p);
+        String prefix = p + ":";
+        publishing.add(pool.submit(() -> {
+          for (int i = 0; i < perProducer; i++) {
+            broadcaster.publish(topics, Data.of(prefix + i));
+            if (i % 16 == 0) {
+              Thread.yield();
+            }
+          }
+          return null;
+        }));
+      }
+
+      for (Future<?> producer : publishing) {
+        producer.get(RACE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      broadcaster.broadcast(Data.of(END)); // ends a client that lost some of its events: it waits for more
+      List<List<MessageEvent>> read = new ArrayList<>();
+      for (Future<List<MessageEvent>> client : seen) {
+        read.add(client.get(2, TimeUnit.MINUTES));
+      }
+      assertThat(broadcaster.stats().replayMisses()).isZero();
+      assertThat(broadcaster.stats().replayHits()).as("resumes found in the history").isEqualTo(resumes.get());
+      for (int c = 0; c < clients.size(); c++) {
+        ResumingClient client = clients.get(c);
+        List<MessageEvent> events = read.get(c);
+        assertThat(events.stream().mapToLong(event -> Long.parseLong(event.lastEventId())).toArray())
+            .as("the ids %s read across its reconnections", client).isSorted().doesNotHaveDuplicates();
+        Map<String, List<String>> byProducer = events.stream().map(MessageEvent::data)
+            .collect(Collectors.groupingBy(data -> data.substring(0, data.indexOf(':') + 1), TreeMap::new,
+                Collectors.toList()));
+        assertThat(byProducer.keySet()).as("the producers %s heard", client)
+            .containsExactlyElementsOf(client.hears().stream().map(p -> p + ":").toList());
+        for (int p : client.hears()) {
+          String prefix = p + ":";
+          assertThat(byProducer.get(prefix)).as("the events of producer %d %s read", p, client)
+              .containsExactlyElementsOf(IntStream.range(0, perProducer).mapToObj(i -> prefix + i).toList());
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * A client of the replay race: its topics, as the query that asks for them, and the producers whose events it
+   * hears.
+   */
+  private record ResumingClient(String topics, List<Integer> hears) {
+
+    /**
+     * Reads this many events, reconnecting after every few dozen or hundred with the id of the last one it read, as
+     * {@code EventSource} does (every other time in the query parameter, as a page's first connect must).
+     */
+    List<MessageEvent> readResuming(int port, int count, CountDownLatch subscribed, AtomicInteger resumes)
+        throws IOException {
+      List<MessageEvent> read = new ArrayList<>();
+      String lastEventId = null;
+      for (int connection = 0; read.size() < count; connection++) {
+        boolean inQuery = lastEventId != null && connection % 2 == 1;
+        String path = "/events?" + topics + (inQuery ? "&lastEventId=" + lastEventId : "");
+        try (RawSseClient client = RawSseClient.connect(port, 0)) {
+          client.send(lastEventId == null || inQuery
+              ? RawSseClient.get(path) : RawSseClient.get(path, "Last-Event-ID: " + lastEventId));
+          assertThat(client.awaitHead(RACE_DEADLINE)).as("the status of %s", path).isEqualTo(200);
+          if (lastEventId == null) {
+            subscribed.countDown();
+          } else {
+            resumes.incrementAndGet();
+          }
+          int want = Math.min(count - read.size(), ThreadLocalRandom.current().nextInt(50, 400));
+          // It counts the first events it wanted; whatever came after them is lost as it leaves. The end marker,
+          // broadcast once the producers are done, comes before all its events only if some were lost: then it
+          // stops there, rather than wait for events that will not come.
+          List<MessageEvent> events = client.awaitEventsUntil(e -> e.size() >= want || endsWithEnd(e),
+              want + " events or the end marker", RACE_DEADLINE);
+          if (endsWithEnd(events) && events.size() <= want) {
+            read.addAll(events.subList(0, events.size() - 1));
+            return read;
+          }
+          events = events.subList(0, want);
+          read.addAll(events);
+          lastEventId = events.get(want - 1).lastEventId();
+          client.abort();
+        }
+      }
+      return read;
+    }
   }
 
   /** A cookie check, as an application writes one: {@code user-NAME} is NAME's session. */
