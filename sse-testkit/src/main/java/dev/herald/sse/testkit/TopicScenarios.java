@@ -303,19 +303,25 @@ public abstract class TopicScenarios extends HostedSuite {
     ExecutorService pool = Executors.newFixedThreadPool(clients.size() + producers.size());
     try {
       CountDownLatch subscribed = new CountDownLatch(clients.size());
+      CountDownLatch firstResume = new CountDownLatch(1);
       AtomicInteger resumes = new AtomicInteger();
       List<Future<List<MessageEvent>>> seen = new ArrayList<>();
       for (ResumingClient client : clients) {
         seen.add(pool.submit(() -> client.readResuming(port, client.hears().size() * perProducer, subscribed,
-            resumes)));
+            firstResume, resumes)));
       }
       assertThat(subscribed.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).as("every client subscribed").isTrue();
+      // The producers publish a tenth, then wait (with a bound) for the first resume, so that resumes race publishes
+      // however fast the producers run: a client of three producers has its first fewer than 400 events by then.
       List<Future<?>> publishing = new ArrayList<>();
       for (int p = 0; p < producers.size(); p++) {
         List<String> topics = producers.get(p);
         String prefix = p + ":";
         publishing.add(pool.submit(() -> {
           for (int i = 0; i < perProducer; i++) {
+            if (i == perProducer / 10) {
+              firstResume.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            }
             broadcaster.publish(topics, Data.of(prefix + i));
             if (i % 16 == 0) {
               Thread.yield();
@@ -366,8 +372,8 @@ public abstract class TopicScenarios extends HostedSuite {
      * Reads this many events, reconnecting after every few dozen or hundred with the id of the last one it read, as
      * {@code EventSource} does (every other time in the query parameter, as a page's first connect must).
      */
-    List<MessageEvent> readResuming(int port, int count, CountDownLatch subscribed, AtomicInteger resumes)
-        throws IOException {
+    List<MessageEvent> readResuming(int port, int count, CountDownLatch subscribed, CountDownLatch firstResume,
+        AtomicInteger resumes) throws IOException {
       List<MessageEvent> read = new ArrayList<>();
       String lastEventId = null;
       for (int connection = 0; read.size() < count; connection++) {
@@ -381,6 +387,7 @@ public abstract class TopicScenarios extends HostedSuite {
             subscribed.countDown();
           } else {
             resumes.incrementAndGet();
+            firstResume.countDown();
           }
           int want = Math.min(count - read.size(), ThreadLocalRandom.current().nextInt(50, 400));
           // It counts the first events it wanted; whatever came after them is lost as it leaves. The end marker,
