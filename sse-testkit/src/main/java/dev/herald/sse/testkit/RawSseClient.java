@@ -163,6 +163,23 @@ public final class RawSseClient implements AutoCloseable {
   }
 
   /**
+   * Reads until the events dispatched so far meet a condition: enough of them, or a last one that ends what the test
+   * waits for, whichever comes first.
+   *
+   * @param done tested with every event so far, each time more arrived
+   * @param what what is awaited, for the failure's message
+   * @param timeout how long to wait
+   * @return every event so far
+   * @throws IOException if reading fails or the connection ends first
+   * @throws AssertionError if the deadline passes first
+   */
+  public List<MessageEvent> awaitEventsUntil(Predicate<? super List<MessageEvent>> done, String what,
+      Duration timeout) throws IOException {
+    readUntil(r -> done.test(r.parser.events()), timeout, what);
+    return parser.events();
+  }
+
+  /**
    * Reads until the client's last event id (as an {@code EventSource} keeps it, id-only blocks included) is this
    * one.
    *
