@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The HTTP/2 scenarios that need a client holding one stream's flow-control window, written once for every
@@ -89,6 +90,24 @@ public final class Http2Scenarios {
    */
   public static void oneStalledStreamAmongFiftyIsCutAlone(Broadcaster broadcaster, NettyH2Client client,
       String path, int events) throws Exception {
+    oneStalledStreamAmongFiftyIsCutAlone(broadcaster, client, path, events, NettyH2Client.Stream::reset);
+  }
+
+  /**
+   * {@link #oneStalledStreamAmongFiftyIsCutAlone(Broadcaster, NettyH2Client, String, int)}, where the transport's
+   * test says what becomes of the cut stream on the wire: the scenario resets it, since a server may keep it open
+   * (Tomcat does); a transport that ends it can check that here instead, by reading it again and awaiting its end.
+   *
+   * @param broadcaster a broadcaster made with {@link #stalledStreamConfig()}, served at {@code path}
+   * @param client a client connected to the server, by h2c or h2
+   * @param path the path that streams {@code broadcaster}
+   * @param events how many 1 KiB events to broadcast
+   * @param afterTheCut what to do with the stalled stream once the server cut it; it must leave the stream ended
+   *     on the client and its held buffers read or released, before a last broadcast reaches the 49
+   * @throws Exception if the scenario cannot run
+   */
+  public static void oneStalledStreamAmongFiftyIsCutAlone(Broadcaster broadcaster, NettyH2Client client,
+      String path, int events, Consumer<NettyH2Client.Stream> afterTheCut) throws Exception {
     List<NettyH2Client.Stream> streams = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       streams.add(client.open(path));
@@ -118,8 +137,9 @@ public final class Http2Scenarios {
     assertThat(client.isOpen()).as("one stream's window is not the connection's").isTrue();
     assertThat(stalled.events().size()).as("the stalled stream got less than everything").isLessThan(events + 1);
     // The server is done with the stalled stream; a server may end it on the wire or keep it open, holding what it
-    // could not send, until the client resets it (Tomcat does), so the client ends it.
-    stalled.reset();
+    // could not send, until the client resets it (Tomcat does), so by default the client ends it.
+    afterTheCut.accept(stalled);
+    assertThat(stalled.isOpen()).as("the cut stream ended on the client").isFalse();
     broadcaster.broadcast(Data.of("after the cut"));
     for (NettyH2Client.Stream reader : streams.subList(1, streams.size())) {
       assertThat(reader.awaitEvents(events + 2)).last().extracting(MessageEvent::data).isEqualTo("after the cut");
