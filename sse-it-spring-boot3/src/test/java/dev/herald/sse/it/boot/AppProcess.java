@@ -22,9 +22,10 @@ import java.util.regex.Pattern;
 
 /**
  * A Spring Boot application ({@link StreamingApp} here, the starter's in {@code sse-it-starter-boot3}) as a child
- * process, on the class path Maven built for one container: its output is read as it comes (and echoed to the
- * test's output with a prefix), and its port is read from the line the application logs when it is ready
- * ({@code Streaming on port <n>}). Shared through this module's test-jar.
+ * process, on the class path Maven built for one container or from the executable jar Spring Boot's Maven plugin
+ * made: its output is read as it comes (and echoed to the test's output with a prefix), and its port is read from
+ * the line the application logs when it is ready ({@code Streaming on port <n>}). Shared through this module's
+ * test-jar.
  */
 public final class AppProcess implements AutoCloseable {
   private static final Pattern READY = Pattern.compile("Streaming on port (\\d+)");
@@ -65,9 +66,44 @@ public final class AppProcess implements AutoCloseable {
   public static AppProcess start(String server, String mainClass, String... args) throws IOException {
     String classes = requiredProperty("herald.it.classes");
     String classpath = Files.readString(Path.of(requiredProperty("herald.it.classpath." + server)), UTF_8).strip();
+    return launch(server, List.of("-cp", classes + File.pathSeparator + classpath, mainClass), args);
+  }
+
+  /**
+   * Starts an application from its executable jar ({@code java -jar}, as it ships) on an ephemeral port of the
+   * loopback address.
+   *
+   * @param server which of the module's executable jars to run: the one whose path the system property
+   *     {@code herald.it.jar.<server>} gives
+   * @param args more of Spring Boot's arguments
+   * @return the running process, which the caller closes
+   * @throws IOException if it cannot be started
+   */
+  public static AppProcess startJar(String server, String... args) throws IOException {
+    Path jar = jar(server);
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is not there: Maven's package phase makes it (spring-boot-maven-plugin's"
+          + " repackage), before the integration tests");
+    }
+    return launch(server, List.of("-jar", jar.toString()), args);
+  }
+
+  /**
+   * Returns the path of one of the module's executable jars.
+   *
+   * @param server as given to {@link #startJar}
+   * @return the value of the system property {@code herald.it.jar.<server>}
+   */
+  public static Path jar(String server) {
+    return Path.of(requiredProperty("herald.it.jar." + server));
+  }
+
+  private static AppProcess launch(String server, List<String> what, String... args) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-cp", classes + File.pathSeparator + classpath,
-        mainClass, "--server.port=0", "--server.address=127.0.0.1"));
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.addAll(what);
+    command.addAll(List.of("--server.port=0", "--server.address=127.0.0.1"));
     command.addAll(List.of(args));
     return new AppProcess(new ProcessBuilder(command).start(), server);
   }

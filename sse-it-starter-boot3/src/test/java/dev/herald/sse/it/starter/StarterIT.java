@@ -9,39 +9,21 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterEach;
+import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link StarterApp}, which has no Herald code but a controller that broadcasts, run as a real process on Tomcat, on
- * Jetty (Spring MVC) and on Reactor Netty (Spring WebFlux, without Spring MVC on the class path): {@code /events} streams with the configured greeting and heartbeat, a client that reconnects with
- * {@code Last-Event-ID} gets what it missed, the actuator shows the meters and the health, and SIGTERM with the
- * streams open ends each with its terminating chunk and exits within 5 s, with nothing logged at WARN.
+ * Jetty (Spring MVC) and on Reactor Netty (Spring WebFlux, without Spring MVC on the class path): {@code /events}
+ * streams with the configured greeting and heartbeat, a client that reconnects with {@code Last-Event-ID} gets what
+ * it missed, the actuator shows the meters and the health, and SIGTERM with the streams open ends each with its
+ * terminating chunk and exits within 5 s, with nothing logged at WARN ({@link Sigterm}). {@link StarterJarIT} runs
+ * the application from its executable jar.
  */
 class StarterIT {
-  /** A line of Boot's default console format at WARN or ERROR: the date, then the level. */
-  private static final Pattern WARN_OR_ERROR = level("WARN|ERROR");
-  /** The same at INFO: the application logs some, which shows that the format is the one read here. */
-  private static final Pattern INFO = level("INFO");
-  /** The JVM's exit status after SIGTERM once its shutdown hooks ran: 128 + 15. */
-  private static final int SIGTERM_EXIT = 143;
   private static final Duration WAIT = Duration.ofSeconds(10);
-
-  private final ExecutorService readers = Executors.newCachedThreadPool();
-
-  @AfterEach
-  void stopReaders() throws InterruptedException {
-    readers.shutdownNow();
-    assertThat(readers.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-  }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"tomcat", "jetty", "netty"})
@@ -104,32 +86,8 @@ class StarterIT {
           .contains("\"broadcaster\":\"chat\"").contains("\"clients\":2");
 
       // SIGTERM, with both streams open and no shutdown code in the application.
-      long sigterm = System.nanoTime();
-      app.sigterm();
-      CompletableFuture<Boolean> firstEnded = CompletableFuture.supplyAsync(() -> first.awaitEnd(WAIT), readers);
-      CompletableFuture<Boolean> resumedEnded = CompletableFuture.supplyAsync(() -> resumed.awaitEnd(WAIT), readers);
-      boolean exited = app.awaitExit(Duration.ofSeconds(60));
-      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
-      System.out.printf("[shutdown] %s: exited %d ms after SIGTERM%n", server, tookMillis);
-
-      assertThat(exited).as("exited after SIGTERM\n%s", app.output()).isTrue();
-      boolean firstClean = firstEnded.get(60, TimeUnit.SECONDS);
-      boolean resumedClean = resumedEnded.get(60, TimeUnit.SECONDS);
-      SoftAssertions.assertSoftly(soft -> {
-        soft.assertThat(tookMillis).as("ms from SIGTERM to exit").isLessThan(5_000);
-        soft.assertThat(app.exitValue()).as("exit status").isEqualTo(SIGTERM_EXIT);
-        soft.assertThat(firstClean).as("the first stream ended with its terminating chunk: %s", first.response())
-            .isTrue();
-        soft.assertThat(resumedClean).as("the resumed stream ended with its terminating chunk: %s",
-            resumed.response()).isTrue();
-        soft.assertThat(app.stdout()).as("Boot's graceful shutdown found no request in flight")
-            .anyMatch(line -> line.contains("Graceful shutdown complete"))
-            .noneMatch(line -> line.contains("Graceful shutdown aborted"));
-        soft.assertThat(app.stdout()).as("log lines at WARN or above")
-            .anyMatch(line -> INFO.matcher(line).find())
-            .noneMatch(line -> WARN_OR_ERROR.matcher(line).find());
-        soft.assertThat(app.stderr()).as("standard error").isEmpty();
-      });
+      Sigterm.endsEveryStreamAndExits(app, server,
+          Map.of("the first stream", first, "the resumed stream", resumed));
     }
   }
 
@@ -144,9 +102,5 @@ class StarterIT {
         throw new AssertionError("the stream ended before \": " + comment + "\": " + client.body());
       }
     }
-  }
-
-  private static Pattern level(String levels) {
-    return Pattern.compile("^\\S+\\s+(" + levels + ")\\s");
   }
 }

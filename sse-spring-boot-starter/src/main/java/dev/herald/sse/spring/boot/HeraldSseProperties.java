@@ -359,8 +359,9 @@ public class HeraldSseProperties {
     }
 
     /**
-     * Serves the broadcaster through Spring MVC at {@link #setPath path}. Default {@code true}; {@code false}
-     * leaves serving it to the application's own routes.
+     * Serves the broadcaster at {@link #setPath path}, through Spring MVC (on Tomcat or Jetty) or Spring WebFlux
+     * (on Reactor Netty), whichever the application runs on. Default {@code true}; {@code false} leaves serving it
+     * to the application's own routes.
      *
      * @param enabled whether to serve it
      */
@@ -378,8 +379,8 @@ public class HeraldSseProperties {
     }
 
     /**
-     * Sets the path the broadcaster is served at, within the application's servlet path. Default
-     * {@code /events}.
+     * Sets the path the broadcaster is served at, within the application's servlet path (Spring MVC) or base path
+     * (Spring WebFlux). Default {@code /events}.
      *
      * @param path the path, starting with {@code /}
      */
