@@ -9,7 +9,7 @@ package dev.herald.sse.core.internal;
  * by Mark Adler). Appending {@code n} bytes to a message multiplies its CRC's polynomial by x<sup>8n</sup> modulo the
  * CRC-32 polynomial; so the CRC of A then B is {@code crc(A)·x^(8·len(B)) mod P  xor  crc(B)}. The factor, the
  * <em>operator</em>, depends only on the length of B: {@link #operator(long)} computes it in O(log n) products, and
- * {@link #combine} applies it in one product of 32 steps, whatever the length. A frame compressed once carries its
+ * {@link #combine} applies it in one product, whatever the length. A frame compressed once carries its
  * operator, so each client pays the one product. (Java has no public API for this: {@link java.util.zip.CRC32} only
  * updates over bytes.)
  *
@@ -32,7 +32,8 @@ package dev.herald.sse.core.internal;
  * 3. This notice may not be removed or altered from any source distribution.
  * </pre>
  *
- * <p>Altered from the original: written in Java, and the product is branch-free (all 32 steps, no early exit).
+ * <p>Altered from the original: written in Java, and the product is taken a byte at a time with CRC-32's byte table
+ * ({@link #multiply}) rather than a bit at a time, branch-free.
  *
  * <p><b>Threading.</b> Stateless; any thread.
  */
@@ -41,14 +42,26 @@ public final class Crc32Combine {
   private static final int POLY = 0xedb88320;
   /** x<sup>0</sup> = 1 in that representation: the operator of an empty sequence. */
   private static final int ONE = 1 << 31;
+  /**
+   * Each polynomial of degree 24 to 31 (the low byte of a value) times x<sup>8</sup> modulo P: CRC-32's byte table,
+   * which multiplies any value by x<sup>8</sup> in one look-up.
+   */
+  private static final int[] TIMES_X8 = new int[256];
   /** x<sup>2<sup>k</sup></sup> modulo P for k = 0..31; the sequence repeats after 32 (zlib's {@code x2n_table}). */
   private static final int[] X2N = new int[32];
 
   static {
+    for (int n = 0; n < TIMES_X8.length; n++) {
+      int p = n;
+      for (int i = 0; i < 8; i++) {
+        p = timesX(p);
+      }
+      TIMES_X8[n] = p;
+    }
     int p = ONE >>> 1; // x^1
     X2N[0] = p;
     for (int k = 1; k < X2N.length; k++) {
-      p = multiply(p, p);
+      p = multiplyBitwise(p, p);
       X2N[k] = p;
     }
   }
@@ -89,15 +102,49 @@ public final class Crc32Combine {
   }
 
   /**
-   * Multiplies two polynomials modulo the CRC-32 polynomial, both bit-reflected (zlib's {@code multmodp}): for each
-   * coefficient of {@code a}, from x<sup>0</sup> up, adds {@code b} when it is set, then multiplies {@code b} by x.
+   * Multiplies two polynomials modulo the CRC-32 polynomial, both bit-reflected, a byte of {@code a} at a time
+   * (Horner's rule from its highest powers down): each step multiplies the product so far by x<sup>8</sup> with one
+   * look-up in {@link #TIMES_X8}, and adds the byte times {@code b}, made from {@code b}·x<sup>0..7</sup>, which are
+   * computed once. Four dependent steps instead of {@link #multiplyBitwise}'s 32, so about half its time.
    */
   static int multiply(int a, int b) {
+    int b1 = timesX(b);
+    int b2 = timesX(b1);
+    int b3 = timesX(b2);
+    int b4 = timesX(b3);
+    int b5 = timesX(b4);
+    int b6 = timesX(b5);
+    int b7 = timesX(b6);
+    int product = 0;
+    for (int j = 24; j >= 0; j -= 8) {
+      int s = a << j; // a's coefficients of x^j .. x^(j+7), in bits 31 down to 24
+      int term = (b & (s >> 31)) ^ (b1 & ((s << 1) >> 31)) ^ (b2 & ((s << 2) >> 31)) ^ (b3 & ((s << 3) >> 31))
+          ^ (b4 & ((s << 4) >> 31)) ^ (b5 & ((s << 5) >> 31)) ^ (b6 & ((s << 6) >> 31)) ^ (b7 & ((s << 7) >> 31));
+      product = (product >>> 8) ^ TIMES_X8[product & 0xff] ^ term;
+    }
+    return product;
+  }
+
+  /**
+   * Multiplies as {@link #multiply} does, a bit at a time (zlib's {@code multmodp}, without its early exit): for each
+   * coefficient of {@code a}, from x<sup>0</sup> up, adds {@code b} when it is set, then multiplies {@code b} by x.
+   * Builds the tables, and is the reference the tests and {@code GzipTrailerBenchmark} hold the faster one to.
+   *
+   * @param a a polynomial, bit-reflected
+   * @param b another
+   * @return their product modulo P
+   */
+  public static int multiplyBitwise(int a, int b) {
     int product = 0;
     for (int i = 0; i < 32; i++) {
       product ^= b & ((a << i) >> 31); // all ones when a's coefficient of x^i is set
-      b = (b >>> 1) ^ (POLY & -(b & 1));
+      b = timesX(b);
     }
     return product;
+  }
+
+  /** Multiplies by x modulo P: a shift toward the higher powers, and P added when x^32 comes out. */
+  private static int timesX(int b) {
+    return (b >>> 1) ^ (POLY & -(b & 1));
   }
 }

@@ -76,6 +76,17 @@ class Crc32CombineTest {
   }
 
   @Test
+  void theBytewiseProductEqualsZlibsBitwiseOne() {
+    SplittableRandom random = new SplittableRandom(17);
+    for (int i = 0; i < 100_000; i++) {
+      int a = random.nextInt();
+      int b = i % 100 == 0 ? 1 << random.nextInt(32) : random.nextInt(); // single powers of x too
+      assertThat(Crc32Combine.multiply(a, b)).as("%08x times %08x", a, b)
+          .isEqualTo(Crc32Combine.multiplyBitwise(a, b));
+    }
+  }
+
+  @Test
   void aNegativeLengthIsRefused() {
     assertThatThrownBy(() -> Crc32Combine.operator(-1)).isInstanceOf(IllegalArgumentException.class);
   }
