@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code perConnection}: one client's stream compresses and flushes the event; a broadcast to N clients costs
  *       N of these.
  *   <li>{@code perBroadcast}: the event is compressed once; a broadcast to N clients costs one of these, plus
- *       {@code perBroadcastClientShare} per client (the running CRC-32 of the client's own trailer).
+ *       {@code perBroadcastClientShare} per client (the running CRC-32 of the client's own trailer, run over the
+ *       event's bytes, as clients did until each event carried its own CRC-32; what they do now, combining the
+ *       event's CRC-32 with theirs, is measured by {@link GzipTrailerBenchmark}).
  * </ul>
  */
 @State(Scope.Thread)

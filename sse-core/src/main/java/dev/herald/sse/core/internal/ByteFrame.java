@@ -16,7 +16,7 @@ public final class ByteFrame implements Frame {
   private final boolean stamped;
   private final long broadcastNanos;
   /** This frame deflated on its own, made by the first compressed stream that sends it and shared by the rest. */
-  private volatile @Nullable ByteFrame deflated;
+  private volatile @Nullable DeflatedFrame deflated;
 
   /**
    * Wraps an array without copying it; the caller hands over the array and must not change it afterwards.
@@ -69,22 +69,18 @@ public final class ByteFrame implements Frame {
   /**
    * Returns this frame deflated on its own (see {@link Gzip#deflate}), compressing it the first time only: every
    * compressed stream that carries the frame shares the same bytes, so a broadcast is compressed once however many
-   * clients it reaches. Two streams that ask at the same moment may both compress it; one result is kept.
+   * clients it reaches. The CRC-32 of the bytes is computed then too, once, for the streams' trailers. Two streams
+   * that ask at the same moment may both compress it; one result is kept.
    *
-   * @return the raw deflate blocks
+   * @return the raw deflate blocks, with the CRC-32 and length of this frame
    */
-  ByteFrame deflated() {
-    ByteFrame done = deflated;
+  DeflatedFrame deflated() {
+    DeflatedFrame done = deflated;
     if (done == null) {
-      done = new ByteFrame(Gzip.deflate(bytes));
+      done = new DeflatedFrame(bytes);
       deflated = done;
     }
     return done;
-  }
-
-  /** The bytes, for this package's readers that do not change them. */
-  byte[] bytes() {
-    return bytes;
   }
 
   @Override

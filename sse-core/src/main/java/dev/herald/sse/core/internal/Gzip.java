@@ -10,8 +10,10 @@ import java.util.zip.Deflater;
  * <p>Each frame is deflated from a fresh state and ends with a full flush: its blocks refer to nothing before them
  * and end on a byte boundary, none of them final. Any sequence of such frames is therefore a valid deflate stream,
  * whichever frames a client got, and each frame is decodable as soon as it arrives. The trailer closes the stream with
- * a final empty block, then the CRC-32 and length of what that client was sent. The price is the ratio: a frame
- * cannot refer to the frames before it (see {@code sse-bench/results/compression-2026-11-30.md}).
+ * a final empty block, then the CRC-32 and length of what that client was sent; each frame carries its own CRC-32
+ * and length ({@link DeflatedFrame}), so a client's CRC-32 is combined from them ({@link Crc32Combine}), not run over
+ * the bytes again. The price is the ratio: a frame cannot refer to the frames before it (see
+ * {@code sse-bench/results/compression-2026-11-30.md}).
  *
  * <p><b>Threading.</b> Stateless; {@link #deflate} uses a compressor of the calling thread's own.
  */
@@ -52,7 +54,7 @@ final class Gzip {
    * @param length how many uncompressed bytes it was sent
    * @return the trailer
    */
-  static ByteFrame trailer(long crc, long length) {
+  static ByteFrame trailer(int crc, long length) {
     byte[] bytes = new byte[10];
     bytes[0] = 3; // a final block with fixed codes whose first code is the end of the block
     bytes[1] = 0;

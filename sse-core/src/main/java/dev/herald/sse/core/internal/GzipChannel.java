@@ -6,7 +6,6 @@ import dev.herald.sse.CloseReason;
 import dev.herald.sse.Sender;
 import dev.herald.sse.spi.Frame;
 import dev.herald.sse.spi.SseChannel;
-import java.util.zip.CRC32;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,15 +14,18 @@ import org.jspecify.annotations.Nullable;
  * {@link Gzip}), and, when the server ends the stream, the client's own trailer. The transport needs to know nothing
  * of it but the {@code Content-Encoding} header, which the handshake sends.
  *
- * <p>Per client it keeps a running CRC-32 and length, for the trailer: a few nanoseconds per frame, where a
- * compressor of its own would cost the compression of every frame again and some 256 KiB of zlib state.
+ * <p>Per client it keeps a running CRC-32 and length, for the trailer. The CRC-32 is not run over the frame's bytes
+ * per client: each frame's own CRC-32 is computed once, when it is compressed, and the client's is combined with it
+ * ({@link Crc32Combine}: one multiplication modulo the CRC polynomial, whatever the frame's length). A compressor of
+ * its own would cost the compression of every frame again and some 256 KiB of zlib state.
  *
  * <p><b>Threading.</b> As the channel it wraps: {@link #poll()} and {@link #hasPending()} on the transport's
  * thread only; the rest from any thread.
  */
 public final class GzipChannel implements SseChannel {
   private final SseChannel channel;
-  private final CRC32 crc = new CRC32();
+  /** The CRC-32 of the uncompressed bytes sent so far; that of nothing is 0. */
+  private int crc;
   private long length;
   private boolean headerSent;
   private boolean trailerSent;
@@ -50,7 +52,7 @@ public final class GzipChannel implements SseChannel {
     if (!trailerSent && channel.closeReason() == CloseReason.SERVER_CLOSED) {
       // Everything the stream will carry has been handed out: close the gzip stream, so the client sees a clean end.
       trailerSent = true;
-      return Gzip.trailer(crc.getValue(), length);
+      return Gzip.trailer(crc, length);
     }
     return null;
   }
@@ -64,9 +66,10 @@ public final class GzipChannel implements SseChannel {
   private Frame deflated(Frame frame) {
     Frame plain = frame instanceof FrameQueue.ReplayFrame replay ? replay.frame : frame;
     ByteFrame bytes = plain instanceof ByteFrame byteFrame ? byteFrame : copyOf(plain);
-    crc.update(bytes.bytes());
-    length += bytes.length();
-    return bytes.deflated();
+    DeflatedFrame deflated = bytes.deflated();
+    crc = deflated.crcAfter(crc);
+    length += deflated.plainLength();
+    return deflated;
   }
 
   private static ByteFrame copyOf(Frame frame) {

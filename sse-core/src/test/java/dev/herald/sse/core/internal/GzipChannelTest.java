@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 import org.junit.jupiter.api.Test;
@@ -103,6 +104,58 @@ class GzipChannelTest {
     try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(wire.toByteArray()))) {
       assertThat(in.readAllBytes()).isEqualTo(expected.toByteArray()); // its CRC-32 and length are checked too
     }
+  }
+
+  @Test
+  void theTrailerCombinedFromEachEventsCrcMatchesEventsOfEverySize() throws Exception {
+    // Each client's trailer CRC-32 is combined from the frames' own CRC-32s: events of a few bytes and of ~200 KB,
+    // for a client there from the start and one that joined mid-stream (its CRC-32 starts at its own first event).
+    SseChannel plain = broadcaster.subscribe(null);
+    GzipChannel early = new GzipChannel(broadcaster.subscribe(null));
+    plain.start(() -> {});
+    early.start(() -> {});
+    SplittableRandom random = new SplittableRandom(18);
+    for (int i = 0; i < 17; i++) {
+      broadcaster.broadcast(Data.of(text(random, i)));
+    }
+    SseChannel plainLate = broadcaster.subscribe(null);
+    GzipChannel late = new GzipChannel(broadcaster.subscribe(null));
+    plainLate.start(() -> {});
+    late.start(() -> {});
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    ByteArrayOutputStream earlyWire = new ByteArrayOutputStream();
+    ByteArrayOutputStream lateExpected = new ByteArrayOutputStream();
+    ByteArrayOutputStream lateWire = new ByteArrayOutputStream();
+    drain(plain).forEach(frame -> expected.writeBytes(bytes(frame)));
+    drain(early).forEach(frame -> earlyWire.writeBytes(bytes(frame)));
+    for (int i = 17; i < 40; i++) {
+      broadcaster.broadcast(Data.of(text(random, i)));
+      drain(plain).forEach(frame -> expected.writeBytes(bytes(frame)));
+      drain(early).forEach(frame -> earlyWire.writeBytes(bytes(frame)));
+      drain(plainLate).forEach(frame -> lateExpected.writeBytes(bytes(frame)));
+      drain(late).forEach(frame -> lateWire.writeBytes(bytes(frame)));
+    }
+    broadcaster.close();
+    drain(plain).forEach(frame -> expected.writeBytes(bytes(frame)));
+    drain(early).forEach(frame -> earlyWire.writeBytes(bytes(frame)));
+    drain(plainLate).forEach(frame -> lateExpected.writeBytes(bytes(frame)));
+    drain(late).forEach(frame -> lateWire.writeBytes(bytes(frame)));
+
+    // GZIPInputStream checks the trailer's CRC-32 and length against what it decoded
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(earlyWire.toByteArray()))) {
+      assertThat(in.readAllBytes()).isEqualTo(expected.toByteArray());
+    }
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(lateWire.toByteArray()))) {
+      assertThat(in.readAllBytes()).isEqualTo(lateExpected.toByteArray()).hasSizeGreaterThan(300_000);
+    }
+  }
+
+  /** Random letters: every tenth text of about 200 KB, the others up to 2 KB. */
+  private static String text(SplittableRandom random, int i) {
+    int size = i % 10 == 9 ? 150_000 + random.nextInt(50_000) : random.nextInt(1, 2_000);
+    StringBuilder text = new StringBuilder(size);
+    random.ints(size, 'a', 'z' + 1).forEach(c -> text.append((char) c));
+    return text.toString();
   }
 
   @Test
