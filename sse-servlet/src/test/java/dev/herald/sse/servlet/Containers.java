@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
@@ -24,12 +26,14 @@ import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -56,7 +60,23 @@ final class Containers {
 
   /** Starts Jetty 12 (ee10) whose accepted sockets have this send buffer (0 for the default). */
   static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, Wire.HTTP_1_1);
+    return jetty(servlets, sendBuffer, Wire.HTTP_1_1, context -> context);
+  }
+
+  /**
+   * Starts Jetty 12 (ee10) with its {@code GzipHandler} in front of the servlets, as its documentation places it:
+   * wrapping the context.
+   *
+   * @param gzip configures the handler before the server starts
+   */
+  @SuppressWarnings("removal") // GzipHandler: Jetty 12.1 deprecates it for CompressionHandler, still ships it
+  static TestServer jettyGzip(Map<String, HttpServlet> servlets, Consumer<GzipHandler> gzip) throws Exception {
+    return jetty(servlets, 0, Wire.HTTP_1_1, context -> {
+      GzipHandler handler = new GzipHandler();
+      gzip.accept(handler);
+      handler.setHandler(context);
+      return handler;
+    });
   }
 
   /**
@@ -70,7 +90,7 @@ final class Containers {
 
   /** Starts Jetty 12 (ee10) speaking HTTP/1.1 and h2c, whose accepted sockets have this send buffer. */
   static TestServer jettyH2c(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, Wire.H2C);
+    return jetty(servlets, sendBuffer, Wire.H2C, context -> context);
   }
 
   /**
@@ -78,7 +98,7 @@ final class Containers {
    * documentation configures it: TLS, then ALPN, then {@code HTTP2ServerConnectionFactory} or the HTTP/1.1 one.
    */
   static TestServer jettyH2(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, Wire.H2);
+    return jetty(servlets, sendBuffer, Wire.H2, context -> context);
   }
 
   /** What a container's connector speaks beside HTTP/1.1. */
@@ -86,7 +106,8 @@ final class Containers {
     HTTP_1_1, H2C, H2
   }
 
-  private static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire) throws Exception {
+  private static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire,
+      UnaryOperator<Handler> front) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(24, 24);
     threads.setName("jetty");
     Server server = new Server(threads);
@@ -110,7 +131,7 @@ final class Containers {
       holder.setInitOrder(1);
       context.addServlet(holder, path);
     });
-    server.setHandler(context);
+    server.setHandler(front.apply(context));
     server.start();
     int port = connector.getLocalPort();
     return new TestServer() {
@@ -148,7 +169,17 @@ final class Containers {
 
   /** Starts an embedded Tomcat 11 whose accepted sockets have this send buffer (0 for the default). */
   static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, Wire.HTTP_1_1);
+    return tomcat(servlets, sendBuffer, Wire.HTTP_1_1, connector -> {});
+  }
+
+  /**
+   * Starts an embedded Tomcat 11 whose connector is configured further before it starts, as a {@code <Connector>}
+   * element's attributes in {@code server.xml} would (its {@code compression}, say).
+   *
+   * @param connector sets the connector's properties
+   */
+  static TestServer tomcat(Map<String, HttpServlet> servlets, Consumer<Connector> connector) throws Exception {
+    return tomcat(servlets, 0, Wire.HTTP_1_1, connector);
   }
 
   /**
@@ -162,7 +193,7 @@ final class Containers {
 
   /** Starts an embedded Tomcat 11 speaking HTTP/1.1 and h2c, whose accepted sockets have this send buffer. */
   static TestServer tomcatH2c(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, Wire.H2C);
+    return tomcat(servlets, sendBuffer, Wire.H2C, connector -> {});
   }
 
   /**
@@ -170,11 +201,11 @@ final class Containers {
    * connector with {@code Http2Protocol} as its upgrade protocol.
    */
   static TestServer tomcatH2(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, Wire.H2);
+    return tomcat(servlets, sendBuffer, Wire.H2, connector -> {});
   }
 
-  private static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire)
-      throws Exception {
+  private static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire,
+      Consumer<Connector> configure) throws Exception {
     Path base = Files.createTempDirectory("herald-tomcat");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
@@ -202,6 +233,7 @@ final class Containers {
     if (wire != Wire.HTTP_1_1) {
       connector.addUpgradeProtocol(new Http2Protocol());
     }
+    configure.accept(connector);
     Context context = tomcat.addContext("", base.toString());
     // The web-app class loader's leak hunt needs --add-opens and warns without it on every stop; an embedded
     // server has no web app to unload, so it is off.
