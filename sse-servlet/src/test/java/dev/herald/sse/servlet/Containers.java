@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.Wrapper;
@@ -29,12 +31,14 @@ import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.security.HashLoginService;
 import org.eclipse.jetty.security.UserStore;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 import org.eclipse.jetty.util.security.Credential;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -66,7 +70,23 @@ final class Containers {
 
   /** Starts Jetty 12 (ee10) whose accepted sockets have this send buffer (0 for the default). */
   static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, Wire.HTTP_1_1, null);
+    return jetty(servlets, sendBuffer, Wire.HTTP_1_1, null, context -> context);
+  }
+
+  /**
+   * Starts Jetty 12 (ee10) with its {@code GzipHandler} in front of the servlets, as its documentation places it:
+   * wrapping the context.
+   *
+   * @param gzip configures the handler before the server starts
+   */
+  @SuppressWarnings("removal") // GzipHandler: Jetty 12.1 deprecates it for CompressionHandler, still ships it
+  static TestServer jettyGzip(Map<String, HttpServlet> servlets, Consumer<GzipHandler> gzip) throws Exception {
+    return jetty(servlets, 0, Wire.HTTP_1_1, null, context -> {
+      GzipHandler handler = new GzipHandler();
+      gzip.accept(handler);
+      handler.setHandler(context);
+      return handler;
+    });
   }
 
   /**
@@ -77,7 +97,7 @@ final class Containers {
    */
   static TestServer jettyWithBasicLogin(Map<String, HttpServlet> servlets, Map<String, String> passwords)
       throws Exception {
-    return jetty(servlets, 0, Wire.HTTP_1_1, passwords);
+    return jetty(servlets, 0, Wire.HTTP_1_1, passwords, context -> context);
   }
 
   /**
@@ -91,7 +111,7 @@ final class Containers {
 
   /** Starts Jetty 12 (ee10) speaking HTTP/1.1 and h2c, whose accepted sockets have this send buffer. */
   static TestServer jettyH2c(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, Wire.H2C, null);
+    return jetty(servlets, sendBuffer, Wire.H2C, null, context -> context);
   }
 
   /**
@@ -99,7 +119,7 @@ final class Containers {
    * documentation configures it: TLS, then ALPN, then {@code HTTP2ServerConnectionFactory} or the HTTP/1.1 one.
    */
   static TestServer jettyH2(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return jetty(servlets, sendBuffer, Wire.H2, null);
+    return jetty(servlets, sendBuffer, Wire.H2, null, context -> context);
   }
 
   /** What a container's connector speaks beside HTTP/1.1. */
@@ -108,7 +128,7 @@ final class Containers {
   }
 
   private static TestServer jetty(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire,
-      @Nullable Map<String, String> passwords) throws Exception {
+      @Nullable Map<String, String> passwords, UnaryOperator<Handler> front) throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(24, 24);
     threads.setName("jetty");
     Server server = new Server(threads);
@@ -135,7 +155,7 @@ final class Containers {
     if (passwords != null) {
       context.setSecurityHandler(jettyBasicLogin(passwords));
     }
-    server.setHandler(context);
+    server.setHandler(front.apply(context));
     server.start();
     int port = connector.getLocalPort();
     return new TestServer() {
@@ -186,7 +206,17 @@ final class Containers {
 
   /** Starts an embedded Tomcat 11 whose accepted sockets have this send buffer (0 for the default). */
   static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, Wire.HTTP_1_1, null);
+    return tomcat(servlets, sendBuffer, Wire.HTTP_1_1, null, connector -> {});
+  }
+
+  /**
+   * Starts an embedded Tomcat 11 whose connector is configured further before it starts, as a {@code <Connector>}
+   * element's attributes in {@code server.xml} would (its {@code compression}, say).
+   *
+   * @param connector sets the connector's properties
+   */
+  static TestServer tomcat(Map<String, HttpServlet> servlets, Consumer<Connector> connector) throws Exception {
+    return tomcat(servlets, 0, Wire.HTTP_1_1, null, connector);
   }
 
   /**
@@ -198,7 +228,7 @@ final class Containers {
    */
   static TestServer tomcatWithBasicLogin(Map<String, HttpServlet> servlets, Map<String, String> passwords)
       throws Exception {
-    return tomcat(servlets, 0, Wire.HTTP_1_1, passwords);
+    return tomcat(servlets, 0, Wire.HTTP_1_1, passwords, connector -> {});
   }
 
   /**
@@ -212,7 +242,7 @@ final class Containers {
 
   /** Starts an embedded Tomcat 11 speaking HTTP/1.1 and h2c, whose accepted sockets have this send buffer. */
   static TestServer tomcatH2c(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, Wire.H2C, null);
+    return tomcat(servlets, sendBuffer, Wire.H2C, null, connector -> {});
   }
 
   /**
@@ -220,11 +250,11 @@ final class Containers {
    * connector with {@code Http2Protocol} as its upgrade protocol.
    */
   static TestServer tomcatH2(Map<String, HttpServlet> servlets, int sendBuffer) throws Exception {
-    return tomcat(servlets, sendBuffer, Wire.H2, null);
+    return tomcat(servlets, sendBuffer, Wire.H2, null, connector -> {});
   }
 
   private static TestServer tomcat(Map<String, HttpServlet> servlets, int sendBuffer, Wire wire,
-      @Nullable Map<String, String> passwords) throws Exception {
+      @Nullable Map<String, String> passwords, Consumer<Connector> configure) throws Exception {
     Path base = Files.createTempDirectory("herald-tomcat");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(base.toString());
@@ -252,6 +282,7 @@ final class Containers {
     if (wire != Wire.HTTP_1_1) {
       connector.addUpgradeProtocol(new Http2Protocol());
     }
+    configure.accept(connector);
     Context context = tomcat.addContext("", base.toString());
     // The web-app class loader's leak hunt needs --add-opens and warns without it on every stop; an embedded
     // server has no web app to unload, so it is off.

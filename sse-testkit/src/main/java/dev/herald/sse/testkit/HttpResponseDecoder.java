@@ -1,7 +1,9 @@
 package dev.herald.sse.testkit;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -32,7 +34,7 @@ public final class HttpResponseDecoder {
 
   private final BodySink sink;
   private final StringBuilder line = new StringBuilder();
-  private final Map<String, String> headers = new LinkedHashMap<>();
+  private final Map<String, List<String>> headers = new LinkedHashMap<>();
   private State state = State.HEAD;
   private volatile int status = -1;
   private long remaining = -1;
@@ -127,13 +129,24 @@ public final class HttpResponseDecoder {
   }
 
   /**
-   * Returns a response header.
+   * Returns a response header: its last value, if the response has it more than once.
    *
    * @param name its name, any case
    * @return its value, or {@code null}
    */
   public @Nullable String header(String name) {
-    return headers.get(name.toLowerCase(Locale.ROOT));
+    List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+    return values == null ? null : values.get(values.size() - 1);
+  }
+
+  /**
+   * Returns every value of a response header, one per header line, in the order they came.
+   *
+   * @param name its name, any case
+   * @return its values, empty if the response does not have it
+   */
+  public List<String> headers(String name) {
+    return List.copyOf(headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of()));
   }
 
   /**
@@ -185,7 +198,8 @@ public final class HttpResponseDecoder {
     }
     if (!text.isEmpty()) {
       int colon = text.indexOf(':');
-      headers.put(text.substring(0, colon).trim().toLowerCase(Locale.ROOT), text.substring(colon + 1).trim());
+      headers.computeIfAbsent(text.substring(0, colon).trim().toLowerCase(Locale.ROOT), key -> new ArrayList<>())
+          .add(text.substring(colon + 1).trim());
       return;
     }
     String length = header("content-length");
