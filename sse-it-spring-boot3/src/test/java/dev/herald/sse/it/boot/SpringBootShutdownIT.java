@@ -7,13 +7,7 @@ import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
-import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterEach;
+import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,21 +19,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * may be logged at WARN or above.
  */
 class SpringBootShutdownIT {
-  /** A line of Boot's default console format at WARN or ERROR: the date, then the level. */
-  private static final Pattern WARN_OR_ERROR = level("WARN|ERROR");
-  /** The same at INFO: the application logs some, which shows that the format is the one read here. */
-  private static final Pattern INFO = level("INFO");
-  /** The JVM's exit status after SIGTERM once its shutdown hooks ran: 128 + 15. */
-  private static final int SIGTERM_EXIT = 143;
-
-  private final ExecutorService readers = Executors.newCachedThreadPool();
-
-  @AfterEach
-  void stopReaders() throws InterruptedException {
-    readers.shutdownNow();
-    assertThat(readers.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-  }
-
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"tomcat", "jetty"})
   @Timeout(120)
@@ -58,45 +37,14 @@ class SpringBootShutdownIT {
         client.awaitEvents(10, Duration.ofSeconds(10)); // the producers run
       }
 
-      long sigterm = System.nanoTime();
-      app.sigterm();
-      // Both clients go on reading, as a browser does, until their response ends.
-      CompletableFuture<Boolean> eventsEnded = CompletableFuture.supplyAsync(
-          () -> events.awaitEnd(Duration.ofSeconds(60)), readers);
-      CompletableFuture<Boolean> clockEnded = CompletableFuture.supplyAsync(
-          () -> clock.awaitEnd(Duration.ofSeconds(60)), readers);
-      // Far past Boot's 30 s graceful shutdown timeout, so that a shutdown that hangs is reported with its length.
-      boolean exited = app.awaitExit(Duration.ofSeconds(60));
-      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
-      System.out.printf("[shutdown] %s: exited %d ms after SIGTERM%n", server, tookMillis);
-
-      assertThat(exited).as("exited after SIGTERM\n%s", app.output()).isTrue();
-      boolean eventsClean = eventsEnded.get(60, TimeUnit.SECONDS);
-      boolean clockClean = clockEnded.get(60, TimeUnit.SECONDS);
-      // Every check, so that a failure shows the whole of what went wrong.
-      SoftAssertions.assertSoftly(soft -> {
-        soft.assertThat(tookMillis).as("ms from SIGTERM to exit").isLessThan(5_000);
-        soft.assertThat(app.exitValue()).as("exit status").isEqualTo(SIGTERM_EXIT);
-        soft.assertThat(eventsClean).as("/events ended with its terminating chunk: %s", events.response()).isTrue();
-        soft.assertThat(clockClean).as("/clock ended with its terminating chunk: %s", clock.response()).isTrue();
+      Sigterm.endsEveryStreamAndExits(app, server, Map.of("/events", events, "/clock", clock), soft -> {
         soft.assertThat(events.parser().events().get(0).data()).isEqualTo("connected");
         soft.assertThat(dataOf(events.parser().events()).subList(1, events.parser().events().size()))
             .as("/events after its greeting").satisfies(SpringBootShutdownIT::consecutiveTicks);
         soft.assertThat(dataOf(clock.parser().events())).as("/clock").startsWith("tick 1")
             .satisfies(SpringBootShutdownIT::consecutiveTicks);
-        soft.assertThat(app.stdout()).as("Boot's graceful shutdown found no request in flight")
-            .anyMatch(line -> line.contains("Graceful shutdown complete"))
-            .noneMatch(line -> line.contains("Graceful shutdown aborted"));
-        soft.assertThat(app.stdout()).as("log lines at WARN or above")
-            .anyMatch(line -> INFO.matcher(line).find())
-            .noneMatch(line -> WARN_OR_ERROR.matcher(line).find());
-        soft.assertThat(app.stderr()).as("standard error").isEmpty();
       });
     }
-  }
-
-  private static Pattern level(String levels) {
-    return Pattern.compile("^\\S+\\s+(" + levels + ")\\s");
   }
 
   private static List<String> dataOf(List<MessageEvent> events) {

@@ -3,6 +3,7 @@ package dev.herald.sse.it.starter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.herald.sse.it.boot.AppProcess;
+import dev.herald.sse.it.boot.Sigterm;
 import dev.herald.sse.testkit.RawSseClient;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.net.http.HttpResponse;

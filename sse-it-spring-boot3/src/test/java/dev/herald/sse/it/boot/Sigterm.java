@@ -1,8 +1,7 @@
-package dev.herald.sse.it.starter;
+package dev.herald.sse.it.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.herald.sse.it.boot.AppProcess;
 import dev.herald.sse.testkit.RawSseClient;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,13 +15,13 @@ import java.util.regex.Pattern;
 import org.assertj.core.api.SoftAssertions;
 
 /**
- * SIGTERM to {@link StarterApp} with streams open, and what the starter promises of it with no shutdown code in the
- * application: every stream ends with its terminating chunk, the process exits within 5 s with the status of a JVM
- * that ran its shutdown hooks, Boot's graceful shutdown finds no request in flight, and nothing is logged at WARN or
- * above. One check for the application run on its class path ({@link StarterIT}) and from its executable jar
- * ({@link StarterJarIT}).
+ * SIGTERM to a Spring Boot application with streams open, and what Herald promises of it: every stream ends with its
+ * terminating chunk, the process exits within 5 s with the status of a JVM that ran its shutdown hooks, Boot's
+ * graceful shutdown finds no request in flight, and nothing is logged at WARN or above. One check for the README's
+ * recipe ({@link SpringBootShutdownIT}) and for the starter's application, run on its class path and from its
+ * executable jar (sse-it-starter-boot3's {@code StarterIT} and {@code StarterJarIT}).
  */
-final class Sigterm {
+public final class Sigterm {
   /** A line of Boot's default console format at WARN or ERROR: the date, then the level. */
   private static final Pattern WARN_OR_ERROR = level("WARN|ERROR");
   /** The same at INFO: the application logs some, which shows that the format is the one read here. */
@@ -41,7 +40,7 @@ final class Sigterm {
    * @param streams the open streams, by the name the failure messages give them
    * @throws Exception if the test is interrupted or a reader fails
    */
-  static void endsEveryStreamAndExits(AppProcess app, String server, Map<String, RawSseClient> streams)
+  public static void endsEveryStreamAndExits(AppProcess app, String server, Map<String, RawSseClient> streams)
       throws Exception {
     endsEveryStreamAndExits(app, server, streams, soft -> { });
   }
@@ -56,7 +55,7 @@ final class Sigterm {
    * @param more the caller's checks of what the streams carried, made once they ended
    * @throws Exception if the test is interrupted or a reader fails
    */
-  static void endsEveryStreamAndExits(AppProcess app, String server, Map<String, RawSseClient> streams,
+  public static void endsEveryStreamAndExits(AppProcess app, String server, Map<String, RawSseClient> streams,
       Consumer<SoftAssertions> more) throws Exception {
     ExecutorService readers = Executors.newCachedThreadPool();
     try {
