@@ -7,6 +7,7 @@ import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.StreamConfig;
+import dev.herald.sse.testkit.CompressedStreams;
 import dev.herald.sse.testkit.Probes;
 import dev.herald.sse.testkit.RawSseClient;
 import dev.herald.sse.testkit.TestServer;
@@ -28,7 +29,6 @@ import org.junit.jupiter.api.Test;
  */
 abstract class AbstractServletCompressionIT {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-  private static final String ORDER = "{\"type\":\"order.updated\",\"status\":\"paid\",\"currency\":\"EUR\"}";
 
   private final List<AutoCloseable> cleanup = new ArrayList<>();
 
@@ -55,8 +55,9 @@ abstract class AbstractServletCompressionIT {
     assertThat(client.response().header("Content-Encoding")).as("Content-Encoding").isNull();
     assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected");
     Probes.await(DEADLINE, () -> broadcaster.clientCount() == 1, () -> "not subscribed");
-    broadcaster.broadcast(Data.of(ORDER));
-    assertThat(client.awaitEvents(2, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected", ORDER);
+    broadcaster.broadcast(Data.of(CompressedStreams.ORDER));
+    assertThat(client.awaitEvents(2, DEADLINE)).extracting(MessageEvent::data)
+        .containsExactly("connected", CompressedStreams.ORDER);
   }
 
   @Test
@@ -68,18 +69,7 @@ abstract class AbstractServletCompressionIT {
     assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
     assertThat(client.response().headers("Content-Encoding")).as("Content-Encoding").containsExactly("gzip");
     assertThat(client.response().header("Vary")).as("Vary").containsIgnoringCase("accept-encoding");
-    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected");
-    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 1, () -> "not subscribed");
-    for (int i = 0; i < 20; i++) {
-      String order = ORDER.replace("paid", "paid-" + i);
-      broadcaster.broadcast(Data.of(order));
-      // Decoded from what has arrived, before the next broadcast: the container held nothing back.
-      assertThat(client.awaitEvents(2 + i, DEADLINE).get(1 + i).data()).isEqualTo(order);
-    }
-
-    broadcaster.close();
-    assertThat(client.awaitEnd(DEADLINE)).as("the stream ended with its last chunk").isTrue();
-    assertThat(client.gzipEndedCleanly()).as("a final block and a trailer that matches").isTrue();
+    CompressedStreams.eachEventDecodesTheMomentItIsSent(broadcaster, client, DEADLINE);
   }
 
   @Test
@@ -90,16 +80,7 @@ abstract class AbstractServletCompressionIT {
     RawSseClient client = client(port);
 
     assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
-    // One encoding, said once: the container saw Herald's Content-Encoding and left the body alone.
-    assertThat(client.response().headers("Content-Encoding")).as("Content-Encoding").containsExactly("gzip");
-    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected");
-    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 1, () -> "not subscribed");
-    broadcaster.broadcast(Data.of(ORDER));
-    assertThat(client.awaitEvents(2, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected", ORDER);
-
-    broadcaster.close();
-    assertThat(client.awaitEnd(DEADLINE)).as("the stream ended with its last chunk").isTrue();
-    assertThat(client.gzipEndedCleanly()).as("one gzip stream, whole").isTrue();
+    CompressedStreams.compressedOnce(broadcaster, client, DEADLINE);
   }
 
   private Broadcaster broadcaster() {

@@ -7,11 +7,10 @@ import dev.herald.sse.Data;
 import dev.herald.sse.core.BroadcasterConfig;
 import dev.herald.sse.core.Broadcasters;
 import dev.herald.sse.core.StreamConfig;
-import dev.herald.sse.testkit.Probes;
+import dev.herald.sse.testkit.CompressedStreams;
 import dev.herald.sse.testkit.RawSseClient;
 import dev.herald.sse.testkit.ServerSetup;
 import dev.herald.sse.testkit.TestServer;
-import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.Test;
  */
 class WebFluxCompressionIT {
   private static final Duration DEADLINE = Duration.ofSeconds(10);
-  private static final String ORDER = "{\"type\":\"order.updated\",\"status\":\"paid\",\"currency\":\"EUR\"}";
 
   private final WebFluxHost host = new WebFluxHost().with(server -> server.compress(true));
   private final List<AutoCloseable> cleanup = new ArrayList<>();
@@ -49,18 +47,7 @@ class WebFluxCompressionIT {
     assertThat(client.response().headers("Content-Encoding")).as("Content-Encoding").containsExactly("gzip");
     // Netty's HttpContentEncoder adds no Vary; an application behind a cache adds it (the README says so).
     assertThat(client.response().header("Vary")).as("Vary").isNull();
-    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected");
-    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 1, () -> "not subscribed");
-    for (int i = 0; i < 20; i++) {
-      String order = ORDER.replace("paid", "paid-" + i);
-      broadcaster.broadcast(Data.of(order));
-      // Decoded from what has arrived, before the next broadcast: the compressor held nothing back.
-      assertThat(client.awaitEvents(2 + i, DEADLINE).get(1 + i).data()).isEqualTo(order);
-    }
-
-    broadcaster.close();
-    assertThat(client.awaitEnd(DEADLINE)).as("the stream ended with its last chunk").isTrue();
-    assertThat(client.gzipEndedCleanly()).as("a final block and a trailer that matches").isTrue();
+    CompressedStreams.eachEventDecodesTheMomentItIsSent(broadcaster, client, DEADLINE);
   }
 
   @Test
@@ -70,16 +57,7 @@ class WebFluxCompressionIT {
     RawSseClient client = client(start(ServerSetup.of(broadcaster).withStreamConfig(gzip)));
 
     assertThat(client.awaitHead(DEADLINE)).isEqualTo(200);
-    // One encoding, said once: the compressor saw Herald's Content-Encoding and passed the body through.
-    assertThat(client.response().headers("Content-Encoding")).as("Content-Encoding").containsExactly("gzip");
-    assertThat(client.awaitEvents(1, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected");
-    Probes.await(DEADLINE, () -> broadcaster.clientCount() == 1, () -> "not subscribed");
-    broadcaster.broadcast(Data.of(ORDER));
-    assertThat(client.awaitEvents(2, DEADLINE)).extracting(MessageEvent::data).containsExactly("connected", ORDER);
-
-    broadcaster.close();
-    assertThat(client.awaitEnd(DEADLINE)).as("the stream ended with its last chunk").isTrue();
-    assertThat(client.gzipEndedCleanly()).as("one gzip stream, whole").isTrue();
+    CompressedStreams.compressedOnce(broadcaster, client, DEADLINE);
   }
 
   private Broadcaster broadcaster() {
