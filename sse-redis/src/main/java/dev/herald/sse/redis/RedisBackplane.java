@@ -306,6 +306,11 @@ public final class RedisBackplane implements Backplane {
     return paced.resent();
   }
 
+  /** For tests: how many commands carried paced appends, batches and appends sent again included. */
+  long pacedSends() {
+    return paced.sends();
+  }
+
   /** For tests: this node stops telling the others its progress, as one cut off from Redis would. */
   void silenceProgress() {
     progress.silence();

@@ -3,6 +3,7 @@ package dev.herald.sse.redis;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.herald.sse.Comment;
 import dev.herald.sse.Data;
 import dev.herald.sse.core.ChannelConfig;
 import dev.herald.sse.testkit.HttpSseClient;
@@ -11,6 +12,7 @@ import dev.herald.sse.testkit.parser.EventStreamParser;
 import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.io.ByteArrayOutputStream;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -287,5 +290,39 @@ class RedisClusterPacingIT extends ClusterTest {
         .extracting(message -> message.getBody().get("data"))
         .containsExactly("m0", "m1", "m2", "m3", "m4");
     assertThat(backplane.pacedResends()).as("sent again after their answers were lost").isGreaterThanOrEqualTo(5);
+  }
+
+  @Test
+  void pacedAppendsHandedOverWhileOneIsInFlightGoOutTogetherAndLandOnceInOrder() throws Exception {
+    startRedis(false);
+    RedisClient client = RedisClient.create(redis.uri());
+    resources.add(() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
+    StatefulRedisConnection<String, String> connection = client.connect();
+    resources.add(connection);
+    RedisCommands<String, String> inspect = connection.sync();
+    RedisBackplane backplane = RedisBackplane.builder(redis.uri()).build();
+    resources.add(backplane);
+    backplane.start(100, entry -> { });
+
+    // Redis holds every command for a moment: the first append is in flight the whole time the others are handed
+    // over, so they wait for its answer and then go out in batches.
+    int count = 3 * PacedAppends.MAX_BATCH + 7;
+    inspect.clientPause(300);
+    List<CompletableFuture<String>> appends = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      appends.add(backplane.publishPaced(i % 10 == 0 ? Comment.of("c" + i) : Data.of("m" + i)).toCompletableFuture());
+    }
+    CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+
+    List<StreamMessage<String, String>> entries = inspect.xrange("herald:events", Range.unbounded());
+    assertThat(entries).as("each once, in order")
+        .extracting(message -> message.getBody().getOrDefault("data", message.getBody().get("comment")))
+        .containsExactlyElementsOf(IntStream.range(0, count).mapToObj(i -> (i % 10 == 0 ? "c" : "m") + i).toList());
+    assertThat(appends).as("each stage has its own entry's id")
+        .extracting(CompletableFuture::join)
+        .containsExactlyElementsOf(entries.stream().map(StreamMessage::getId).toList());
+    assertThat(backplane.pacedSends()).as("the one in flight, then full batches and the rest")
+        .isEqualTo(1 + 4);
+    assertThat(backplane.pacedResends()).isZero();
   }
 }
