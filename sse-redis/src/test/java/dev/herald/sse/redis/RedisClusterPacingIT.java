@@ -266,15 +266,9 @@ class RedisClusterPacingIT extends ClusterTest {
 
   @Test
   void pacedAppendsWhoseAnswersTimedOutAreSentAgainAndLandOnceInOrder() throws Exception {
-    startRedis(false);
-    RedisClient client = RedisClient.create(redis.uri());
-    resources.add(() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
-    StatefulRedisConnection<String, String> connection = client.connect();
-    resources.add(connection);
-    RedisCommands<String, String> inspect = connection.sync();
-    RedisBackplane backplane = RedisBackplane.builder(redis.uri()).commandTimeout(Duration.ofMillis(300)).build();
-    resources.add(backplane);
-    backplane.start(100, entry -> { });
+    RedisCommands<String, String> inspect = startRedisAndInspect();
+    RedisBackplane backplane =
+        startedBackplane(RedisBackplane.builder(redis.uri()).commandTimeout(Duration.ofMillis(300)));
     assertThat(backplane.retriesPacedPublishes()).isTrue();
 
     // Redis holds every command for longer than the command timeout: the appends time out at the node, and Redis
@@ -294,15 +288,8 @@ class RedisClusterPacingIT extends ClusterTest {
 
   @Test
   void pacedAppendsHandedOverWhileOneIsInFlightGoOutTogetherAndLandOnceInOrder() throws Exception {
-    startRedis(false);
-    RedisClient client = RedisClient.create(redis.uri());
-    resources.add(() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
-    StatefulRedisConnection<String, String> connection = client.connect();
-    resources.add(connection);
-    RedisCommands<String, String> inspect = connection.sync();
-    RedisBackplane backplane = RedisBackplane.builder(redis.uri()).build();
-    resources.add(backplane);
-    backplane.start(100, entry -> { });
+    RedisCommands<String, String> inspect = startRedisAndInspect();
+    RedisBackplane backplane = startedBackplane(RedisBackplane.builder(redis.uri()));
 
     // Redis holds every command for a moment: the first append is in flight the whole time the others are handed
     // over, so they wait for its answer and then go out in batches.
@@ -324,5 +311,23 @@ class RedisClusterPacingIT extends ClusterTest {
     assertThat(backplane.pacedSends()).as("the one in flight, then full batches and the rest")
         .isEqualTo(1 + 4);
     assertThat(backplane.pacedResends()).isZero();
+  }
+
+  /** Starts Redis without persistence and returns a connection of the test's own to inspect it. */
+  private RedisCommands<String, String> startRedisAndInspect() throws Exception {
+    startRedis(false);
+    RedisClient client = RedisClient.create(redis.uri());
+    resources.add(() -> client.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
+    StatefulRedisConnection<String, String> connection = client.connect();
+    resources.add(connection);
+    return connection.sync();
+  }
+
+  /** A backplane on its own, without a broadcaster, that drops what it reads. */
+  private RedisBackplane startedBackplane(RedisBackplane.Builder builder) {
+    RedisBackplane backplane = builder.build();
+    resources.add(backplane);
+    backplane.start(100, entry -> { });
+    return backplane;
   }
 }
