@@ -249,6 +249,9 @@ public final class RedisBackplane implements Backplane {
    * idempotency window}, or when the backplane closes. This is what makes a paced producer on a cluster run on
    * without waiting for each {@code XADD}'s answer. What Redis had appended survives a Redis restart only with
    * persistence (append-only file).
+   *
+   * <p>This node has one send of paced appends in flight at a time: those handed over while it is go together once
+   * it is answered, up to 64 in one script call, so a producer that bursts costs Redis one call per round trip.
    */
   @Override
   public boolean retriesPacedPublishes() {
