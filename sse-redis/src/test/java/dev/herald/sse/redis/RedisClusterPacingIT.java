@@ -271,8 +271,8 @@ class RedisClusterPacingIT extends ClusterTest {
         startedBackplane(RedisBackplane.builder(redis.uri()).commandTimeout(Duration.ofMillis(300)));
     assertThat(backplane.retriesPacedPublishes()).isTrue();
 
-    // Redis holds every command for longer than the command timeout: the appends time out at the node, and Redis
-    // applies them once the pause ends, so their first answers are lost although they landed.
+    // Redis holds every command for longer than the command timeout: the first append times out at the node, and
+    // Redis applies it once the pause ends, so its first answer is lost although it landed.
     inspect.clientPause(700);
     List<CompletableFuture<String>> appends = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -283,7 +283,9 @@ class RedisClusterPacingIT extends ClusterTest {
     assertThat(inspect.xrange("herald:events", Range.unbounded())).as("each once, in order")
         .extracting(message -> message.getBody().get("data"))
         .containsExactly("m0", "m1", "m2", "m3", "m4");
-    assertThat(backplane.pacedResends()).as("sent again after their answers were lost").isGreaterThanOrEqualTo(5);
+    // The first append's answer is always lost; the others went out together once it timed out, and whether their
+    // answer came within the timeout depends on when Redis's pause ends: sent again, or not, they land once.
+    assertThat(backplane.pacedResends()).as("sent again after its answer was lost").isPositive();
   }
 
   @Test
@@ -294,7 +296,7 @@ class RedisClusterPacingIT extends ClusterTest {
     // Redis holds every command for a moment: the first append is in flight the whole time the others are handed
     // over, so they wait for its answer and then go out in batches.
     int count = 3 * PacedAppends.MAX_BATCH + 7;
-    inspect.clientPause(300);
+    inspect.clientPause(1000);
     List<CompletableFuture<String>> appends = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       appends.add(backplane.publishPaced(i % 10 == 0 ? Comment.of("c" + i) : Data.of("m" + i)).toCompletableFuture());
