@@ -8,6 +8,7 @@ import dev.herald.sse.testkit.parser.EventStreamParser.MessageEvent;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +19,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -61,7 +63,7 @@ class ExampleJarIT {
     Process process = java("--transport", transport, "--port", "0");
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      String first = out.readLine();
+      String first = line(out);
       assertThat(process.getErrorStream().available()).as("nothing else on the console at start").isZero();
       assertThat(first).as("the first line names the transport and the URL").contains("(" + transport + ")");
       Matcher url = URL.matcher(first);
@@ -99,10 +101,10 @@ class ExampleJarIT {
     Process process = java("--transport", transport, "--port", "0", "--tls");
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      String first = String.valueOf(out.readLine());
+      String first = line(out);
       Matcher url = HTTPS_URL.matcher(first);
       assertThat(url.find()).as(first).isTrue();
-      String second = String.valueOf(out.readLine());
+      String second = line(out);
       Matcher printed = FINGERPRINT.matcher(second);
       assertThat(printed.matches()).as(second).isTrue();
 
@@ -181,7 +183,7 @@ class ExampleJarIT {
     Thread producer = null;
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      Matcher url = URL.matcher(String.valueOf(out.readLine()));
+      Matcher url = URL.matcher(line(out));
       assertThat(url.find()).isTrue();
       StringBuilder console = new StringBuilder();
       Thread stdout = drain(out, console);
@@ -252,6 +254,24 @@ class ExampleJarIT {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Reads the next line the jar prints, failing the test if none comes within the deadline: a start that hangs
+   * ends the test instead of the build (the process is destroyed in the test's {@code finally}, which ends the read).
+   */
+  private static String line(BufferedReader out) throws Exception {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return String.valueOf(out.readLine());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, read -> {
+      Thread reader = new Thread(read, "jar-output");
+      reader.setDaemon(true);
+      reader.start();
+    }).get(3 * DEADLINE.toSeconds(), TimeUnit.SECONDS);
   }
 
   private static Thread drain(BufferedReader reader, StringBuilder into) {
