@@ -315,6 +315,33 @@ class RedisClusterPacingIT extends ClusterTest {
     assertThat(backplane.pacedResends()).isZero();
   }
 
+  @Test
+  void keyedAppendsAmongThemGoOutOnTheirOwnAndTheOrderHolds() throws Exception {
+    RedisCommands<String, String> inspect = startRedisAndInspect();
+    RedisBackplane backplane = startedBackplane(RedisBackplane.builder(redis.uri()));
+
+    // Appends under an idempotency key (broadcastOnce's) are scripts of their own: they split the runs of numbered
+    // appends into batches, and everything still lands in the order handed over. The last key repeats the first's.
+    inspect.clientPause(1000);
+    List<CompletableFuture<String>> appends = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      Data data = Data.of("m" + i);
+      appends.add((i == 10 || i == 20 ? backplane.publishPaced(data, "key-" + i)
+          : i == 30 ? backplane.publishPaced(data, "key-10")
+          : backplane.publishPaced(data)).toCompletableFuture());
+    }
+    CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+
+    List<StreamMessage<String, String>> entries = inspect.xrange("herald:events", Range.unbounded());
+    assertThat(entries).as("each once, in order; the repeated key appended nothing")
+        .extracting(message -> message.getBody().get("data"))
+        .containsExactlyElementsOf(IntStream.range(0, 40).filter(i -> i != 30).mapToObj(i -> "m" + i).toList());
+    assertThat(appends.get(30).join()).as("the repeated key's stage has the first one's entry")
+        .isEqualTo(appends.get(10).join());
+    assertThat(backplane.pacedSends()).as("the one in flight, then four batches and the three keyed appends")
+        .isEqualTo(1 + 4 + 3);
+  }
+
   /** Starts Redis without persistence and returns a connection of the test's own to inspect it. */
   private RedisCommands<String, String> startRedisAndInspect() throws Exception {
     startRedis(false);
