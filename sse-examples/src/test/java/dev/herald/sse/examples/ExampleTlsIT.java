@@ -20,9 +20,11 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
@@ -34,7 +36,9 @@ import okhttp3.Protocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The example with {@code --tls} on each transport: HTTPS with a certificate made at start, HTTP/2 by ALPN, and
@@ -87,14 +91,15 @@ class ExampleTlsIT {
 
   /**
    * Started from the command line with {@code --tls-cert} and {@code --tls-key} naming PEM files (the test kit's
-   * certificate and its PKCS#8 EC key, written for the test), the example presents exactly that certificate in the
-   * handshake, reports its fingerprint, and a client that trusts that certificate alone streams over h2.
+   * certificate and its PKCS#8 key, EC or RSA, written for the test), the example presents exactly that certificate
+   * in the handshake, reports its fingerprint, and a client that trusts that certificate alone streams over h2.
    */
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void theCertificateInTheTlsCertAndTlsKeyPemFilesIsTheOneServedOverH2(Transport transport, @TempDir Path dir)
-      throws Exception {
-    TestCertificate certificate = TestCertificate.get();
+  @MethodSource("transportsAndKeys")
+  void theCertificateInTheTlsCertAndTlsKeyPemFilesIsTheOneServedOverH2(Transport transport, String keyAlgorithm,
+      @TempDir Path dir) throws Exception {
+    TestCertificate certificate = keyAlgorithm.equals("RSA") ? TestCertificate.rsa() : TestCertificate.get();
+    assertThat(certificate.certificate().getPublicKey().getAlgorithm()).isEqualTo(keyAlgorithm);
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
     certificate.writePem(cert, key);
@@ -278,5 +283,10 @@ class ExampleTlsIT {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, new TrustManager[] {pinned}, null);
     return context;
+  }
+
+  static Stream<Arguments> transportsAndKeys() {
+    return Arrays.stream(Transport.values())
+        .flatMap(transport -> Stream.of(Arguments.of(transport, "EC"), Arguments.of(transport, "RSA")));
   }
 }

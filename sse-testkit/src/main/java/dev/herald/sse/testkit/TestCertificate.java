@@ -9,7 +9,9 @@ import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -20,7 +22,7 @@ import javax.net.ssl.X509TrustManager;
 /**
  * A self-signed certificate for {@code 127.0.0.1}, for servers under test that speak TLS (h2 by ALPN) and the
  * clients that trust it: made once per JVM with the JDK's {@code keytool} (an EC key, two days valid), so that no
- * test dependency is needed for it.
+ * test dependency is needed for it. {@link #rsa()} is another one with an RSA key, for code that must read both.
  *
  * <pre>{@code
  * TestCertificate certificate = TestCertificate.get();
@@ -30,12 +32,13 @@ import javax.net.ssl.X509TrustManager;
  * OkHttpClient client = OkHttpSseClient.h2(certificate);   // trusts it
  * }</pre>
  *
- * <p><b>Threading.</b> Immutable once made; {@link #get()} may be called from any thread.
+ * <p><b>Threading.</b> Immutable once made; {@link #get()} and {@link #rsa()} may be called from any thread.
  */
 public final class TestCertificate {
   private static final String ALIAS = "herald";
   private static final char[] PASSWORD = "herald".toCharArray();
   private static TestCertificate instance;
+  private static TestCertificate rsaInstance;
 
   private final Path file;
   private final KeyStore keyStore;
@@ -53,27 +56,48 @@ public final class TestCertificate {
    */
   public static synchronized TestCertificate get() {
     if (instance == null) {
-      try {
-        instance = make();
-      } catch (IOException | GeneralSecurityException e) {
-        throw new IllegalStateException("could not make the test certificate", e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while making the test certificate", e);
-      }
+      instance = make("-keyalg", "EC", "-groupname", "secp256r1");
     }
     return instance;
   }
 
-  private static TestCertificate make() throws IOException, GeneralSecurityException, InterruptedException {
+  /**
+   * Returns the JVM's test certificate with an RSA key (2,048 bits), making it the first time: the same as
+   * {@link #get()}'s in all else, for servers that must take either kind of key.
+   *
+   * @return the certificate
+   * @throws IllegalStateException if {@code keytool} fails
+   */
+  public static synchronized TestCertificate rsa() {
+    if (rsaInstance == null) {
+      rsaInstance = make("-keyalg", "RSA", "-keysize", "2048");
+    }
+    return rsaInstance;
+  }
+
+  private static TestCertificate make(String... key) {
+    try {
+      return make(List.of(key));
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("could not make the test certificate", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while making the test certificate", e);
+    }
+  }
+
+  private static TestCertificate make(List<String> key)
+      throws IOException, GeneralSecurityException, InterruptedException {
     Path directory = Files.createTempDirectory("herald-tls");
     Path store = directory.resolve("server.p12");
     store.toFile().deleteOnExit();
     directory.toFile().deleteOnExit();
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", ALIAS, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
-        "-storepass", new String(PASSWORD)).redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", ALIAS));
+    command.addAll(key);
+    command.addAll(List.of("-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype",
+        "PKCS12", "-keystore", store.toString(), "-storepass", new String(PASSWORD)));
+    Process keytool = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0) {
       keytool.destroyForcibly();
