@@ -191,9 +191,9 @@ final class PacedAppends {
       if (first.entry != null) {
         int chars = 0;
         while (batch.size() < MAX_BATCH && !waiting.isEmpty() && waiting.peekFirst().entry != null
-            && chars + waiting.peekFirst().chars() <= MAX_BATCH_CHARS) {
+            && chars + waiting.peekFirst().chars <= MAX_BATCH_CHARS) {
           Append next = waiting.pollFirst();
-          chars += next.chars();
+          chars += next.chars;
           batch.add(next);
         }
       }
@@ -421,20 +421,20 @@ final class PacedAppends {
     final @Nullable Function<RedisAsyncCommands<String, String>, RedisFuture<String>> command;
     final CompletableFuture<String> result = new CompletableFuture<>();
     final long handedNanos = System.nanoTime();
+    /** How many characters its entry's parts have, for the batch's bound; 0 for a command of its own. */
+    final int chars;
 
     Append(String @Nullable [] entry,
         @Nullable Function<RedisAsyncCommands<String, String>, RedisFuture<String>> command) {
       this.entry = entry;
       this.command = command;
-    }
-
-    /** How many characters its fields' names and values have. */
-    int chars() {
-      int chars = 0;
-      for (String part : requireNonNull(entry)) {
-        chars += part.length();
+      int sum = 0;
+      if (entry != null) {
+        for (String part : entry) {
+          sum += part.length();
+        }
       }
-      return chars;
+      this.chars = sum;
     }
   }
 }
